@@ -1,0 +1,1 @@
+// Compiled iptables matcher (issue #4). Exports are added here.

@@ -1,0 +1,1 @@
+// Longest-prefix-match route tables (issue #2). Exports are added here.

@@ -1,0 +1,12 @@
+/** The benchmark suites `npm run bench` knows, in run order. */
+import type { BenchContext } from './harness.js';
+import type { Result } from './results.js';
+
+/** A suite measures and returns its rows; the runner writes them. */
+export type Suite = (ctx: BenchContext) => Promise<Result[]>;
+
+export const suites: Record<string, () => Promise<Suite>> = {
+  lpm: async () => (await import('./lpm.js')).run,
+  codec: async () => (await import('./codec.js')).run,
+  iptables: async () => (await import('./iptables.js')).run,
+};

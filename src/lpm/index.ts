@@ -1,0 +1,2 @@
+// Route tables (issue #2): RouteTable and its reference. Filled in by the LPM work.
+export {};
