@@ -11,6 +11,7 @@ export { createCore, createCoreSync, Core } from './core/core.js';
 export type { CoreOptions, BaseExports } from './core/core.js';
 export { CnikitError, InputError, WasmTrapError } from './core/errors.js';
 export type { InputPosition } from './core/errors.js';
+export type { Trace, Hop, Step, Disposition } from './core/trace.js';
 export * from './lpm/index.js';
 export * from './codec/index.js';
 export * from './iptables/index.js';
