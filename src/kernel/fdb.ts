@@ -236,7 +236,7 @@ export class VxlanFdb {
     return { kind: 'miss', dropped: true, l2miss: true, installed: this.put(m, ans.dst, 'dynamic', false) };
   }
 
-  /** Live entries, sorted by MAC (the all-zeros entry first, as Linux lists it last-added). */
+  /** Live entries, sorted by MAC (Linux dumps in hash order). */
   entries(): FdbEntry[] {
     return [...this.map.keys()].sort().flatMap((m) => this.live(m) ?? []);
   }
