@@ -102,6 +102,11 @@ describe('VxlanFdb (flannel.1)', () => {
     clock.advance(300_000);
     expect(fdb.lookup('02:00:00:00:00:07').kind).toBe('miss');
     expect(fdb.entries()).toHaveLength(1);
+    // A flood list mixing a learned-age remote and a permanent one loses only the aged one.
+    fdb.append('00:00:00:00:00:00', '10.0.0.2', { state: 'dynamic' });
+    fdb.append('00:00:00:00:00:00', '10.0.0.3');
+    clock.advance(300_000);
+    expect(fdb.lookup('02:00:00:00:00:42')).toMatchObject({ kind: 'default', dsts: ['10.0.0.3'] });
     const off = new VxlanFdb('flannel.1', clock, { learning: false });
     off.learn(M, '10.0.0.2');
     expect(off.entries()).toEqual([]);

@@ -160,6 +160,19 @@ describe('ageing on the simulated clock', () => {
     expect(t.get('10.0.0.3', 'eth0')?.state).toBe('FAILED');
     expect(probes.slice(2)).toEqual([M, M, M]); // ucast_solicit = 3, mcast_resolicit = 0
   });
+  it('a DELAY entry confirmed within delay_first_probe_time goes back to REACHABLE without probing', () => {
+    const { t, clock } = table();
+    let probes = 0;
+    t.setResolver(() => {
+      probes++;
+      return M;
+    });
+    t.lookup('10.0.0.8', 'eth0'); // REACHABLE, confirmed now
+    t.replace('10.0.0.8', 'eth0', { nud: 'delay' }); // keeps the confirmation time
+    clock.advance(5_000);
+    expect(t.get('10.0.0.8', 'eth0')?.state).toBe('REACHABLE');
+    expect(probes).toBe(1);
+  });
   it('PERMANENT entries and deleted entries do not age', () => {
     const { t, clock } = table();
     t.add('10.0.0.4', 'eth0', { lladdr: M });
