@@ -33,7 +33,9 @@ export interface WatchCounters {
 export class WatchHub {
   readonly counters: WatchCounters = { events: 0, responses: 0, bytes: 0, cancels: 0 };
   private watchers = new Map<number, WatcherState>();
+  // A FIFO read from `head` (Array.shift is O(n): a revision fans out to every watcher).
   private queue: { w: WatcherState; resp: WatchResponse }[] = [];
+  private head = 0;
   private draining = false;
   private nextId = 1;
 
@@ -88,8 +90,8 @@ export class WatchHub {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        const { w, resp } = this.queue.shift()!;
+      while (this.head < this.queue.length) {
+        const { w, resp } = this.queue[this.head++];
         if (w.cancelled) continue;
         this.counters.responses++;
         this.counters.events += resp.events.length;
@@ -101,6 +103,10 @@ export class WatchHub {
       }
     } finally {
       this.draining = false;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
     }
   }
 }
