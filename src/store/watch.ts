@@ -10,7 +10,8 @@
  * several revisions per response and may fragment large ones; we send one
  * revision per response. No progress notifications.
  */
-import { inRange, utf8Length, type ResolvedRange } from './keys.js';
+import { inRange, type ResolvedRange } from './keys.js';
+import { kvBytes } from './mvcc.js';
 import type { StoreEvent, WatchCallback, WatchOptions, WatchResponse, Watcher } from './types.js';
 
 interface WatcherState extends Watcher {
@@ -96,8 +97,8 @@ export class WatchHub {
         this.counters.responses++;
         this.counters.events += resp.events.length;
         for (const e of resp.events) {
-          this.counters.bytes += utf8Length(e.kv.key) + utf8Length(e.kv.value);
-          if (e.prevKv) this.counters.bytes += utf8Length(e.prevKv.key) + utf8Length(e.prevKv.value);
+          this.counters.bytes += kvBytes(e.kv);
+          if (e.prevKv) this.counters.bytes += kvBytes(e.prevKv);
         }
         w.cb(resp, w);
       }
