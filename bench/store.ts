@@ -81,13 +81,15 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
   const sizes = ctx.quick ? [10, 100] : [10, 100, 1000];
   const rows: Result[] = [];
   for (const n of sizes) {
+    // Enough joins per sample for the JIT to settle at small N (about 2,000, at least 5 runs).
+    const opts = { rounds: ctx.quick ? 1 : 3, iterations: Math.max(ctx.quick ? 2 : 5, Math.ceil((ctx.quick ? 200 : 2000) / n)), warmup: Math.max(1, Math.ceil(500 / n)) };
     const st = flannelJoin(n).stats();
     const [ours, base] = await timeBatches(
       [
         { name: 'memorystore', opsPerCall: n, fn: () => void flannelJoin(n) },
         { name: 'map-baseline', opsPerCall: n, fn: () => void flannelJoinBaseline(n) },
       ],
-      { rounds: ctx.quick ? 1 : 3, iterations: ctx.quick ? 2 : 5 },
+      opts,
     );
     const c = `flannel-join N=${n}`;
     rows.push(
@@ -98,7 +100,7 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
       { suite: 'store', case: c, metric: 'bytes to watchers', value: st.bytesWatched, unit: 'B' },
     );
     const cs = calicoClaim(n).stats();
-    const [claim] = await timeBatches([{ name: 'claim', opsPerCall: n, fn: () => void calicoClaim(n) }], { rounds: ctx.quick ? 1 : 3, iterations: ctx.quick ? 2 : 5 });
+    const [claim] = await timeBatches([{ name: 'claim', opsPerCall: n, fn: () => void calicoClaim(n) }], opts);
     rows.push(
       { suite: 'store', case: `calico-claim N=${n}`, metric: 'ns/claim', value: claim.nsPerOp, unit: 'ns' },
       { suite: 'store', case: `calico-claim N=${n}`, metric: 'requests', value: cs.totalRequests, unit: 'req' },
