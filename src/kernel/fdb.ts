@@ -97,7 +97,9 @@ export class BridgeFdb {
   /**
    * A frame from `srcMac` arrived on `port` (`br_fdb_update`): learn or
    * refresh it. Local (permanent) entries never move; Linux warns
-   * "received packet ... with own address as source address".
+   * "received packet ... with own address as source address". A static
+   * entry follows the station to the new port (Linux moves it unless it
+   * is `sticky`) and stays static, so it still never ages.
    * @returns false when the source was a local address.
    */
   learn(srcMac: string, port: string): boolean {
