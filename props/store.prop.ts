@@ -138,6 +138,24 @@ class Cas implements Cmd {
   toString = () => `cas ${this.key}=${this.value}${this.stale ? ' (stale mod_revision)' : ''}`;
 }
 
+class TxnMulti implements Cmd {
+  // One txn that puts a key and deletes a prefix: one revision for both, or
+  // etcd's duplicate-key refusal when the put falls inside the deleted range.
+  constructor(readonly key: string, readonly value: string, readonly delPrefix: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const req = { success: [{ op: 'put' as const, key: this.key, value: this.value }, { op: 'delete' as const, key: this.delPrefix, prefix: true }] };
+    if (this.key.startsWith(this.delPrefix)) return void expect(errCode(() => r.s.txn(req))).toBe('DuplicateKey');
+    const victims = [...current(m).keys()].filter((k) => k.startsWith(this.delPrefix)).sort();
+    const res = r.s.txn(req);
+    commit(m, [{ type: 'PUT', key: this.key, value: this.value, lease: 0 }, ...victims.map((key) => ({ type: 'DELETE' as const, key, value: '', lease: 0 }))]);
+    expect(res.revision).toBe(m.rev);
+    expect(res.responses[1]).toMatchObject({ op: 'delete', deleted: victims.length });
+    checkWatches(m, r);
+  }
+  toString = () => `txn put ${this.key}=${this.value}; delete ${this.delPrefix} --prefix`;
+}
+
 class Grant implements Cmd {
   constructor(readonly ttl: number) {}
   check = () => true;
@@ -254,6 +272,7 @@ const commands = [
   fc.tuple(key, fc.constantFrom('c', 'd'), fc.boolean()).map(([k, v, s]) => new Cas(k, v, s)),
   // Puts onto live leases are weighted up so that leases often hold several keys when they expire.
   fc.tuple(key, fc.constantFrom('1', '2', 'x'), fc.integer({ min: 1, max: 2 })).map(([k, v, l]) => new Put(k, v, l)),
+  fc.tuple(key, fc.constantFrom('t', 'u'), fc.constantFrom(...PREFIXES)).map(([k, v, p]) => new TxnMulti(k, v, p)),
   fc.integer({ min: 1, max: 10 }).map((t) => new Grant(t)),
   fc.integer({ min: 1, max: 3 }).map((t) => new Grant(t)),
   fc.nat(3).map((p) => new Revoke(p)),
