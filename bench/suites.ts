@@ -9,4 +9,5 @@ export const suites: Record<string, () => Promise<Suite>> = {
   lpm: async () => (await import('./lpm.js')).run,
   codec: async () => (await import('./codec.js')).run,
   iptables: async () => (await import('./iptables.js')).run,
+  store: async () => (await import('./store.js')).run,
 };

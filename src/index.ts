@@ -15,3 +15,5 @@ export type { Trace, Hop, Step, Disposition } from './core/trace.js';
 export * from './lpm/index.js';
 export * from './codec/index.js';
 export * from './iptables/index.js';
+export * from './store/index.js';
+export * from './kernel/index.js';
