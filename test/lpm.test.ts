@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { createCore, RouteTable, ReferenceTable, InputError, CnikitError, LPM_NEXT_HOP_MAX } from '../src/index.js';
+import { parseIPv4 } from '../src/net/ip.js';
+
+type Impl = { name: string; make: (family: 4 | 6) => Promise<RouteTable | ReferenceTable> };
+const impls: Impl[] = [
+  { name: 'RouteTable (WASM)', make: async (family) => new RouteTable(await createCore(), { family }) },
+  { name: 'ReferenceTable (TS)', make: async (family) => new ReferenceTable({ family }) },
+];
+
+// One suite, run over every implementation.
+for (const impl of impls) {
+  describe(`${impl.name}: IPv4`, () => {
+    it('matches the longest prefix, default route included', async () => {
+      const t = await impl.make(4);
+      expect(t.lookup('10.1.2.3')).toBe(-1);
+      t.insert('0.0.0.0/0', 1);
+      t.insert('10.0.0.0/8', 2);
+      t.insert('10.1.0.0/16', 3);
+      t.insert('10.1.2.0/26', 4);
+      t.insert('10.1.2.3/32', 5);
+      expect(t.lookup('192.168.1.1')).toBe(1);
+      expect(t.lookup('10.200.0.1')).toBe(2);
+      expect(t.lookup('10.1.200.1')).toBe(3);
+      expect(t.lookup('10.1.2.63')).toBe(4);
+      expect(t.lookup('10.1.2.64')).toBe(3);
+      expect(t.lookup('10.1.2.3')).toBe(5);
+      expect(t.lookup(parseIPv4('10.1.2.3'))).toBe(5);
+      expect(t.size).toBe(5);
+    });
+
+    it('replaces like ip route replace and gets exact prefixes only', async () => {
+      const t = await impl.make(4);
+      t.insert('10.0.0.0/8', 2);
+      t.insert('10.0.0.0/8', 7);
+      expect(t.size).toBe(1);
+      expect(t.get('10.0.0.0/8')).toBe(7);
+      expect(t.get('10.0.0.0/9')).toBe(-1);
+      expect(t.lookup('10.9.9.9')).toBe(7);
+    });
+
+    it('removing a prefix restores the covering one', async () => {
+      const t = await impl.make(4);
+      t.insert('10.0.0.0/8', 1);
+      t.insert('10.1.0.0/16', 2);
+      t.insert('10.1.1.1', 3); // bare address = /32
+      expect(t.lookup('10.1.1.1')).toBe(3);
+      expect(t.remove('10.1.1.1/32')).toBe(true);
+      expect(t.lookup('10.1.1.1')).toBe(2);
+      expect(t.remove('10.1.0.0/16')).toBe(true);
+      expect(t.lookup('10.1.1.1')).toBe(1);
+      expect(t.remove('10.1.0.0/16')).toBe(false);
+      expect(t.remove('10.0.0.0/8')).toBe(true);
+      expect(t.lookup('10.1.1.1')).toBe(-1);
+      expect(t.size).toBe(0);
+    });
+
+    it('handles /32 at both ends of the space and /0 alone', async () => {
+      const t = await impl.make(4);
+      t.insert('0.0.0.0/32', 1);
+      t.insert('255.255.255.255/32', 2);
+      t.insert('128.0.0.0/1', 3);
+      expect(t.lookup('0.0.0.0')).toBe(1);
+      expect(t.lookup('0.0.0.1')).toBe(-1);
+      expect(t.lookup('255.255.255.255')).toBe(2);
+      expect(t.lookup('255.255.255.254')).toBe(3);
+      t.insert('0.0.0.0/0', LPM_NEXT_HOP_MAX);
+      expect(t.lookup('0.0.0.1')).toBe(LPM_NEXT_HOP_MAX);
+    });
+
+    it('iterates sorted by address then length', async () => {
+      const t = await impl.make(4);
+      for (const [c, n] of [['10.1.0.0/16', 3], ['0.0.0.0/0', 1], ['10.0.0.0/8', 2], ['9.0.0.0/8', 4]] as const) t.insert(c, n);
+      expect([...t]).toEqual([
+        { cidr: '0.0.0.0/0', nextHop: 1 },
+        { cidr: '9.0.0.0/8', nextHop: 4 },
+        { cidr: '10.0.0.0/8', nextHop: 2 },
+        { cidr: '10.1.0.0/16', nextHop: 3 },
+      ]);
+    });
+
+    it('rejects bad input with InputError and leaves the table unchanged', async () => {
+      const t = await impl.make(4);
+      t.insert('10.0.0.0/8', 1);
+      expect(() => t.insert('10.0.0.1/8', 2)).toThrow(/invalid prefix for given prefix length/);
+      expect(() => t.insert('10.0.0.0/33', 2)).toThrow(InputError);
+      expect(() => t.insert('10.0.0/8', 2)).toThrow(InputError);
+      expect(() => t.insert('2001:db8::/32', 2)).toThrow(/WrongFamily/);
+      for (const nh of [-1, 1.5, LPM_NEXT_HOP_MAX + 1, NaN]) expect(() => t.insert('11.0.0.0/8', nh)).toThrow(/InvalidNextHop/);
+      expect(() => t.remove('10.0.0.1/8')).toThrow(InputError);
+      expect(() => t.get('x')).toThrow(InputError);
+      expect(() => t.lookup('::1')).toThrow(/WrongFamily/);
+      expect(() => t.lookup(-1)).toThrow(InputError);
+      expect(() => t.lookup(2 ** 32)).toThrow(InputError);
+      expect([...t]).toEqual([{ cidr: '10.0.0.0/8', nextHop: 1 }]);
+    });
+  });
+
+  describe(`${impl.name}: IPv6`, () => {
+    it('matches the longest prefix with nested prefixes, /0 and /128', async () => {
+      const t = await impl.make(6);
+      t.insert('::/0', 1);
+      t.insert('2001:db8::/32', 2);
+      t.insert('2001:db8:1::/48', 3);
+      t.insert('2001:db8:1::1/128', 4);
+      t.insert('2001:db8:1:2::/63', 5);
+      t.insert('fd00:10:244::40/122', 6);
+      expect(t.lookup('::1')).toBe(1);
+      expect(t.lookup('2001:db8:ffff::1')).toBe(2);
+      expect(t.lookup('2001:db8:1::1')).toBe(4);
+      expect(t.lookup('2001:db8:1::2')).toBe(3);
+      expect(t.lookup('2001:db8:1:3:ffff::')).toBe(5);
+      expect(t.lookup('2001:db8:1:4::')).toBe(3);
+      expect(t.lookup('fd00:10:244::7f')).toBe(6);
+      expect(t.lookup('fd00:10:244::80')).toBe(1);
+      expect(t.lookup([0x20010db8, 0x00010000, 0, 1])).toBe(4);
+      expect(t.remove('2001:db8:1::1/128')).toBe(true);
+      expect(t.lookup('2001:db8:1::1')).toBe(3);
+      expect([...t][0]).toEqual({ cidr: '::/0', nextHop: 1 });
+      expect(t.get('2001:db8::/32')).toBe(2);
+    });
+
+    it('rejects host bits, IPv4 input and bad words', async () => {
+      const t = await impl.make(6);
+      expect(() => t.insert('2001:db8::1/64', 1)).toThrow(/invalid prefix for given prefix length/);
+      expect(() => t.insert('10.0.0.0/8', 1)).toThrow(/WrongFamily/);
+      expect(() => t.lookup('10.0.0.1')).toThrow(/WrongFamily/);
+      expect(() => t.lookup([1, 2, 3] as unknown as [number, number, number, number])).toThrow(InputError);
+      expect(() => t.lookup(5)).toThrow(InputError);
+      expect(t.size).toBe(0);
+    });
+  });
+}
+
+describe('RouteTable specifics', () => {
+  it('looks up batches, in one call and in place', async () => {
+    const core = await createCore();
+    const t = new RouteTable(core, { family: 4 });
+    t.insert('10.0.0.0/8', 1);
+    t.insert('10.1.0.0/16', 2);
+    const addrs = Uint32Array.from(['10.1.1.1', '10.2.2.2', '11.0.0.0'].map(parseIPv4));
+    expect([...t.lookupBatch(addrs, new Int32Array(3))]).toEqual([2, 1, -1]);
+    const view = t.batchView(3);
+    view.set(addrs);
+    expect([...t.lookupBatchInPlace(3)]).toEqual([2, 1, -1]);
+    expect([...t.lookupBatchInPlace(0)]).toEqual([]);
+    expect(() => t.lookupBatchInPlace(1000)).toThrow(/at most/);
+    expect(() => t.batchView(-1)).toThrow(InputError);
+    expect(() => t.lookupBatch(addrs, new Int32Array(2))).toThrow(InputError);
+    expect(t.lookupBatch(new Uint32Array(0), new Int32Array(0)).length).toBe(0);
+  });
+
+  it('looks up IPv6 batches (four words per address)', async () => {
+    const t = new RouteTable(await createCore(), { family: 6 });
+    t.insert('2001:db8::/32', 9);
+    const a = Uint32Array.from([0x20010db8, 0, 0, 1, 0x20010db9, 0, 0, 1]);
+    expect([...t.lookupBatch(a, new Int32Array(2))]).toEqual([9, -1]);
+    expect(() => t.lookupBatch(new Uint32Array(3), new Int32Array(1))).toThrow(/four words/);
+    const v = t.batchView(1);
+    v.set([0x20010db8, 1, 2, 3]);
+    expect([...t.lookupBatchInPlace(1)]).toEqual([9]);
+  });
+
+  it('stays right when WASM memory grows mid-use', async () => {
+    const core = await createCore();
+    const t = new RouteTable(core, { family: 4 });
+    t.insert('10.0.0.0/8', 1);
+    const view = t.batchView(2);
+    view.set([parseIPv4('10.0.0.1'), parseIPv4('9.0.0.1')]);
+    const before = core.memoryBytes;
+    const big = core.alloc(32 << 20); // forces memory.grow: every old view is detached
+    expect(core.memoryBytes).toBeGreaterThan(before);
+    expect(view.length).toBe(0);
+    expect([...t.lookupBatchInPlace(2)]).toEqual([1, -1]); // the data in WASM memory survived
+    for (let i = 0; i < 20000; i++) t.insertPrefix(((11 << 24) | (i << 8)) >>> 0, 24, i); // grows again
+    expect(t.lookup('11.0.5.1')).toBe(5);
+    expect(t.lookup('10.0.0.1')).toBe(1);
+    const fresh = t.batchView(2);
+    fresh.set([parseIPv4('11.0.19.9'), parseIPv4('12.0.0.0')]);
+    expect([...t.lookupBatchInPlace(2)]).toEqual([19, -1]);
+    core.free(big);
+    expect(t.size).toBe(20001);
+  });
+
+  it('keeps many independent tables in one core', async () => {
+    const core = await createCore();
+    const tables = Array.from({ length: 50 }, () => new RouteTable(core));
+    tables.forEach((t, i) => t.insert(`10.${i}.0.0/16`, i));
+    tables.forEach((t, i) => {
+      expect(t.lookup(`10.${i}.1.1`)).toBe(i);
+      expect(t.lookup(`10.${(i + 1) % 50}.1.1`)).toBe(-1);
+    });
+    for (const t of tables) t.dispose();
+  });
+
+  it('grows memory with the routes within 64 KiB + 32 B per prefix', async () => {
+    const core = await createCore();
+    const t = new RouteTable(core);
+    t.build();
+    const empty = t.memoryBytes;
+    expect(empty).toBeLessThan(4096);
+    // A Calico-shaped table: 2,000 /26 blocks and 100 borrowed /32s.
+    for (let b = 0; b < 2000; b++) t.insertPrefix(((10 << 24) | (b << 6)) >>> 0, 26, b);
+    for (let p = 0; p < 100; p++) t.insertPrefix(((10 << 24) | (p * 640 + 5)) >>> 0, 32, 5000 + p);
+    t.build();
+    expect(t.memoryBytes).toBeLessThanOrEqual(65536 + 32 * t.size);
+    expect(t.memoryBytes).toBeGreaterThan(empty);
+  });
+
+  it('validates insertPrefix like insert', async () => {
+    const t = new RouteTable(await createCore());
+    expect(() => t.insertPrefix(parseIPv4('10.0.0.1'), 8, 1)).toThrow(/invalid prefix for given prefix length/);
+    expect(() => t.insertPrefix(0, 33, 1)).toThrow(/InvalidPrefixLength/);
+    expect(() => t.insertPrefix(0, 0, -2)).toThrow(/InvalidNextHop/);
+    t.insertPrefix(0, 0, 3);
+    expect(t.get('0.0.0.0/0')).toBe(3);
+    const t6 = new RouteTable(await createCore(), { family: 6 });
+    t6.insertPrefix([0x20010db8, 0, 0, 0], 32, 4);
+    expect(() => t6.insertPrefix([0x20010db8, 0, 0, 1], 64, 4)).toThrow(/invalid prefix/);
+    expect(t6.lookup('2001:db8::9')).toBe(4);
+  });
+
+  it('frees its memory on dispose and refuses later use', async () => {
+    const core = await createCore();
+    const t = new RouteTable(core);
+    t.insert('10.0.0.0/8', 1);
+    t.batchView(10);
+    t.dispose();
+    t.dispose();
+    expect(t.disposed).toBe(true);
+    expect(() => t.lookup('10.0.0.1')).toThrow(CnikitError);
+    expect(() => t.size).toThrow(/Disposed/);
+    expect(() => new RouteTable(core, { family: 5 as 4 })).toThrow(/InvalidFamily/);
+  });
+
+  it('is importable from the package name', async () => {
+    const pkg = await import('cnikit');
+    const core = await pkg.createCore();
+    const t = new pkg.RouteTable(core, { family: 4 });
+    t.insert('10.0.0.0/8', 1);
+    expect(t.lookup('10.0.0.1')).toBe(1);
+  });
+});
