@@ -27,14 +27,40 @@ const NODE: u32 = LPM_DIR_NODE;
 }
 
 /**
- * Bits of the direct level for `n` prefixes. Chosen so that the level
- * (4 << s bytes) stays well inside the memory bound (64 KiB + 32 B/prefix).
- * IPv4: 18 bits (1 MiB) from 131072 prefixes, 14 bits (64 KiB) from 4096,
- * else 8 bits (1 KiB). IPv6: 16 bits from 65536 prefixes, else 8 bits.
+ * Bits of the direct level for `n` prefixes spread over `spread` distinct
+ * /14s (IPv4). The level costs 4 << s bytes and saves node hops only where
+ * prefixes are, so it is sized to the table (memory bound: 64 KiB + 32 B per
+ * prefix). IPv4: 18 bits (1 MiB) from 131072 prefixes; 14 bits (64 KiB)
+ * from 4096 prefixes spread over at least 1024 /14s (a table concentrated
+ * in a few /14s, like a Calico pool, gains nothing from it); else 8 bits
+ * (1 KiB). IPv6: 16 bits from 65536 prefixes, else 8 bits.
  */
-export function directBits(words: u32, n: u32): u32 {
-  if (words == 1) return n >= 131072 ? 18 : n >= 4096 ? 14 : 8;
+export function directBits(words: u32, n: u32, spread: u32): u32 {
+  if (words == 1) return n >= 131072 ? 18 : n >= 4096 && spread >= 1024 ? 14 : 8;
   return n >= 65536 ? 16 : 8;
+}
+
+/** Distinct /14s among the IPv4 prefixes of the store. */
+function spreadV4(t: usize): u32 {
+  const cap = hget(t, LPM_H_CAP);
+  const keys = <usize>hget(t, LPM_H_KEYS);
+  const lens = <usize>hget(t, LPM_H_LENS);
+  const bits = heap.alloc(2048);
+  memory.fill(bits, 0, 2048);
+  let count: u32 = 0;
+  for (let i: u32 = 0; i < cap; i++) {
+    if (load<u8>(lens + i) == 0) continue;
+    const top = load<u32>(keys + (<usize>i << 2)) >>> 18;
+    const p = bits + (<usize>top >>> 3);
+    const m: u32 = (<u32>1) << (top & 7);
+    const b = <u32>load<u8>(p);
+    if ((b & m) == 0) {
+      store<u8>(p, <u8>(b | m));
+      count++;
+    }
+  }
+  heap.free(bits);
+  return count;
 }
 
 // Temporary nodes: 64 u32 entries each (leaf = nextHop + 1, or NODE | index).
@@ -135,7 +161,7 @@ export function build(t: usize): void {
   }
   heap.free(starts);
 
-  const s = directBits(words, n);
+  const s = directBits(words, n, words == 1 && n >= 4096 && n < 131072 ? spreadV4(t) : 0);
   const dsize: u32 = 1 << s;
   const dir = heap.alloc(<usize>dsize << 2);
   memory.fill(dir, 0, <usize>dsize << 2);

@@ -34,14 +34,54 @@ export function lookup4(t: usize, a: u32): i32 {
   return walk4(<usize>hget(t, LPM_H_DIR), hget(t, LPM_H_DIRBITS), <usize>hget(t, LPM_H_NODES), <usize>hget(t, LPM_H_LEAVES), a);
 }
 
-/** `n` IPv4 lookups: u32 addresses at `addrs`, i32 next hops (or -1) to `out`. */
+/** Addresses walked in lockstep by the batch lookup. */
+const LANES = 32;
+
+/**
+ * `n` IPv4 lookups: u32 addresses at `addrs`, i32 next hops (or -1) to `out`.
+ * Lookups run level-synchronously over blocks of LANES addresses: first all
+ * direct-level reads, then one node level at a time for the lanes still on
+ * a node, with `out` holding each lane's current entry. The reads of one
+ * level are independent of each other, so their cache misses overlap
+ * instead of forming one dependent chain per address.
+ */
 export function lookup4Batch(t: usize, addrs: usize, out: usize, n: i32): void {
   const dir = <usize>hget(t, LPM_H_DIR);
   const s = hget(t, LPM_H_DIRBITS);
   const nodes = <usize>hget(t, LPM_H_NODES);
   const leaves = <usize>hget(t, LPM_H_LEAVES);
-  for (let i = 0; i < n; i++) {
-    store<i32>(out + (<usize>i << 2), walk4(dir, s, nodes, leaves, load<u32>(addrs + (<usize>i << 2))));
+  const ds = 32 - s;
+  for (let b = 0; b < n; b += LANES) {
+    const m = min(LANES, n - b);
+    const ap = addrs + (<usize>b << 2);
+    const op = out + (<usize>b << 2);
+    let pending: u32 = 0;
+    for (let k = 0; k < m; k++) {
+      const e = load<u32>(dir + (<usize>(load<u32>(ap + (<usize>k << 2)) >>> ds) << 2));
+      store<u32>(op + (<usize>k << 2), e);
+      pending |= e;
+    }
+    let off: u64 = <u64>(58 - s);
+    while (pending & NODE) {
+      pending = 0;
+      for (let k = 0; k < m; k++) {
+        let e = load<u32>(op + (<usize>k << 2));
+        if ((e & NODE) == 0) continue;
+        const np = nodes + <usize>(e & ~NODE) * LPM_NODE_BYTES;
+        const v = (((<u64>load<u32>(ap + (<usize>k << 2))) << 32) >> off) & 63;
+        const below: u64 = ((<u64>2) << v) - 1;
+        const vec = load<u64>(np);
+        if (vec & ((<u64>1) << v)) {
+          e = NODE | (load<u32>(np, 16) + <u32>popcnt(vec & below) - 1);
+          pending = NODE;
+        } else {
+          e = load<u32>(leaves + ((<usize>(load<u32>(np, 20) + <u32>popcnt(load<u64>(np, 8) & below) - 1)) << 2));
+        }
+        store<u32>(op + (<usize>k << 2), e);
+      }
+      off -= 6;
+    }
+    for (let k = 0; k < m; k++) store<i32>(op + (<usize>k << 2), load<i32>(op + (<usize>k << 2)) - 1);
   }
 }
 
