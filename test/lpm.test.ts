@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCore, RouteTable, ReferenceTable, InputError, CnikitError, LPM_NEXT_HOP_MAX } from '../src/index.js';
-import { parseIPv4 } from '../src/net/ip.js';
+import { formatCidr, maskV4, maskV6, parseCidr, parseIPv4, type Ip6 } from '../src/net/ip.js';
 
 type Impl = { name: string; make: (family: 4 | 6) => Promise<RouteTable | ReferenceTable> };
 const impls: Impl[] = [
@@ -181,6 +181,55 @@ describe('RouteTable specifics', () => {
     core.free(big);
     expect(t.size).toBe(20001);
   });
+
+  // The direct level is 8, 14 or 18 bits (IPv4) and 8 or 16 (IPv6) by table
+  // size and spread; small tables in the properties only reach the 8-bit one.
+  for (const [family, n] of [[4, 6000], [4, 140000], [6, 70000]] as const) {
+    it(`agrees with the reference on a ${n}-prefix IPv${family} table`, async () => {
+      let x = 0x12345678 + n;
+      const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>>= 0));
+      const t = new RouteTable(await createCore(), { family });
+      const r = new ReferenceTable({ family });
+      const words = () => (family === 4 ? [rnd()] : [0x20010db8, rnd() & 0xffff00ff, rnd(), rnd()]);
+      const cidr = () => {
+        const w = words();
+        const len = family === 4 ? 8 + (rnd() % 25) : 24 + (rnd() % 105);
+        const c = family === 4 ? { family: 4 as const, addr: (w[0] & maskV4(len)) >>> 0, len } : { family: 6 as const, addr: maskV6(w as Ip6, len), len };
+        return formatCidr(c);
+      };
+      for (let i = 0; i < n; i++) {
+        const c = cidr();
+        t.insert(c, i);
+        r.insert(c, i);
+      }
+      const probes = family === 4 ? 3000 : 1500;
+      const addrs = new Uint32Array(probes * (family === 4 ? 1 : 4));
+      const routes = [...r];
+      for (let i = 0; i < probes; i++) {
+        // Half random, half inside a random route.
+        const w = words();
+        if (i % 2) {
+          const [a, l] = routes[rnd() % routes.length].cidr.split('/');
+          const base = parseCidr(a, family).addr;
+          if (family === 4) w[0] = ((base as number) | (w[0] & ~maskV4(Number(l)))) >>> 0;
+          else {
+            const m = maskV6(w as Ip6, Number(l));
+            for (let k = 0; k < 4; k++) w[k] = ((base as Ip6)[k] | (w[k] & ~m[k])) >>> 0;
+          }
+        }
+        addrs.set(w, i * w.length);
+      }
+      const got = t.lookupBatch(addrs, new Int32Array(probes));
+      for (let i = 0; i < probes; i++) {
+        const a = family === 4 ? addrs[i] : (Array.from(addrs.subarray(i * 4, i * 4 + 4)) as Ip6);
+        expect(got[i]).toBe(r.lookup(a));
+        expect(t.lookup(a)).toBe(got[i]);
+      }
+      expect(t.size).toBe(r.size);
+      // No memory bound here: uniformly random long prefixes are the worst
+      // case for a trie (one node chain each); see docs/lpm.md.
+    });
+  }
 
   it('keeps many independent tables in one core', async () => {
     const core = await createCore();
