@@ -226,6 +226,26 @@ describe('RouteTable specifics', () => {
         expect(t.lookup(a)).toBe(got[i]);
       }
       expect(t.size).toBe(r.size);
+      // Then single changes, each followed by lookups (range rebuilds).
+      const added: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const c = i % 3 === 2 && added.length ? added.splice(rnd() % added.length, 1)[0] : cidr();
+        if (i % 3 === 2 && c) {
+          expect(t.remove(c)).toBe(r.remove(c));
+        } else {
+          t.insert(c, n + i);
+          r.insert(c, n + i);
+          added.push(c);
+        }
+        const first = c.split('/')[0];
+        expect(t.lookup(first)).toBe(r.lookup(first));
+      }
+      const again = t.lookupBatch(addrs, new Int32Array(probes));
+      for (let i = 0; i < probes; i++) {
+        const a = family === 4 ? addrs[i] : (Array.from(addrs.subarray(i * 4, i * 4 + 4)) as Ip6);
+        expect(again[i]).toBe(r.lookup(a));
+      }
+      expect([...t]).toEqual([...r]);
       // No memory bound here: uniformly random long prefixes are the worst
       // case for a trie (one node chain each); see docs/lpm.md.
     });

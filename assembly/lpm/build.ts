@@ -10,9 +10,16 @@
 // node inherits the leaf it replaces. The temporary trie is then laid out
 // breadth-first so that each node's children are contiguous, as the
 // popcount indexing requires, and freed.
+//
+// Updates: a change dirties the direct-level range its prefix covers
+// (update.ts). Rebuilding a range re-expands only the prefixes that overlap
+// it (found by a scan of the store) and appends the new subtrees to the node
+// and leaf arrays; the replaced subtrees become garbage, and a full rebuild
+// compacts once garbage passes 1/8 of the arrays.
 import {
   LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS,
-  LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_NODE_BYTES, LPM_DIR_NODE,
+  LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES,
+  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NRANGES, LPM_H_RANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
 
@@ -92,22 +99,42 @@ export function freeLookup(t: usize): void {
   hset(t, LPM_H_LEAVES, 0);
   hset(t, LPM_H_NNODES, 0);
   hset(t, LPM_H_NLEAVES, 0);
+  hset(t, LPM_H_NODECAP, 0);
+  hset(t, LPM_H_LEAFCAP, 0);
+  hset(t, LPM_H_GARBAGE_NODES, 0);
+  hset(t, LPM_H_GARBAGE_LEAVES, 0);
 }
 
-/** Expands one prefix into the direct level and the temporary nodes. */
-function expand(dir: usize, s: u32, hi: u64, lo: u64, len: u32, val: u32): void {
+/** The key of store slot `i` as hi:lo (IPv4 in the top 32 bits of hi). */
+@inline function keyHi(keys: usize, words: u32, i: u32): u64 {
+  const k = keys + ((<usize>(i * words)) << 2);
+  return words == 1 ? (<u64>load<u32>(k)) << 32 : ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
+}
+@inline function keyLo(keys: usize, words: u32, i: u32): u64 {
+  const k = keys + ((<usize>(i * words)) << 2);
+  return words == 1 ? 0 : ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
+}
+
+/**
+ * Expands one prefix into `local` (the direct entries d0..d0+c) and the
+ * temporary nodes; a short prefix only fills the part of its span inside
+ * the range.
+ */
+function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u32, val: u32): void {
   const di = <u32>(hi >> (64 - s));
   if (len <= s) {
-    const n: u32 = 1 << (s - len);
-    for (let k: u32 = 0; k < n; k++) store<u32>(dir + ((<usize>(di + k)) << 2), val);
+    const from = max<u32>(di, d0);
+    const to = min<u32>(di + ((<u32>1) << (s - len)), d0 + c);
+    for (let k = from; k < to; k++) store<u32>(local + ((<usize>(k - d0)) << 2), val);
     return;
   }
-  let e = load<u32>(dir + (<usize>di << 2));
+  const dp = local + ((<usize>(di - d0)) << 2);
+  let e = load<u32>(dp);
   let node: u32;
   if (e & NODE) node = e & ~NODE;
   else {
     node = newNode(e);
-    store<u32>(dir + (<usize>di << 2), NODE | node);
+    store<u32>(dp, NODE | node);
   }
   let off = s;
   while (true) {
@@ -120,40 +147,74 @@ function expand(dir: usize, s: u32, hi: u64, lo: u64, len: u32, val: u32): void 
     e = load<u32>(slotOf(node, v));
     if (e & NODE) node = e & ~NODE;
     else {
-      const c = newNode(e);
-      store<u32>(slotOf(node, v), NODE | c);
-      node = c;
+      const ch = newNode(e);
+      store<u32>(slotOf(node, v), NODE | ch);
+      node = ch;
     }
     off += 6;
   }
 }
 
-/** Rebuilds the lookup structure of `t` from its store. */
-export function build(t: usize): void {
-  freeLookup(t);
+/** Whether the prefix at slot i overlaps direct entries d0..d0+c. */
+@inline function overlaps(keys: usize, words: u32, i: u32, len: u32, s: u32, d0: u32, c: u32): bool {
+  const di = <u32>(keyHi(keys, words, i) >> (64 - s));
+  const span: u32 = len <= s ? (<u32>1) << (s - len) : 1;
+  return di < d0 + c && d0 < di + span;
+}
+
+/** Counts the nodes and leaves of the subtree under node `x` (for garbage accounting). */
+function countSubtree(nodes: usize, x: u32): u64 {
+  const np = nodes + <usize>x * LPM_NODE_BYTES;
+  const vec = load<u64>(np);
+  let total: u64 = (<u64>1 << 32) | <u64>popcnt(load<u64>(np, 8));
+  const base = load<u32>(np, 16);
+  const kids = <u32>popcnt(vec);
+  for (let k: u32 = 0; k < kids; k++) total += countSubtree(nodes, base + k);
+  return total;
+}
+
+/** Grows a u32/node array at header field `ptrOff` with capacity field `capOff` to hold `need` items of `size` bytes. */
+function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32): void {
+  const cap = hget(t, capOff);
+  if (need <= cap) return;
+  const ncap = need + max<u32>(16, need >> 4);
+  const old = <usize>hget(t, ptrOff);
+  const p = old == 0 ? heap.alloc(<usize>ncap * size) : heap.realloc(old, <usize>ncap * size);
+  hset(t, ptrOff, <u32>p);
+  hset(t, capOff, ncap);
+}
+
+/**
+ * Rebuilds the direct entries d0..d0+c of `t` (direct level of s bits
+ * already allocated) from the prefixes of the store that overlap them.
+ */
+function rebuildRange(t: usize, d0: u32, c: u32): void {
   const words = hget(t, LPM_H_WORDS);
-  const n = hget(t, LPM_H_COUNT);
   const cap = hget(t, LPM_H_CAP);
   const keys = <usize>hget(t, LPM_H_KEYS);
   const lens = <usize>hget(t, LPM_H_LENS);
   const nhs = <usize>hget(t, LPM_H_NHS);
-  // Counting sort of the slots by prefix length (0..128).
+  const s = hget(t, LPM_H_DIRBITS);
+  // Counting sort, by prefix length, of the slots that overlap the range.
   const starts = heap.alloc(130 << 2);
   memory.fill(starts, 0, 130 << 2);
+  let n: u32 = 0;
   for (let i: u32 = 0; i < cap; i++) {
     const l = <u32>load<u8>(lens + i);
-    if (l != 0) store<u32>(starts + (<usize>l << 2), load<u32>(starts + (<usize>l << 2)) + 1);
+    if (l == 0 || !overlaps(keys, words, i, l - 1, s, d0, c)) continue;
+    store<u32>(starts + (<usize>l << 2), load<u32>(starts + (<usize>l << 2)) + 1);
+    n++;
   }
   let sum: u32 = 0;
   for (let l: u32 = 0; l < 130; l++) {
-    const c = load<u32>(starts + (<usize>l << 2));
+    const k = load<u32>(starts + (<usize>l << 2));
     store<u32>(starts + (<usize>l << 2), sum);
-    sum += c;
+    sum += k;
   }
-  const order = heap.alloc(<usize>(n > 0 ? n : 1) << 2);
+  const order = heap.alloc(<usize>max<u32>(n, 1) << 2);
   for (let i: u32 = 0; i < cap; i++) {
     const l = <u32>load<u8>(lens + i);
-    if (l == 0) continue;
+    if (l == 0 || !overlaps(keys, words, i, l - 1, s, d0, c)) continue;
     const p = starts + (<usize>l << 2);
     const at = load<u32>(p);
     store<u32>(order + (<usize>at << 2), i);
@@ -161,30 +222,35 @@ export function build(t: usize): void {
   }
   heap.free(starts);
 
-  const s = directBits(words, n, words == 1 && n >= 4096 && n < 131072 ? spreadV4(t) : 0);
-  const dsize: u32 = 1 << s;
-  const dir = heap.alloc(<usize>dsize << 2);
-  memory.fill(dir, 0, <usize>dsize << 2);
+  const local = heap.alloc(<usize>c << 2);
+  memory.fill(local, 0, <usize>c << 2);
   tmpCount = 0;
   for (let j: u32 = 0; j < n; j++) {
     const i = load<u32>(order + (<usize>j << 2));
-    const k = keys + ((<usize>(i * words)) << 2);
-    let hi: u64, lo: u64 = 0;
-    if (words == 1) hi = (<u64>load<u32>(k)) << 32;
-    else {
-      hi = ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
-      lo = ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
-    }
-    expand(dir, s, hi, lo, <u32>load<u8>(lens + i) - 1, <u32>load<i32>(nhs + (<usize>i << 2)) + 1);
+    expand(local, d0, c, s, keyHi(keys, words, i), keyLo(keys, words, i), <u32>load<u8>(lens + i) - 1, <u32>load<i32>(nhs + (<usize>i << 2)) + 1);
   }
   heap.free(order);
-  layout(t, dir, s);
+
+  // The subtrees being replaced become garbage.
+  const dir = <usize>hget(t, LPM_H_DIR);
+  const nodes = <usize>hget(t, LPM_H_NODES);
+  let garbage: u64 = 0;
+  for (let d = d0; d < d0 + c; d++) {
+    const e = load<u32>(dir + (<usize>d << 2));
+    if (e & NODE) garbage += countSubtree(nodes, e & ~NODE);
+  }
+  hset(t, LPM_H_GARBAGE_NODES, hget(t, LPM_H_GARBAGE_NODES) + <u32>(garbage >> 32));
+  hset(t, LPM_H_GARBAGE_LEAVES, hget(t, LPM_H_GARBAGE_LEAVES) + <u32>garbage);
+  layout(t, local, d0, c);
+  heap.free(local);
 }
 
-/** Lays the temporary trie out as poptrie nodes, breadth-first, and frees it. */
-function layout(t: usize, dir: usize, s: u32): void {
+/**
+ * Appends the temporary trie as poptrie nodes, breadth-first from the
+ * entries of `local`, writes direct entries d0..d0+c, and frees the trie.
+ */
+function layout(t: usize, local: usize, d0: u32, c: u32): void {
   const tn = tmpCount;
-  // Pass 1: how many leaves after leaf-vector compression.
   let nleaves: u32 = 0;
   for (let x: u32 = 0; x < tn; x++) {
     let prev: u32 = 0xffffffff;
@@ -195,24 +261,28 @@ function layout(t: usize, dir: usize, s: u32): void {
       prev = e;
     }
   }
-  const nodes = heap.alloc(<usize>(tn > 0 ? tn : 1) * LPM_NODE_BYTES);
-  const leaves = heap.alloc(<usize>(nleaves > 0 ? nleaves : 1) << 2);
-  const queue = heap.alloc(<usize>(tn > 0 ? tn : 1) << 2);
+  const nbase = hget(t, LPM_H_NNODES);
+  const lbase = hget(t, LPM_H_NLEAVES);
+  reserve(t, LPM_H_NODES, LPM_H_NODECAP, nbase + tn, LPM_NODE_BYTES);
+  reserve(t, LPM_H_LEAVES, LPM_H_LEAFCAP, lbase + nleaves, 4);
+  const nodes = <usize>hget(t, LPM_H_NODES);
+  const leaves = <usize>hget(t, LPM_H_LEAVES);
+  const dir = <usize>hget(t, LPM_H_DIR);
+  const queue = heap.alloc(<usize>max<u32>(tn, 1) << 2);
   let qt: u32 = 0;
-  const dsize: u32 = 1 << s;
-  for (let d: u32 = 0; d < dsize; d++) {
-    const e = load<u32>(dir + (<usize>d << 2));
+  for (let d: u32 = 0; d < c; d++) {
+    const e = load<u32>(local + (<usize>d << 2));
     if (e & NODE) {
       store<u32>(queue + (<usize>qt << 2), e & ~NODE);
-      store<u32>(dir + (<usize>d << 2), NODE | qt);
+      store<u32>(dir + (<usize>(d0 + d) << 2), NODE | (nbase + qt));
       qt++;
-    }
+    } else store<u32>(dir + (<usize>(d0 + d) << 2), e);
   }
-  let lt: u32 = 0;
+  let lt = lbase;
   for (let p: u32 = 0; p < qt; p++) {
     const x = load<u32>(queue + (<usize>p << 2));
     let vec: u64 = 0, lv: u64 = 0;
-    const base0 = qt, base1 = lt;
+    const base0 = nbase + qt, base1 = lt;
     let prev: u32 = 0xffffffff;
     for (let k: u32 = 0; k < 64; k++) {
       const e = load<u32>(slotOf(x, k));
@@ -229,7 +299,7 @@ function layout(t: usize, dir: usize, s: u32): void {
       }
       prev = e;
     }
-    const np = nodes + <usize>p * LPM_NODE_BYTES;
+    const np = nodes + <usize>(nbase + p) * LPM_NODE_BYTES;
     store<u64>(np, vec);
     store<u64>(np, lv, 8);
     store<u32>(np, base0, 16);
@@ -240,17 +310,45 @@ function layout(t: usize, dir: usize, s: u32): void {
   tmp = 0;
   tmpCap = 0;
   tmpCount = 0;
+  hset(t, LPM_H_NNODES, nbase + tn);
+  hset(t, LPM_H_NLEAVES, lbase + nleaves);
+}
+
+/** Rebuilds the whole lookup structure of `t` from its store, sizing the direct level anew. */
+export function build(t: usize): void {
+  freeLookup(t);
+  const words = hget(t, LPM_H_WORDS);
+  const n = hget(t, LPM_H_COUNT);
+  const s = directBits(words, n, words == 1 && n >= 4096 && n < 131072 ? spreadV4(t) : 0);
+  const dsize: u32 = 1 << s;
+  const dir = heap.alloc(<usize>dsize << 2);
+  memory.fill(dir, 0, <usize>dsize << 2);
   hset(t, LPM_H_DIR, <u32>dir);
   hset(t, LPM_H_DIRBITS, s);
-  hset(t, LPM_H_NODES, <u32>nodes);
-  hset(t, LPM_H_NNODES, tn);
-  hset(t, LPM_H_LEAVES, <u32>leaves);
-  hset(t, LPM_H_NLEAVES, nleaves);
+  rebuildRange(t, 0, dsize);
+  hset(t, LPM_H_NFULL, n);
+  hset(t, LPM_H_NRANGES, 0);
   hset(t, LPM_H_DIRTY, 0);
 }
 
-/** Bytes of the lookup structure. */
+/** Brings the lookup structure up to date: the dirty ranges, or everything. */
+export function refresh(t: usize): void {
+  const state = hget(t, LPM_H_DIRTY);
+  if (state == 0) return;
+  if (state == 2) {
+    const nr = hget(t, LPM_H_NRANGES);
+    for (let r: u32 = 0; r < nr; r++) rebuildRange(t, hget(t, LPM_H_RANGES + r * 8), hget(t, LPM_H_RANGES + r * 8 + 4));
+    hset(t, LPM_H_NRANGES, 0);
+    hset(t, LPM_H_DIRTY, 0);
+    // Compact once replaced subtrees pass 1/8 of the arrays.
+    if (hget(t, LPM_H_GARBAGE_NODES) * 8 > hget(t, LPM_H_NNODES) + 64 || hget(t, LPM_H_GARBAGE_LEAVES) * 8 > hget(t, LPM_H_NLEAVES) + 64) build(t);
+    return;
+  }
+  build(t);
+}
+
+/** Bytes of the lookup structure (allocated, garbage included). */
 export function lookupBytes(t: usize): u32 {
   if (hget(t, LPM_H_DIR) == 0) return 0;
-  return (4 << hget(t, LPM_H_DIRBITS)) + max<u32>(hget(t, LPM_H_NNODES), 1) * LPM_NODE_BYTES + max<u32>(hget(t, LPM_H_NLEAVES), 1) * 4;
+  return (4 << hget(t, LPM_H_DIRBITS)) + hget(t, LPM_H_NODECAP) * LPM_NODE_BYTES + hget(t, LPM_H_LEAFCAP) * 4;
 }

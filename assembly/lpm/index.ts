@@ -3,7 +3,7 @@
 // wrapper (src/lpm/route-table.ts) validates everything before calling.
 import { LPM_HEADER_BYTES, LPM_H_DIRTY, LPM_H_COUNT } from "../shared/lpm";
 import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes, hget } from "./store";
-import { build, freeLookup, lookupBytes } from "./build";
+import { refresh, freeLookup, lookupBytes } from "./build";
 import { lookup4, lookup4Batch, lookup6, lookup6Batch } from "./lookup";
 
 /** Creates an empty table for family 4 or 6; returns its handle. */
@@ -33,9 +33,9 @@ export function lpm_get(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32):
   return storeGet(t, w0, w1, w2, w3, len);
 }
 
-/** Rebuilds the lookup structure if the store changed since the last build. */
+/** Brings the lookup structure up to date after changes (dirty ranges, or a full rebuild). */
 export function lpm_build(t: usize): void {
-  if (hget(t, LPM_H_DIRTY) != 0) build(t);
+  refresh(t);
 }
 
 /** Number of prefixes. */

@@ -6,6 +6,7 @@
 import {
   LPM_HEADER_BYTES, LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
 } from "../shared/lpm";
+import { markChanged } from "./update";
 
 const MIN_CAP: u32 = 16;
 
@@ -129,7 +130,7 @@ export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32,
     const prev = load<i32>(p);
     if (prev != nh) {
       store<i32>(p, nh);
-      hset(t, LPM_H_DIRTY, 1);
+      markChanged(t, w0, w1, len);
     }
     return prev;
   }
@@ -141,7 +142,7 @@ export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32,
   }
   putNew(t, <u32>(-s - 1), w0, w1, w2, w3, len, nh);
   hset(t, LPM_H_COUNT, count);
-  hset(t, LPM_H_DIRTY, 1);
+  markChanged(t, w0, w1, len);
   return -1;
 }
 
@@ -180,7 +181,7 @@ export function storeDelete(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u
   store<u8>(lens + hole, 0);
   const count = hget(t, LPM_H_COUNT) - 1;
   hset(t, LPM_H_COUNT, count);
-  hset(t, LPM_H_DIRTY, 1);
+  markChanged(t, w0, w1, len);
   const cap = mask + 1;
   if (cap > MIN_CAP && count * 5 < cap) resize(t, cap >> 1);
   return prev;

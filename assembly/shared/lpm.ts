@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 64;
+export const LPM_HEADER_BYTES = 144;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -21,7 +21,7 @@ export const LPM_H_KEYS = 12;
 export const LPM_H_LENS = 16;
 /** Pointer to next hops: i32[cap]. */
 export const LPM_H_NHS = 20;
-/** 1 when the lookup structure is stale (rebuilt by lpm_build). */
+/** Lookup structure state: 0 up to date, 1 needs a full rebuild, 2 needs the dirty ranges rebuilt. */
 export const LPM_H_DIRTY = 24;
 /** Pointer to the direct-pointing level: u32[1 << s]. */
 export const LPM_H_DIR = 28;
@@ -35,6 +35,22 @@ export const LPM_H_NNODES = 40;
 export const LPM_H_LEAVES = 44;
 /** Number of leaves. */
 export const LPM_H_NLEAVES = 48;
+/** Allocated capacity of the node array (nodes). */
+export const LPM_H_NODECAP = 52;
+/** Allocated capacity of the leaf array (leaves). */
+export const LPM_H_LEAFCAP = 56;
+/** Nodes no longer reachable (replaced by range rebuilds). */
+export const LPM_H_GARBAGE_NODES = 60;
+/** Leaves no longer reachable. */
+export const LPM_H_GARBAGE_LEAVES = 64;
+/** Prefix count at the last full build. */
+export const LPM_H_NFULL = 68;
+/** Number of dirty direct-level ranges (at most LPM_MAX_RANGES). */
+export const LPM_H_NRANGES = 72;
+/** Dirty ranges: LPM_MAX_RANGES pairs of u32 (first direct index, count). */
+export const LPM_H_RANGES = 76;
+/** Dirty ranges kept before falling back to a full rebuild. */
+export const LPM_MAX_RANGES = 8;
 
 /** Bytes of one poptrie node: vector u64, leafvec u64, base0 u32, base1 u32. */
 export const LPM_NODE_BYTES = 24;
