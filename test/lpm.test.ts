@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCore, RouteTable, ReferenceTable, InputError, CnikitError, LPM_NEXT_HOP_MAX } from '../src/index.js';
+import { createCore, RouteTable, ReferenceTable, InputError, CnikitError, LPM_NEXT_HOP_MAX, type Core } from '../src/index.js';
+import { LPM_H_WINBITS } from '../assembly/shared/lpm.js';
 import { formatCidr, maskV4, maskV6, parseCidr, parseIPv4, type Ip6 } from '../src/net/ip.js';
 
 type Impl = { name: string; make: (family: 4 | 6) => Promise<RouteTable | ReferenceTable> };
@@ -250,6 +251,48 @@ describe('RouteTable specifics', () => {
       // case for a trie (one node chain each); see docs/lpm.md.
     });
   }
+
+  // Why this test? Calico-shaped tables get a window (a second direct level
+  // over the pool); lookups outside it, and long prefixes added outside it
+  // after the build, take other paths than the pool's addresses.
+  it('agrees with the reference on a Calico-shaped table with routes outside the pool', async () => {
+    let x = 4242;
+    const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>>= 0));
+    const t = new RouteTable(await createCore());
+    const r = new ReferenceTable();
+    const both = (c: string, nh: number) => (t.insert(c, nh), r.insert(c, nh));
+    both('0.0.0.0/0', 1);
+    both('10.0.0.0/8', 2);
+    both('192.0.0.0/8', 3);
+    for (let b = 0; b < 300; b++) {
+      const blk = rnd() & 0x3ffff;
+      both(formatCidr({ family: 4, addr: ((10 << 24) | (blk << 6)) >>> 0, len: 26 }), 100 + b);
+      if (b % 3 === 0) both(formatCidr({ family: 4, addr: ((10 << 24) | (blk << 6) | (rnd() & 63)) >>> 0, len: 32 }), 1000 + b);
+    }
+    const check = () => {
+      const addrs = new Uint32Array(4000);
+      for (let i = 0; i < addrs.length; i++) addrs[i] = i % 2 ? rnd() : ((10 << 24) | (rnd() & 0xffffff)) >>> 0;
+      for (const c of [...r].slice(0, 200)) addrs[rnd() % addrs.length] = parseCidr(c.cidr, 4).addr as number;
+      const got = t.lookupBatch(addrs, new Int32Array(addrs.length));
+      for (let i = 0; i < addrs.length; i++) {
+        expect(got[i]).toBe(r.lookup(addrs[i]));
+        if (i % 7 === 0) expect(t.lookup(addrs[i])).toBe(got[i]);
+      }
+    };
+    check();
+    const core = (t as unknown as { core: Core }).core;
+    const handle = (t as unknown as { handle: number }).handle;
+    expect(core.u32[(handle + LPM_H_WINBITS) >>> 2]).toBe(12); // the window over 10.0.0.0/8 exists
+    // Long prefixes outside the pool after the build (range rebuilds only).
+    both('192.168.7.0/24', 4);
+    both('192.168.7.9/32', 5);
+    expect(t.lookup('192.168.7.9')).toBe(5);
+    expect(t.lookupBatch(Uint32Array.from([parseIPv4('192.168.7.9'), parseIPv4('192.168.7.10'), parseIPv4('192.168.8.1')]), new Int32Array(3))).toEqual(Int32Array.from([5, 4, 3]));
+    check();
+    t.remove('10.0.0.0/8');
+    r.remove('10.0.0.0/8');
+    check();
+  });
 
   it('keeps many independent tables in one core', async () => {
     const core = await createCore();

@@ -22,6 +22,7 @@ import {
   LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NRANGES, LPM_H_RANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
+import { chooseWindow, fillWindow, freeWindow, windowBytes } from "./window";
 
 const NODE: u32 = LPM_DIR_NODE;
 
@@ -103,6 +104,7 @@ export function freeLookup(t: usize): void {
   hset(t, LPM_H_LEAFCAP, 0);
   hset(t, LPM_H_GARBAGE_NODES, 0);
   hset(t, LPM_H_GARBAGE_LEAVES, 0);
+  freeWindow(t);
 }
 
 /** The key of store slot `i` as hi:lo (IPv4 in the top 32 bits of hi). */
@@ -326,6 +328,8 @@ export function build(t: usize): void {
   hset(t, LPM_H_DIR, <u32>dir);
   hset(t, LPM_H_DIRBITS, s);
   rebuildRange(t, 0, dsize);
+  chooseWindow(t);
+  fillWindow(t);
   hset(t, LPM_H_NFULL, n);
   hset(t, LPM_H_NRANGES, 0);
   hset(t, LPM_H_DIRTY, 0);
@@ -342,6 +346,7 @@ export function refresh(t: usize): void {
     hset(t, LPM_H_DIRTY, 0);
     // Compact once replaced subtrees pass 1/8 of the arrays.
     if (hget(t, LPM_H_GARBAGE_NODES) * 8 > hget(t, LPM_H_NNODES) + 64 || hget(t, LPM_H_GARBAGE_LEAVES) * 8 > hget(t, LPM_H_NLEAVES) + 64) build(t);
+    else fillWindow(t);
     return;
   }
   build(t);
@@ -350,5 +355,5 @@ export function refresh(t: usize): void {
 /** Bytes of the lookup structure (allocated, garbage included). */
 export function lookupBytes(t: usize): u32 {
   if (hget(t, LPM_H_DIR) == 0) return 0;
-  return (4 << hget(t, LPM_H_DIRBITS)) + hget(t, LPM_H_NODECAP) * LPM_NODE_BYTES + hget(t, LPM_H_LEAFCAP) * 4;
+  return (4 << hget(t, LPM_H_DIRBITS)) + hget(t, LPM_H_NODECAP) * LPM_NODE_BYTES + hget(t, LPM_H_LEAFCAP) * 4 + windowBytes(t);
 }

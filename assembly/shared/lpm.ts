@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 144;
+export const LPM_HEADER_BYTES = 160;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -49,6 +49,14 @@ export const LPM_H_NFULL = 68;
 export const LPM_H_NRANGES = 72;
 /** Dirty ranges: LPM_MAX_RANGES pairs of u32 (first direct index, count). */
 export const LPM_H_RANGES = 76;
+/** Window (IPv4): bits of the shortcut level (0 = no window). */
+export const LPM_H_WINBITS = 140;
+/** Window: length L of the prefix all long prefixes share. */
+export const LPM_H_WINLEN = 144;
+/** Window: that prefix's top L bits (right-aligned). */
+export const LPM_H_WINPREFIX = 148;
+/** Window: pointer to u32[1 << winbits] entries, like direct-level entries. */
+export const LPM_H_WIN = 152;
 /** Dirty ranges kept before falling back to a full rebuild. */
 export const LPM_MAX_RANGES = 8;
 
