@@ -11,28 +11,21 @@
 // breadth-first so that each node's children are contiguous, as the
 // popcount indexing requires, and freed.
 //
-// Updates: a change dirties the direct-level range its prefix covers
-// (update.ts). Rebuilding a range re-expands only the prefixes that overlap
-// it (found by a scan of the store) and appends the new subtrees to the node
-// and leaf arrays; the replaced subtrees become garbage, and a full rebuild
-// compacts once garbage passes 1/8 of the arrays.
+// Updates (update.ts, subtree.ts) rebuild only the part a change touches:
+// a range of direct entries here, or one node's subtree; the prefixes that
+// overlap it are found by a scan of the store, the new nodes and leaves are
+// appended, the replaced ones become garbage, and a full rebuild compacts
+// once garbage passes 1/8 of the arrays.
 import {
   LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS,
   LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES,
-  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NRANGES, LPM_H_RANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
+  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
+import { chunk, newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
 import { chooseWindow, fillWindow, freeWindow, windowBytes } from "./window";
 
 const NODE: u32 = LPM_DIR_NODE;
-
-/** The 6 bits at bit offset `off` (0 = most significant) of the 128-bit key hi:lo. */
-@inline export function chunk(hi: u64, lo: u64, off: u32): u32 {
-  if (off <= 58) return <u32>(hi >> (58 - off)) & 63;
-  if (off < 64) return <u32>((hi << (off - 58)) | (lo >> (122 - off))) & 63;
-  if (off <= 122) return <u32>(lo >> (122 - off)) & 63;
-  return <u32>(lo << (off - 122)) & 63;
-}
 
 /**
  * Bits of the direct level for `n` prefixes spread over `spread` distinct
@@ -71,25 +64,6 @@ function spreadV4(t: usize): u32 {
   return count;
 }
 
-// Temporary nodes: 64 u32 entries each (leaf = nextHop + 1, or NODE | index).
-let tmp: usize = 0;
-let tmpCap: u32 = 0;
-let tmpCount: u32 = 0;
-
-function newNode(fill: u32): u32 {
-  if (tmpCount == tmpCap) {
-    tmpCap = tmpCap == 0 ? 64 : tmpCap << 1;
-    tmp = tmp == 0 ? heap.alloc(<usize>tmpCap << 8) : heap.realloc(tmp, <usize>tmpCap << 8);
-  }
-  const p = tmp + (<usize>tmpCount << 8);
-  for (let k = 0; k < 64; k++) store<u32>(p + (k << 2), fill);
-  return tmpCount++;
-}
-
-@inline function slotOf(node: u32, v: u32): usize {
-  return tmp + (<usize>node << 8) + (<usize>v << 2);
-}
-
 /** Frees the lookup structure (not the store). */
 export function freeLookup(t: usize): void {
   if (hget(t, LPM_H_DIR) != 0) heap.free(<usize>hget(t, LPM_H_DIR));
@@ -108,11 +82,11 @@ export function freeLookup(t: usize): void {
 }
 
 /** The key of store slot `i` as hi:lo (IPv4 in the top 32 bits of hi). */
-@inline function keyHi(keys: usize, words: u32, i: u32): u64 {
+@inline export function keyHi(keys: usize, words: u32, i: u32): u64 {
   const k = keys + ((<usize>(i * words)) << 2);
   return words == 1 ? (<u64>load<u32>(k)) << 32 : ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
 }
-@inline function keyLo(keys: usize, words: u32, i: u32): u64 {
+@inline export function keyLo(keys: usize, words: u32, i: u32): u64 {
   const k = keys + ((<usize>(i * words)) << 2);
   return words == 1 ? 0 : ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
 }
@@ -131,30 +105,14 @@ function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u3
     return;
   }
   const dp = local + ((<usize>(di - d0)) << 2);
-  let e = load<u32>(dp);
+  const e = load<u32>(dp);
   let node: u32;
   if (e & NODE) node = e & ~NODE;
   else {
     node = newNode(e);
     store<u32>(dp, NODE | node);
   }
-  let off = s;
-  while (true) {
-    const v = chunk(hi, lo, off);
-    if (len <= off + 6) {
-      const n: u32 = 1 << (off + 6 - len);
-      for (let k: u32 = 0; k < n; k++) store<u32>(slotOf(node, v + k), val);
-      return;
-    }
-    e = load<u32>(slotOf(node, v));
-    if (e & NODE) node = e & ~NODE;
-    else {
-      const ch = newNode(e);
-      store<u32>(slotOf(node, v), NODE | ch);
-      node = ch;
-    }
-    off += 6;
-  }
+  expandNode(node, s, hi, lo, len, val);
 }
 
 /** Whether the prefix at slot i overlaps direct entries d0..d0+c. */
@@ -165,7 +123,7 @@ function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u3
 }
 
 /** Counts the nodes and leaves of the subtree under node `x` (for garbage accounting). */
-function countSubtree(nodes: usize, x: u32): u64 {
+export function countSubtree(nodes: usize, x: u32): u64 {
   const np = nodes + <usize>x * LPM_NODE_BYTES;
   const vec = load<u64>(np);
   let total: u64 = (<u64>1 << 32) | <u64>popcnt(load<u64>(np, 8));
@@ -176,7 +134,7 @@ function countSubtree(nodes: usize, x: u32): u64 {
 }
 
 /** Grows a u32/node array at header field `ptrOff` with capacity field `capOff` to hold `need` items of `size` bytes. */
-function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32): void {
+export function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32): void {
   const cap = hget(t, capOff);
   if (need <= cap) return;
   const ncap = need + max<u32>(16, need >> 4);
@@ -190,7 +148,7 @@ function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32): void
  * Rebuilds the direct entries d0..d0+c of `t` (direct level of s bits
  * already allocated) from the prefixes of the store that overlap them.
  */
-function rebuildRange(t: usize, d0: u32, c: u32): void {
+export function rebuildRange(t: usize, d0: u32, c: u32): void {
   const words = hget(t, LPM_H_WORDS);
   const cap = hget(t, LPM_H_CAP);
   const keys = <usize>hget(t, LPM_H_KEYS);
@@ -226,7 +184,6 @@ function rebuildRange(t: usize, d0: u32, c: u32): void {
 
   const local = heap.alloc(<usize>c << 2);
   memory.fill(local, 0, <usize>c << 2);
-  tmpCount = 0;
   for (let j: u32 = 0; j < n; j++) {
     const i = load<u32>(order + (<usize>j << 2));
     expand(local, d0, c, s, keyHi(keys, words, i), keyLo(keys, words, i), <u32>load<u8>(lens + i) - 1, <u32>load<i32>(nhs + (<usize>i << 2)) + 1);
@@ -252,17 +209,9 @@ function rebuildRange(t: usize, d0: u32, c: u32): void {
  * entries of `local`, writes direct entries d0..d0+c, and frees the trie.
  */
 function layout(t: usize, local: usize, d0: u32, c: u32): void {
-  const tn = tmpCount;
+  const tn = tmpNodes();
   let nleaves: u32 = 0;
-  for (let x: u32 = 0; x < tn; x++) {
-    let prev: u32 = 0xffffffff;
-    for (let k: u32 = 0; k < 64; k++) {
-      const e = load<u32>(slotOf(x, k));
-      if (e & NODE) continue;
-      if (e != prev) nleaves++;
-      prev = e;
-    }
-  }
+  for (let x: u32 = 0; x < tn; x++) nleaves += tmpLeaves(x);
   const nbase = hget(t, LPM_H_NNODES);
   const lbase = hget(t, LPM_H_NLEAVES);
   reserve(t, LPM_H_NODES, LPM_H_NODECAP, nbase + tn, LPM_NODE_BYTES);
@@ -308,10 +257,7 @@ function layout(t: usize, local: usize, d0: u32, c: u32): void {
     store<u32>(np, base1, 20);
   }
   heap.free(queue);
-  if (tmp != 0) heap.free(tmp);
-  tmp = 0;
-  tmpCap = 0;
-  tmpCount = 0;
+  tmpFree();
   hset(t, LPM_H_NNODES, nbase + tn);
   hset(t, LPM_H_NLEAVES, lbase + nleaves);
 }
@@ -331,25 +277,8 @@ export function build(t: usize): void {
   chooseWindow(t);
   fillWindow(t);
   hset(t, LPM_H_NFULL, n);
-  hset(t, LPM_H_NRANGES, 0);
+  hset(t, LPM_H_NCHANGES, 0);
   hset(t, LPM_H_DIRTY, 0);
-}
-
-/** Brings the lookup structure up to date: the dirty ranges, or everything. */
-export function refresh(t: usize): void {
-  const state = hget(t, LPM_H_DIRTY);
-  if (state == 0) return;
-  if (state == 2) {
-    const nr = hget(t, LPM_H_NRANGES);
-    for (let r: u32 = 0; r < nr; r++) rebuildRange(t, hget(t, LPM_H_RANGES + r * 8), hget(t, LPM_H_RANGES + r * 8 + 4));
-    hset(t, LPM_H_NRANGES, 0);
-    hset(t, LPM_H_DIRTY, 0);
-    // Compact once replaced subtrees pass 1/8 of the arrays.
-    if (hget(t, LPM_H_GARBAGE_NODES) * 8 > hget(t, LPM_H_NNODES) + 64 || hget(t, LPM_H_GARBAGE_LEAVES) * 8 > hget(t, LPM_H_NLEAVES) + 64) build(t);
-    else fillWindow(t);
-    return;
-  }
-  build(t);
 }
 
 /** Bytes of the lookup structure (allocated, garbage included). */

@@ -3,7 +3,8 @@
 // wrapper (src/lpm/route-table.ts) validates everything before calling.
 import { LPM_HEADER_BYTES, LPM_H_DIRTY, LPM_H_COUNT } from "../shared/lpm";
 import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes, hget } from "./store";
-import { refresh, freeLookup, lookupBytes } from "./build";
+import { freeLookup, lookupBytes } from "./build";
+import { refresh } from "./update";
 import { lookup4, lookup4Batch, lookup6, lookup6Batch } from "./lookup";
 
 /** Creates an empty table for family 4 or 6; returns its handle. */

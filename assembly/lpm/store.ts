@@ -130,7 +130,7 @@ export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32,
     const prev = load<i32>(p);
     if (prev != nh) {
       store<i32>(p, nh);
-      markChanged(t, w0, w1, len);
+      markChanged(t, w0, w1, w2, w3, len);
     }
     return prev;
   }
@@ -142,7 +142,7 @@ export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32,
   }
   putNew(t, <u32>(-s - 1), w0, w1, w2, w3, len, nh);
   hset(t, LPM_H_COUNT, count);
-  markChanged(t, w0, w1, len);
+  markChanged(t, w0, w1, w2, w3, len);
   return -1;
 }
 
@@ -181,7 +181,7 @@ export function storeDelete(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u
   store<u8>(lens + hole, 0);
   const count = hget(t, LPM_H_COUNT) - 1;
   hset(t, LPM_H_COUNT, count);
-  markChanged(t, w0, w1, len);
+  markChanged(t, w0, w1, w2, w3, len);
   const cap = mask + 1;
   if (cap > MIN_CAP && count * 5 < cap) resize(t, cap >> 1);
   return prev;

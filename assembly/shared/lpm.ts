@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 160;
+export const LPM_HEADER_BYTES = 416;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -21,7 +21,7 @@ export const LPM_H_KEYS = 12;
 export const LPM_H_LENS = 16;
 /** Pointer to next hops: i32[cap]. */
 export const LPM_H_NHS = 20;
-/** Lookup structure state: 0 up to date, 1 needs a full rebuild, 2 needs the dirty ranges rebuilt. */
+/** Lookup structure state: 0 up to date, 1 needs a full rebuild, 2 needs the logged changes applied. */
 export const LPM_H_DIRTY = 24;
 /** Pointer to the direct-pointing level: u32[1 << s]. */
 export const LPM_H_DIR = 28;
@@ -45,20 +45,21 @@ export const LPM_H_GARBAGE_NODES = 60;
 export const LPM_H_GARBAGE_LEAVES = 64;
 /** Prefix count at the last full build. */
 export const LPM_H_NFULL = 68;
-/** Number of dirty direct-level ranges (at most LPM_MAX_RANGES). */
-export const LPM_H_NRANGES = 72;
-/** Dirty ranges: LPM_MAX_RANGES pairs of u32 (first direct index, count). */
-export const LPM_H_RANGES = 76;
+/** Number of logged changes since the last refresh (at most LPM_MAX_CHANGES). */
+export const LPM_H_NCHANGES = 72;
+/** Change log: LPM_MAX_CHANGES entries of 5 u32 (four key words, prefix length). */
+export const LPM_H_CHANGES = 76;
+/** Changes logged before falling back to a full rebuild. */
+export const LPM_MAX_CHANGES = 16;
 /** Window (IPv4): bits of the shortcut level (0 = no window). */
-export const LPM_H_WINBITS = 140;
+export const LPM_H_WINBITS = 396;
 /** Window: length L of the prefix all long prefixes share. */
-export const LPM_H_WINLEN = 144;
+export const LPM_H_WINLEN = 400;
 /** Window: that prefix's top L bits (right-aligned). */
-export const LPM_H_WINPREFIX = 148;
+export const LPM_H_WINPREFIX = 404;
 /** Window: pointer to u32[1 << winbits] entries, like direct-level entries. */
-export const LPM_H_WIN = 152;
-/** Dirty ranges kept before falling back to a full rebuild. */
-export const LPM_MAX_RANGES = 8;
+export const LPM_H_WIN = 408;
+
 
 /** Bytes of one poptrie node: vector u64, leafvec u64, base0 u32, base1 u32. */
 export const LPM_NODE_BYTES = 24;
