@@ -44,8 +44,8 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
     const strs: string[] = [];
     for (let i = 0; i < p.count; i++) strs.push(formatIPv4(p.addrs[i]));
 
-    let t0 = performance.now();
     const core = await createCore();
+    let t0 = performance.now();
     const wasm = new RouteTable(core, { family: 4 });
     for (let i = 0; i < p.count; i++) wasm.insertPrefix(p.addrs[i], p.lens[i], p.nhs[i]);
     wasm.build();
