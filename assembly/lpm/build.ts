@@ -19,10 +19,10 @@
 import {
   LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS,
   LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES,
-  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
+  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE, LPM_SKIP,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
-import { chunk, newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
+import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves, followChain, chainEnd, chainBits, chainLeaf } from "./tmp";
 import { chooseWindow, fillWindow, freeWindow, windowBytes } from "./window";
 
 const NODE: u32 = LPM_DIR_NODE;
@@ -125,6 +125,7 @@ function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u3
 /** Counts the nodes and leaves of the subtree under node `x` (for garbage accounting). */
 export function countSubtree(nodes: usize, x: u32): u64 {
   const np = nodes + <usize>x * LPM_NODE_BYTES;
+  if (load<u32>(np, 20) & LPM_SKIP) return (<u64>1 << 32) + countSubtree(nodes, load<u32>(np, 16));
   const vec = load<u64>(np);
   let total: u64 = (<u64>1 << 32) | <u64>popcnt(load<u64>(np, 8));
   const base = load<u32>(np, 16);
@@ -142,6 +143,14 @@ export function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32
   const p = old == 0 ? heap.alloc(<usize>ncap * size) : heap.realloc(old, <usize>ncap * size);
   hset(t, ptrOff, <u32>p);
   hset(t, capOff, ncap);
+}
+
+/** Gives back the capacity beyond `used` items (path compression leaves some after a full build). */
+function shrink(t: usize, ptrOff: u32, capOff: u32, used: u32, size: u32): void {
+  const n = max<u32>(used, 1);
+  if (hget(t, capOff) <= n) return;
+  hset(t, ptrOff, <u32>heap.realloc(<usize>hget(t, ptrOff), <usize>n * size));
+  hset(t, capOff, n);
 }
 
 /**
@@ -230,8 +239,16 @@ function layout(t: usize, local: usize, d0: u32, c: u32): void {
     } else store<u32>(dir + (<usize>(d0 + d) << 2), e);
   }
   let lt = lbase;
+  const compress = hget(t, LPM_H_WORDS) == 4;
   for (let p: u32 = 0; p < qt; p++) {
     const x = load<u32>(queue + (<usize>p << 2));
+    const chain = compress ? followChain(x) : 0;
+    if (chain >= 2) {
+      writeSkip(nodes + <usize>(nbase + p) * LPM_NODE_BYTES, nbase + qt, chain);
+      store<u32>(queue + (<usize>qt << 2), chainEnd());
+      qt++;
+      continue;
+    }
     let vec: u64 = 0, lv: u64 = 0;
     const base0 = nbase + qt, base1 = lt;
     let prev: u32 = 0xffffffff;
@@ -258,8 +275,16 @@ function layout(t: usize, local: usize, d0: u32, c: u32): void {
   }
   heap.free(queue);
   tmpFree();
-  hset(t, LPM_H_NNODES, nbase + tn);
-  hset(t, LPM_H_NLEAVES, lbase + nleaves);
+  hset(t, LPM_H_NNODES, nbase + qt);
+  hset(t, LPM_H_NLEAVES, lt);
+}
+
+/** Writes a skip node for the chain just followed; `child` is the index of the node after it. */
+export function writeSkip(np: usize, child: u32, k: u32): void {
+  store<u64>(np, chainBits());
+  store<u64>(np, <u64>chainLeaf(), 8);
+  store<u32>(np, child, 16);
+  store<u32>(np, LPM_SKIP | k, 20);
 }
 
 /** Rebuilds the whole lookup structure of `t` from its store, sizing the direct level anew. */
@@ -274,6 +299,8 @@ export function build(t: usize): void {
   hset(t, LPM_H_DIR, <u32>dir);
   hset(t, LPM_H_DIRBITS, s);
   rebuildRange(t, 0, dsize);
+  shrink(t, LPM_H_NODES, LPM_H_NODECAP, hget(t, LPM_H_NNODES), LPM_NODE_BYTES);
+  shrink(t, LPM_H_LEAVES, LPM_H_LEAFCAP, hget(t, LPM_H_NLEAVES), 4);
   chooseWindow(t);
   fillWindow(t);
   hset(t, LPM_H_NFULL, n);

@@ -4,10 +4,10 @@
 // otherwise the leaf index is base1 + popcount(leafvec up to the chunk) - 1.
 // Leaves hold nextHop + 1 (0 = no route), so the result is leaf - 1.
 import {
-  LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES, LPM_H_WIN, LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_DIR_NODE, LPM_NODE_BYTES,
+  LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES, LPM_H_WIN, LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_DIR_NODE, LPM_NODE_BYTES, LPM_SKIP,
 } from "../shared/lpm";
 import { hget } from "./store";
-import { chunk } from "./tmp";
+import { chunk, bitsAt } from "./tmp";
 
 const NODE: u32 = LPM_DIR_NODE;
 /** Addresses walked in lockstep by the batch lookup. */
@@ -188,6 +188,16 @@ function lookup4BatchWindow(t: usize, addrs: usize, out: usize, n: i32): void {
   let off = s;
   while (e & NODE) {
     const np = nodes + <usize>(e & ~NODE) * LPM_NODE_BYTES;
+    const b1 = load<u32>(np, 20);
+    if (b1 & LPM_SKIP) {
+      // Skip node (IPv6 path compression): the next k chunks must be the
+      // chain's, else the answer is the chain's leaf.
+      const k = b1 & 31;
+      if (bitsAt(hi, lo, off, k * 6) != load<u64>(np)) return <i32>load<u32>(np, 8) - 1;
+      e = NODE | load<u32>(np, 16);
+      off += k * 6;
+      continue;
+    }
     const v = <u64>chunk(hi, lo, off);
     const below: u64 = ((<u64>2) << v) - 1;
     const vec = load<u64>(np);
@@ -197,7 +207,7 @@ function lookup4BatchWindow(t: usize, addrs: usize, out: usize, n: i32): void {
       continue;
     }
     const lv = load<u64>(np, 8);
-    return <i32>load<u32>(leaves + ((<usize>(load<u32>(np, 20) + <u32>popcnt(lv & below) - 1)) << 2)) - 1;
+    return <i32>load<u32>(leaves + ((<usize>(b1 + <u32>popcnt(lv & below) - 1)) << 2)) - 1;
   }
   return <i32>e - 1;
 }

@@ -18,6 +18,16 @@ let tmpCount: u32 = 0;
   return <u32>(lo << (off - 122)) & 63;
 }
 
+/** The `n` (<= 60) bits at bit offset `off` of the 128-bit key hi:lo. */
+@inline export function bitsAt(hi: u64, lo: u64, off: u32, n: u32): u64 {
+  let top: u64;
+  if (off == 0) top = hi;
+  else if (off < 64) top = (hi << off) | (lo >> (64 - off));
+  else if (off == 64) top = lo;
+  else top = lo << (off - 64);
+  return top >> (64 - n);
+}
+
 /** A new temporary node with every entry set to `fill`; returns its index. */
 export function newNode(fill: u32): u32 {
   if (tmpCount == tmpCap) {
@@ -82,4 +92,69 @@ export function tmpLeaves(x: u32): u32 {
     prev = e;
   }
   return n;
+}
+
+// Path compression (IPv6): a chain of nodes that each have one child and a
+// single leaf value everywhere else becomes one skip node.
+let cChild: u32 = 0;
+let cV: u32 = 0;
+let cLeaf: u32 = 0;
+let chainEndNode: u32 = 0;
+let chainBitsValue: u64 = 0;
+let chainLeafValue: u32 = 0;
+
+function isChain(y: u32): bool {
+  let child: i32 = -1;
+  let leaf: u32 = 0;
+  let haveLeaf = false;
+  for (let k: u32 = 0; k < 64; k++) {
+    const e = load<u32>(slotOf(y, k));
+    if (e & NODE) {
+      if (child >= 0) return false;
+      child = <i32>k;
+    } else {
+      if (haveLeaf && e != leaf) return false;
+      leaf = e;
+      haveLeaf = true;
+    }
+  }
+  if (child < 0) return false;
+  cChild = load<u32>(slotOf(y, <u32>child)) & ~NODE;
+  cV = <u32>child;
+  cLeaf = leaf;
+  return true;
+}
+
+/**
+ * Length of the chain starting at temporary node `y` (at most 10 nodes, 60
+ * bits); when >= 2, chainEnd/chainBits/chainLeaf describe it.
+ */
+export function followChain(y: u32): u32 {
+  if (!isChain(y)) return 0;
+  const leaf = cLeaf;
+  let k: u32 = 0;
+  let bits: u64 = 0;
+  let z = y;
+  while (k < 10 && isChain(z) && cLeaf == leaf) {
+    bits = (bits << 6) | <u64>cV;
+    z = cChild;
+    k++;
+  }
+  chainEndNode = z;
+  chainBitsValue = bits;
+  chainLeafValue = leaf;
+  return k;
+}
+
+/** The node after the last chain followed. */
+export function chainEnd(): u32 {
+  return chainEndNode;
+}
+/** The chunks of the chain, 6 bits each, first chunk most significant. */
+export function chainBits(): u64 {
+  return chainBitsValue;
+}
+/** The leaf every other entry of the chain holds. */
+export function chainLeaf(): u32 {
+  return chainLeafValue;
 }
