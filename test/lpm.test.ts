@@ -296,6 +296,32 @@ describe('RouteTable specifics', () => {
     check();
   });
 
+  // Why this test? Sparse IPv6 prefixes are stored as skip nodes (one node
+  // for a chain of single-child nodes); an address leaving the chain half-way
+  // and a prefix added inside the chain after the build are the edge cases.
+  it('handles IPv6 chains compressed into skip nodes', async () => {
+    const t = new RouteTable(await createCore(), { family: 6 });
+    const r = new ReferenceTable({ family: 6 });
+    const both = (c: string, nh: number) => (t.insert(c, nh), r.insert(c, nh));
+    both('::/0', 1);
+    both('fd00:10:244:0:1234:5678:9abc:de40/122', 2);
+    both('2001:db8::1/128', 3);
+    const probes = ['fd00:10:244:0:1234:5678:9abc:de7f', 'fd00:10:244:0:1234:5678:9abc:de80', 'fd00:10:244:0:1234:5678:0:0', 'fd00:10:245::', '2001:db8::1', '2001:db8::2', '2001:db9::1'];
+    const check = () => {
+      for (const a of probes) expect(t.lookup(a)).toBe(r.lookup(a));
+    };
+    check();
+    both('fd00:10:244::/64', 4); // ends inside the chain
+    check();
+    both('fd00:10:244:0:1234:5678:9abc:0/112', 5); // deeper, still on the chain
+    check();
+    both('fd00:10:244:0:1234:5678:9abc:de41/128', 6); // below the /122
+    check();
+    expect(t.remove('fd00:10:244::/64')).toBe(r.remove('fd00:10:244::/64'));
+    check();
+    expect([...t]).toEqual([...r]);
+  });
+
   it('keeps many independent tables in one core', async () => {
     const core = await createCore();
     const tables = Array.from({ length: 50 }, () => new RouteTable(core));
