@@ -149,6 +149,25 @@ describe('RouteTable specifics', () => {
     expect(() => t.batchView(-1)).toThrow(InputError);
     expect(() => t.lookupBatch(addrs, new Int32Array(2))).toThrow(InputError);
     expect(t.lookupBatch(new Uint32Array(0), new Int32Array(0)).length).toBe(0);
+    expect(() => t.batchView(RouteTable.maxBatch + 1)).toThrow(/0\.\.4194304/);
+  });
+
+  it('splits batches larger than maxBatch into several calls', async () => {
+    const saved = RouteTable.maxBatch;
+    RouteTable.maxBatch = 4;
+    try {
+      const t = new RouteTable(await createCore());
+      t.insert('10.0.0.0/8', 1);
+      const addrs = Uint32Array.from({ length: 11 }, (_, i) => (i % 2 ? parseIPv4('10.0.0.1') : parseIPv4('11.0.0.1')) + i);
+      expect([...t.lookupBatch(addrs, new Int32Array(11))]).toEqual(Array.from({ length: 11 }, (_, i) => (i % 2 ? 1 : -1)));
+      const t6 = new RouteTable(await createCore(), { family: 6 });
+      t6.insert('2001:db8::/32', 2);
+      const a6 = new Uint32Array(4 * 9);
+      for (let i = 0; i < 9; i++) a6.set([i % 3 ? 0x20010db8 : 0x20010db9, 0, 0, i], i * 4);
+      expect([...t6.lookupBatch(a6, new Int32Array(9))]).toEqual(Array.from({ length: 9 }, (_, i) => (i % 3 ? 2 : -1)));
+    } finally {
+      RouteTable.maxBatch = saved;
+    }
   });
 
   it('looks up IPv6 batches (four words per address)', async () => {

@@ -46,6 +46,12 @@ export interface RouteTableOptions {
 
 /** A WASM-backed longest-prefix-match table. Call {@link dispose} to free its memory. */
 export class RouteTable implements Iterable<Route> {
+  /**
+   * Most addresses per WASM call and per {@link batchView}: 4,194,304
+   * (a 32 MiB IPv4 / 80 MiB IPv6 batch buffer). `lookupBatch` splits larger
+   * arrays into calls of this size.
+   */
+  static maxBatch = 1 << 22;
   /** Address family of every prefix and address. */
   readonly family: Family;
   private readonly core: Core;
@@ -149,7 +155,9 @@ export class RouteTable implements Iterable<Route> {
   }
 
   private checkBatchSize(n: number, what: string): void {
-    if (!Number.isInteger(n) || n < 0) throw new InputError('InvalidBatch', String(n), `${what}: a non-negative integer count`);
+    if (!Number.isInteger(n) || n < 0 || n > RouteTable.maxBatch) {
+      throw new InputError('InvalidBatch', String(n), `${what}: an integer count 0..${RouteTable.maxBatch}`);
+    }
   }
 
   /**
@@ -164,10 +172,16 @@ export class RouteTable implements Iterable<Route> {
     if (out.length < n) throw new InputError('InvalidBatch', `out.length ${out.length}`, `at least ${n} entries, one per address`);
     const t = this.t;
     this.build();
-    this.ensureBatch(n);
-    this.core.u32.set(addrs, this.batchPtr >>> 2);
-    this.run(t, n);
-    out.set(this.core.i32.subarray(this.outPtr >>> 2, (this.outPtr >>> 2) + n));
+    // One WASM call per RouteTable.maxBatch addresses (one call for any
+    // ordinary batch), so the batch buffer stays bounded.
+    const chunk = Math.min(n, RouteTable.maxBatch);
+    this.ensureBatch(chunk);
+    for (let at = 0; at < n; at += chunk) {
+      const m = Math.min(chunk, n - at);
+      this.core.u32.set(addrs.subarray(at * per, (at + m) * per), this.batchPtr >>> 2);
+      this.run(t, m);
+      out.set(this.core.i32.subarray(this.outPtr >>> 2, (this.outPtr >>> 2) + m), at);
+    }
     return out;
   }
 
