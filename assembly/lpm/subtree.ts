@@ -29,15 +29,30 @@ export function rebuildNode(t: usize, x: u32, d: u32, qhi: u64, qlo: u64): void 
   const keys = <usize>hget(t, LPM_H_KEYS);
   const lens = <usize>hget(t, LPM_H_LENS);
   const nhs = <usize>hget(t, LPM_H_NHS);
-  // Counting sort, by length, of the prefixes that cover or lie inside q/d.
+  // One scan of the store collects the prefixes that cover or lie inside
+  // q/d (IPv4: one masked compare per slot); a counting sort of just those
+  // orders them by length.
+  let hitsCap: u32 = 64;
+  let hits = heap.alloc(<usize>hitsCap << 2);
+  let n: u32 = 0;
   const starts = heap.alloc(130 << 2);
   memory.fill(starts, 0, 130 << 2);
-  let n: u32 = 0;
+  const q4 = <u32>(qhi >> 32);
   for (let i: u32 = 0; i < cap; i++) {
     const l = <u32>load<u8>(lens + i);
-    if (l == 0 || !samePrefix(keyHi(keys, words, i), keyLo(keys, words, i), qhi, qlo, min<u32>(l - 1, d))) continue;
-    store<u32>(starts + (<usize>l << 2), load<u32>(starts + (<usize>l << 2)) + 1);
+    if (l == 0) continue;
+    const m = min<u32>(l - 1, d);
+    let hit: bool;
+    if (words == 1) hit = m == 0 || ((load<u32>(keys + (<usize>i << 2)) ^ q4) >>> (32 - m)) == 0;
+    else hit = samePrefix(keyHi(keys, words, i), keyLo(keys, words, i), qhi, qlo, m);
+    if (!hit) continue;
+    if (n == hitsCap) {
+      hitsCap <<= 1;
+      hits = heap.realloc(hits, <usize>hitsCap << 2);
+    }
+    store<u32>(hits + (<usize>n << 2), i);
     n++;
+    store<u32>(starts + (<usize>l << 2), load<u32>(starts + (<usize>l << 2)) + 1);
   }
   let sum: u32 = 0;
   for (let l: u32 = 0; l < 130; l++) {
@@ -46,14 +61,14 @@ export function rebuildNode(t: usize, x: u32, d: u32, qhi: u64, qlo: u64): void 
     sum += k;
   }
   const order = heap.alloc(<usize>max<u32>(n, 1) << 2);
-  for (let i: u32 = 0; i < cap; i++) {
-    const l = <u32>load<u8>(lens + i);
-    if (l == 0 || !samePrefix(keyHi(keys, words, i), keyLo(keys, words, i), qhi, qlo, min<u32>(l - 1, d))) continue;
-    const p = starts + (<usize>l << 2);
+  for (let j: u32 = 0; j < n; j++) {
+    const i = load<u32>(hits + (<usize>j << 2));
+    const p = starts + (<usize>load<u8>(lens + i) << 2);
     const at = load<u32>(p);
     store<u32>(order + (<usize>at << 2), i);
     store<u32>(p, at + 1);
   }
+  heap.free(hits);
   heap.free(starts);
   const root = newNode(0);
   for (let j: u32 = 0; j < n; j++) {
