@@ -1,2 +1,6 @@
-// Route tables (issue #2): RouteTable and its reference. Filled in by the LPM work.
-export {};
+// Route tables (issue #2): the WASM-backed RouteTable and its TS reference.
+export { RouteTable } from './route-table.js';
+export type { RouteTableOptions } from './route-table.js';
+export { ReferenceTable } from './reference.js';
+export type { Route, Family } from './reference.js';
+export { LPM_NEXT_HOP_MAX, LPM_NO_ROUTE } from '../../assembly/shared/lpm.js';

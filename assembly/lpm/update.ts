@@ -1,0 +1,105 @@
+// Change tracking and incremental refresh. A change to the store is logged
+// (up to LPM_MAX_CHANGES); the first lookup after changes applies each one
+// to the lookup structure by rebuilding the smallest part that holds it:
+// the node whose 6-bit span contains the prefix's last bits (its subtree,
+// subtree.ts), or the direct entries the prefix covers (build.ts). A full
+// rebuild happens instead when the log overflows, a prefix covers over 1/4
+// of the direct level, the table has doubled or halved since the last full
+// build (the direct level should be resized), or garbage passes 1/8.
+import {
+  LPM_H_WORDS, LPM_H_COUNT, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NFULL, LPM_H_NCHANGES, LPM_H_CHANGES, LPM_MAX_CHANGES,
+  LPM_H_NODES, LPM_H_NNODES, LPM_H_NLEAVES, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE, LPM_SKIP,
+} from "../shared/lpm";
+import { hget, hset } from "./store";
+import { build, rebuildRange } from "./build";
+import { rebuildNode } from "./subtree";
+import { chunk, bitsAt } from "./tmp";
+import { fillWindow } from "./window";
+
+const NODE: u32 = LPM_DIR_NODE;
+
+/** Records that prefix w0..w3/len changed. */
+export function markChanged(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32): void {
+  if (hget(t, LPM_H_DIRTY) == 1) return;
+  const n = hget(t, LPM_H_COUNT);
+  const nf = hget(t, LPM_H_NFULL);
+  const nc = hget(t, LPM_H_NCHANGES);
+  if (hget(t, LPM_H_DIR) == 0 || n > nf * 2 + 1024 || n * 2 + 1024 < nf || nc == <u32>LPM_MAX_CHANGES) {
+    hset(t, LPM_H_DIRTY, 1);
+    return;
+  }
+  const p = LPM_H_CHANGES + nc * 20;
+  hset(t, p, w0);
+  hset(t, p + 4, w1);
+  hset(t, p + 8, w2);
+  hset(t, p + 12, w3);
+  hset(t, p + 16, len);
+  hset(t, LPM_H_NCHANGES, nc + 1);
+  hset(t, LPM_H_DIRTY, 2);
+}
+
+/** Applies one logged change; false when it took a full rebuild. */
+function apply(t: usize, hi: u64, lo: u64, len: u32): bool {
+  const s = hget(t, LPM_H_DIRBITS);
+  const di = <u32>(hi >> (64 - s));
+  if (len <= s) {
+    const span: u32 = 1 << (s - len);
+    if (span * 4 > (<u32>1) << s) {
+      build(t);
+      return false;
+    }
+    rebuildRange(t, di, span);
+    return true;
+  }
+  const e = load<u32>(<usize>hget(t, LPM_H_DIR) + (<usize>di << 2));
+  if ((e & NODE) == 0) {
+    rebuildRange(t, di, 1);
+    return true;
+  }
+  // Descend while the prefix lies inside one child of the current node.
+  const nodes = <usize>hget(t, LPM_H_NODES);
+  let x = e & ~NODE;
+  let off = s;
+  while (len > off + 6) {
+    const np = nodes + <usize>x * LPM_NODE_BYTES;
+    const b1 = load<u32>(np, 20);
+    if (b1 & LPM_SKIP) {
+      // Through a skip node when the prefix goes past its chain along it,
+      // else rebuild from it.
+      const k = b1 & 31;
+      if (len <= off + 6 * k || bitsAt(hi, lo, off, 6 * k) != load<u64>(np)) break;
+      x = load<u32>(np, 16);
+      off += 6 * k;
+      continue;
+    }
+    const v = chunk(hi, lo, off);
+    const vec = load<u64>(np);
+    if ((vec & ((<u64>1) << v)) == 0) break;
+    x = load<u32>(np, 16) + <u32>popcnt(vec & (((<u64>2) << v) - 1)) - 1;
+    off += 6;
+  }
+  rebuildNode(t, x, off, hi, lo);
+  return true;
+}
+
+/** Brings the lookup structure up to date after changes. */
+export function refresh(t: usize): void {
+  const state = hget(t, LPM_H_DIRTY);
+  if (state == 0) return;
+  if (state == 1) {
+    build(t);
+    return;
+  }
+  const v6 = hget(t, LPM_H_WORDS) == 4;
+  const nc = hget(t, LPM_H_NCHANGES);
+  for (let i: u32 = 0; i < nc; i++) {
+    const p = LPM_H_CHANGES + i * 20;
+    const hi: u64 = ((<u64>hget(t, p)) << 32) | (v6 ? <u64>hget(t, p + 4) : 0);
+    const lo: u64 = v6 ? ((<u64>hget(t, p + 8)) << 32) | <u64>hget(t, p + 12) : 0;
+    if (!apply(t, hi, lo, hget(t, p + 16))) return;
+  }
+  hset(t, LPM_H_NCHANGES, 0);
+  hset(t, LPM_H_DIRTY, 0);
+  if (hget(t, LPM_H_GARBAGE_NODES) * 8 > hget(t, LPM_H_NNODES) + 64 || hget(t, LPM_H_GARBAGE_LEAVES) * 8 > hget(t, LPM_H_NLEAVES) + 64) build(t);
+  else fillWindow(t);
+}
