@@ -31,7 +31,7 @@ describe('public vector: gopacket layers/vxlan_test.go testPacketVXLAN', () => {
     });
   });
   it('re-encodes to the same 148 bytes (WASM and reference)', () => {
-    const r = resolveEncap({ local: '192.168.203.1', remote: '192.168.202.1', srcMac: '36:dc:85:1e:b3:40', dstMac: '00:16:3e:08:71:cf', vni: 255, dstPort: 4789, srcPort: 0xb05d, ipId: 0xd2c0, df: 'set' });
+    const r = resolveEncap({ local: '192.168.203.1', remote: '192.168.202.1', srcMac: '36:dc:85:1e:b3:40', dstMac: '00:16:3e:08:71:cf', vni: 255, dstPort: 4789, srcPort: 0xb05d, ipId: 0xd2c0, df: 'set', udpChecksum: false });
     expect(codec.encap(gopacket.slice(50), r)).toEqual(gopacket);
     expect(referenceEncap(gopacket.slice(50), r, 0xd2c0)).toEqual(gopacket);
   });
@@ -133,11 +133,12 @@ describe('decapsulation errors name the layer, offset and value', () => {
 });
 
 describe('encapsulation', () => {
-  it('VXLAN defaults: port 8472, DF unset, TTL 64, zero UDP checksum, source port from the flow hash in range', () => {
+  it('VXLAN defaults: port 8472, DF unset, TTL 64, UDP checksum on, source port from the flow hash in range', () => {
     const inner = innerFrame({ ttl: 9, tos: 0x03 });
     const f = codec.decap(codec.encap(inner, base));
     expect(f.udp!.dstPort).toBe(8472);
-    expect(f.udp!.checksum).toBe(0);
+    expect(f.udp!.checksum).not.toBe(0);
+    expect(codec.decap(codec.encap(inner, { ...base, udpChecksum: false })).udp!.checksum).toBe(0);
     expect(f.outer.df).toBe(false);
     expect(f.outer.ttl).toBe(64);
     expect(f.outer.tos).toBe(2); // CE inner -> ECT(0) outer (RFC 6040)

@@ -11,8 +11,8 @@
 //
 // Checksum over the pseudo-header (source, destination, zero, protocol 17,
 // UDP length), the header and the data. Zero means "no checksum" over IPv4;
-// a computed zero is sent as 0xffff. Linux VXLAN sends zero over IPv4
-// unless `udpcsum` is set (VXLAN_F_UDP_ZERO_CSUM_TX).
+// a computed zero is sent as 0xffff. Linux vxlan computes it over IPv4
+// unless the device has `noudpcsum` (VXLAN_F_UDP_ZERO_CSUM_TX).
 
 import { sumBytes, fold } from "./checksum";
 

@@ -118,7 +118,7 @@ export const ENC_BYTES = 128;
 export const ENC_F_DF = 1;
 /** Copy DF from the inner IPv4 header (Linux `df inherit`, and IPIP tunnels always). */
 export const ENC_F_DF_INHERIT = 2;
-/** Compute the outer UDP checksum (else zero, Linux's VXLAN-over-IPv4 default). */
+/** Compute the outer UDP checksum (else zero; Linux vxlan `udpcsum`, on by default over IPv4). */
 export const ENC_F_UDP_CSUM = 4;
 /** Use ENC_SPORT as the source port instead of the flow hash. */
 export const ENC_F_FIXED_SPORT = 8;

@@ -42,7 +42,12 @@ export interface EncapParams {
   tos?: number;
   /** Outer DF: `'unset'` (Linux vxlan default), `'set'`, `'inherit'` (IPIP default: Linux or-s in the inner DF). flannel-udp default `'set'` (a UDP socket's PMTU discovery). */
   df?: 'unset' | 'set' | 'inherit';
-  /** Compute the outer UDP checksum. Default false for VXLAN (Linux sends zero over IPv4), true for flannel-udp (a normal UDP socket). */
+  /**
+   * Compute the outer UDP checksum. Default true: Linux vxlan devices have
+   * `udpcsum` on over IPv4 unless created with `noudpcsum` (seen in
+   * `ip -d link` and in the kernel capture of test/kernel-vxlan.test.ts),
+   * and flanneld's udp socket checksums too. `false` sends zero (allowed over IPv4).
+   */
   udpChecksum?: boolean;
   /** Propagate the inner ECN bits (RFC 6040, Linux ip_tunnel_ecn_encap). Default true, false for flannel-udp. */
   ecn?: boolean;
@@ -111,7 +116,7 @@ export function resolveEncap(p: EncapParams): ResolvedEncap {
     ttl,
     tos: int('InvalidTos', p.tos ?? 0, 0, 255, 'a TOS byte 0..255'),
     df,
-    udpChecksum: typeof p.udpChecksum === 'boolean' ? p.udpChecksum : udpMode,
+    udpChecksum: typeof p.udpChecksum === 'boolean' ? p.udpChecksum : true,
     ecn: typeof p.ecn === 'boolean' ? p.ecn : !udpMode,
     ipId: int('InvalidIpId', p.ipId ?? 0, 0, 0xffff, 'an IPv4 ID 0..65535'),
     hashSeed: int('InvalidSeed', p.hashSeed ?? 0, 0, 0xffffffff, 'a 32-bit seed'),
