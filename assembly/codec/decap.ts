@@ -23,7 +23,7 @@ import {
   FE_BYTES, FE_PTR, FE_LEN, FE_STATUS,
 } from "../shared/codec";
 import { ethL3Offset, ethType, ethVlan } from "./ethernet";
-import { checksum } from "./checksum";
+import { checksum, ipv4HeaderSum20 } from "./checksum";
 import { udpChecksum } from "./udp";
 import { vxlanFlagsWord, vxlanVniWord } from "./vxlan";
 import { IPIP_PROTO } from "./ipip";
@@ -61,6 +61,12 @@ function vniConfigured(cfg: usize, vni: u32): bool {
 export function codecDecap(cfg: usize, p: usize, len: i32, out: usize): i32 {
   const mem = <u64>memory.size() << 16;
   if (len < 0 || <u64>p + <u64>len > mem || <u64>out + (R_WORDS << 2) > mem) return ST_OUT_OF_BOUNDS;
+  return decapOne(cfg, p, len, out);
+}
+
+// @ts-ignore: decorator
+@inline
+function decapOne(cfg: usize, p: usize, len: i32, out: usize): i32 {
   const mode = load<i32>(cfg, DEC_MODE);
   if (mode != MODE_VXLAN && mode != MODE_IPIP && mode != MODE_FLANNEL_UDP) return fail(out, ST_BAD_MODE, 0, mode);
   const flags = load<u32>(cfg, DEC_FLAGS);
@@ -89,7 +95,7 @@ export function codecDecap(cfg: usize, p: usize, len: i32, out: usize): i32 {
   if (totlen < hl) return fail(out, ST_IPV4_TOTLEN_SHORT, l3 + 2, totlen);
   const frag = <i32>bswap<u16>(load<u16>(ip, 6));
   if ((frag & 0x3fff) != 0) return fail(out, ST_IPV4_FRAGMENT, l3 + 6, frag);
-  if ((flags & DEC_F_IP_CSUM) != 0 && checksum(ip, hl) != 0) return fail(out, ST_IPV4_CHECKSUM, l3 + 10, <i32>bswap<u16>(load<u16>(ip, 10)));
+  if ((flags & DEC_F_IP_CSUM) != 0 && (hl == 20 ? ipv4HeaderSum20(ip) : checksum(ip, hl)) != 0) return fail(out, ST_IPV4_CHECKSUM, l3 + 10, <i32>bswap<u16>(load<u16>(ip, 10)));
   const proto = <i32>load<u8>(ip, 9);
   const srcRaw = load<u32>(ip, 12);
   const dstRaw = load<u32>(ip, 16);
@@ -179,7 +185,9 @@ export function codecDecapBatch(cfg: usize, table: usize, n: i32, out: usize): i
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const e = table + <usize>i * FE_BYTES;
-    const st = codecDecap(cfg, load<u32>(e, FE_PTR << 2), load<i32>(e, FE_LEN << 2), out + <usize>i * (R_WORDS << 2));
+    const p = <usize>load<u32>(e, FE_PTR << 2);
+    const len = load<i32>(e, FE_LEN << 2);
+    const st = len < 0 || <u64>p + <u64>len > mem ? ST_OUT_OF_BOUNDS : decapOne(cfg, p, len, out + <usize>i * (R_WORDS << 2));
     store<i32>(e, st, FE_STATUS << 2);
     if (st == ST_OK) ok++;
   }

@@ -21,7 +21,7 @@ import { writeUdp, setUdpChecksum } from "./udp";
 import { writeVxlan } from "./vxlan";
 import { IPIP_PROTO } from "./ipip";
 import { flowHashEth, flowHashIPv4, srcPortFromHash } from "./flowhash";
-import { ipv4HeaderSum20 } from "./checksum";
+import { fold } from "./checksum";
 
 /** Overhead of a mode, or 0 for an unknown mode. */
 // @ts-ignore: decorator
@@ -58,8 +58,16 @@ export function codecEncapPrepare(cfg: usize): i32 {
   writeIPv4(t + 14, 0, 0, 0, 0, 0, proto, bswap<u32>(load<u32>(cfg, ENC_SRC_IP)), bswap<u32>(load<u32>(cfg, ENC_DST_IP)));
   if (mode != MODE_IPIP) writeUdp(t + 34, 0, load<u32>(cfg, ENC_DPORT), 0);
   if (mode == MODE_VXLAN) writeVxlan(t + 42, load<u32>(cfg, ENC_VNI));
+  // Partial one's-complement sum of the IPv4 words that never change
+  // (protocol, addresses); version, TOS, length, ID, flags and TTL are added per frame.
+  const ip = t + 14;
+  const base = (<u64>load<u8>(ip, 9) << 8) + <u64>load<u16>(ip, 12) + <u64>load<u16>(ip, 14) + <u64>load<u16>(ip, 16) + <u64>load<u16>(ip, 18);
+  store<u32>(cfg + TEMPLATE_SUM, <u32>base);
   return ST_OK;
 }
+
+/** Byte offset in the config of the template's partial IPv4 checksum (constant fields only). */
+const TEMPLATE_SUM: usize = ENC_TEMPLATE + 56;
 
 /**
  * Writes the outer headers for the inner Ethernet frame at `inner` (`len`
@@ -67,11 +75,12 @@ export function codecEncapPrepare(cfg: usize): i32 {
  * the caller copies the payload afterwards (codecEncapCopy). Everything
  * read from the inner frame is read before anything is written, because
  * in place the IPIP and UDP headers overwrite the inner Ethernet header.
+ * Config values arrive as arguments so that a batch loads them once.
  */
-function encapHeaders(cfg: usize, inner: usize, len: i32, out: usize): i32 {
-  const mode = load<i32>(cfg, ENC_MODE);
+// @ts-ignore: decorator
+@inline
+function encapOne(cfg: usize, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, sportCfg: u32, seed: u32, pmin: i32, pmax: i32, id: u32, inner: usize, len: i32, out: usize): i32 {
   const hdr = headerLenOf(mode);
-  const flags = load<u32>(cfg, ENC_FLAGS);
   // The inner IPv4 header, if any: TTL/DF/ECN inheritance and the flow hash read it.
   let ip: usize = 0;
   let ipAvail: i32 = 0;
@@ -92,29 +101,23 @@ function encapHeaders(cfg: usize, inner: usize, len: i32, out: usize): i32 {
     if (ip == 0) return ST_INNER_TOO_SHORT;
     payloadLen = len - 14;
   }
-  const totlen = hdr - 14 + payloadLen;
+  const totlen = <u32>(hdr - 14 + payloadLen);
   if (totlen > 0xffff) return ST_TOO_BIG;
 
-  let ttl = load<u32>(cfg, ENC_TTL);
+  let ttl = ttlCfg;
   if (ttl == 0) ttl = ip != 0 ? <u32>load<u8>(ip, 8) : 64;
-  let tos = load<u32>(cfg, ENC_TOS);
+  let tos = tosCfg;
   if ((flags & ENC_F_ECN) != 0 && ip != 0) tos = ecnEncap(tos, load<u8>(ip, 1));
   let frag: u32 = (flags & ENC_F_DF) != 0 ? IP_DF : 0;
   if ((flags & ENC_F_DF_INHERIT) != 0 && ip != 0) frag |= <u32>bswap<u16>(load<u16>(ip, 6)) & IP_DF;
-  let sport: u32 = 0;
-  if (mode != MODE_IPIP) {
-    if ((flags & ENC_F_FIXED_SPORT) != 0) sport = load<u32>(cfg, ENC_SPORT);
-    else {
-      const seed = load<u32>(cfg, ENC_SEED);
-      let h: u32 = mode == MODE_VXLAN ? flowHashEth(inner, len, seed) : flowHashIPv4(ip, ipAvail, seed);
-      if (h == 0) h = 1;
-      sport = <u32>srcPortFromHash(h, load<i32>(cfg, ENC_PORT_MIN), load<i32>(cfg, ENC_PORT_MAX));
-    }
+  let sport: u32 = sportCfg;
+  if (mode != MODE_IPIP && (flags & ENC_F_FIXED_SPORT) == 0) {
+    let h: u32 = mode == MODE_VXLAN ? flowHashEth(inner, len, seed) : flowHashIPv4(ip, ipAvail, seed);
+    if (h == 0) h = 1;
+    sport = <u32>srcPortFromHash(h, pmin, pmax);
   }
-  const id = load<u32>(cfg, ENC_ID);
-  store<u32>(cfg, (id + 1) & 0xffff, ENC_ID);
 
-  // Constant part from the template (v128 moves), then the per-frame fields.
+  // Constant part from the template (v128 moves), then the per-frame words.
   const t = cfg + ENC_TEMPLATE;
   v128.store(out, v128.load(t));
   v128.store(out, v128.load(t, 16), 16);
@@ -127,20 +130,30 @@ function encapHeaders(cfg: usize, inner: usize, len: i32, out: usize): i32 {
   } else {
     store<u16>(out, load<u16>(t, 32), 32);
   }
+  // IPv4 words 0..2 as little-endian u32 stores; the checksum adds the
+  // per-frame 16-bit words to the template's partial sum (RFC 1624 style).
+  const w0 = 0x45 | (tos << 8) | (<u32>bswap<u16>(<u16>totlen) << 16);
+  const w1 = <u32>bswap<u16>(<u16>id) | (<u32>bswap<u16>(<u16>frag) << 16);
+  let sum = <u64>load<u32>(t, <i32>TEMPLATE_SUM - ENC_TEMPLATE) + <u64>(w0 & 0xffff) + <u64>(w0 >>> 16) + <u64>(w1 & 0xffff) + <u64>(w1 >>> 16) + <u64>ttl;
+  const csum = ~fold(sum) & 0xffff;
   const o = out + 14;
-  store<u8>(o, <u8>tos, 1);
-  store<u16>(o, bswap<u16>(<u16>totlen), 2);
-  store<u16>(o, bswap<u16>(<u16>id), 4);
-  store<u16>(o, bswap<u16>(<u16>frag), 6);
-  store<u8>(o, <u8>ttl, 8);
-  store<u16>(o, 0, 10);
-  store<u16>(o, <u16>ipv4HeaderSum20(o), 10);
+  store<u32>(o, w0);
+  store<u32>(o, w1, 4);
+  store<u32>(o, ttl | (<u32>load<u8>(t, 23) << 8) | (csum << 16), 8);
   if (mode != MODE_IPIP) {
-    const u = out + 34;
-    store<u16>(u, bswap<u16>(<u16>sport));
-    store<u16>(u, bswap<u16>(<u16>(totlen - 20)), 4);
+    store<u16>(out, bswap<u16>(<u16>sport), 34);
+    store<u16>(out, bswap<u16>(<u16>(totlen - 20)), 38);
   }
   return ST_OK;
+}
+
+/** encapOne with the config read from `cfg`; advances the IPv4 ID on success. */
+function encapCfg(cfg: usize, inner: usize, len: i32, out: usize): i32 {
+  const id = load<u32>(cfg, ENC_ID);
+  const st = encapOne(cfg, load<i32>(cfg, ENC_MODE), load<u32>(cfg, ENC_FLAGS), load<u32>(cfg, ENC_TTL), load<u32>(cfg, ENC_TOS),
+    load<u32>(cfg, ENC_SPORT), load<u32>(cfg, ENC_SEED), load<i32>(cfg, ENC_PORT_MIN), load<i32>(cfg, ENC_PORT_MAX), id, inner, len, out);
+  if (st == ST_OK) store<u32>(cfg, (id + 1) & 0xffff, ENC_ID);
+  return st;
 }
 
 /** UDP checksum once the payload is in place (after the copy for codecEncapCopy). */
@@ -164,7 +177,7 @@ export function codecEncap(cfg: usize, inner: usize, len: i32): i32 {
   if (len < 0 || <u64>inner + <u64>len > memBytes()) return ST_OUT_OF_BOUNDS;
   if (inner < <usize>ov) return ST_NO_HEADROOM;
   const out = inner - <usize>ov;
-  const st = encapHeaders(cfg, inner, len, out);
+  const st = encapCfg(cfg, inner, len, out);
   if (st == ST_OK) finishUdp(cfg, out);
   return st;
 }
@@ -178,7 +191,7 @@ export function codecEncapCopy(cfg: usize, src: usize, len: i32, dst: usize): i3
   const ov = overheadOf(mode);
   if (ov == 0) return ST_BAD_MODE;
   if (len < 0 || <u64>src + <u64>len > memBytes() || <u64>dst + <u64>len + <u64>ov > memBytes()) return ST_OUT_OF_BOUNDS;
-  const st = encapHeaders(cfg, src, len, dst);
+  const st = encapCfg(cfg, src, len, dst);
   if (st != ST_OK) return st;
   if (mode == MODE_VXLAN) memory.copy(dst + 50, src, <usize>len);
   else memory.copy(dst + <usize>headerLenOf(mode), src + 14, <usize>(len - 14));
@@ -192,16 +205,51 @@ export function codecEncapCopy(cfg: usize, src: usize, len: i32, dst: usize): i3
  * status to FE_STATUS and returns how many frames succeeded.
  */
 export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i32 {
-  if (n < 0 || <u64>table + <u64>n * FE_BYTES > memBytes()) return -1;
+  const mem = memBytes();
+  if (n < 0 || <u64>table + <u64>n * FE_BYTES > mem) return -1;
+  const mode = load<i32>(cfg, ENC_MODE);
+  const ov = overheadOf(mode);
+  const hdr = headerLenOf(mode);
+  const flags = load<u32>(cfg, ENC_FLAGS);
+  const ttl = load<u32>(cfg, ENC_TTL);
+  const tos = load<u32>(cfg, ENC_TOS);
+  const sport = load<u32>(cfg, ENC_SPORT);
+  const seed = load<u32>(cfg, ENC_SEED);
+  const pmin = load<i32>(cfg, ENC_PORT_MIN);
+  const pmax = load<i32>(cfg, ENC_PORT_MAX);
+  const csum = mode != MODE_IPIP && (flags & ENC_F_UDP_CSUM) != 0;
+  let id = load<u32>(cfg, ENC_ID);
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const e = table + <usize>i * FE_BYTES;
     const p = <usize>load<u32>(e, FE_PTR << 2);
     const len = load<i32>(e, FE_LEN << 2);
-    const st = copy != 0 ? codecEncapCopy(cfg, p, len, load<u32>(e, FE_DST << 2)) : codecEncap(cfg, p, len);
+    let st: i32;
+    if (ov == 0) st = ST_BAD_MODE;
+    else if (len < 0 || <u64>p + <u64>len > mem) st = ST_OUT_OF_BOUNDS;
+    else if (copy != 0) {
+      const d = <usize>load<u32>(e, FE_DST << 2);
+      if (<u64>d + <u64>len + <u64>ov > mem) st = ST_OUT_OF_BOUNDS;
+      else {
+        st = encapOne(cfg, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, d);
+        if (st == ST_OK) {
+          if (mode == MODE_VXLAN) memory.copy(d + 50, p, <usize>len);
+          else memory.copy(d + <usize>hdr, p + 14, <usize>(len - 14));
+          if (csum) finishUdp(cfg, d);
+        }
+      }
+    } else if (p < <usize>ov) st = ST_NO_HEADROOM;
+    else {
+      st = encapOne(cfg, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, p - <usize>ov);
+      if (st == ST_OK && csum) finishUdp(cfg, p - <usize>ov);
+    }
     store<i32>(e, st, FE_STATUS << 2);
-    if (st == ST_OK) ok++;
+    if (st == ST_OK) {
+      ok++;
+      id = (id + 1) & 0xffff;
+    }
   }
+  store<u32>(cfg, id, ENC_ID);
   return ok;
 }
 

@@ -34,6 +34,8 @@ function final3(a: u32, b: u32, c: u32): u32 {
 }
 
 /** Linux jhash_3words(a, b, c, initval). */
+// @ts-ignore: decorator
+@inline
 export function jhash3(a: u32, b: u32, c: u32, initval: u32): u32 {
   const iv = initval + JHASH_INITVAL + (3 << 2);
   return final3(a + iv, b + iv, c + iv);
@@ -52,6 +54,8 @@ export function jhash12(p: usize, initval: u32): u32 {
  * loads them. Falls back to the Ethernet-address hash (use_eth) for
  * anything that is not an unfragmented-enough IPv4 packet.
  */
+// @ts-ignore: decorator
+@inline
 export function flowHashEth(eth: usize, len: i32, seed: u32): u32 {
   let l3: i32 = 14;
   let et: u32 = len >= 14 ? bswap<u16>(load<u16>(eth, 12)) : 0;
@@ -69,13 +73,15 @@ export function flowHashEth(eth: usize, len: i32, seed: u32): u32 {
 }
 
 /** Flow hash of the IPv4 packet at `ip` (`avail` bytes); 0 when it is not a parseable IPv4 header. */
+// @ts-ignore: decorator
+@inline
 export function flowHashIPv4(ip: usize, avail: i32, seed: u32): u32 {
   if (avail < 20) return 0;
   const vihl = load<u8>(ip);
   const ihl = <i32>(vihl & 15) << 2;
   if ((vihl >> 4) != 4 || ihl < 20 || ihl > avail) return 0;
-  let src = load<u32>(ip, 12);
-  let dst = load<u32>(ip, 16);
+  const src = load<u32>(ip, 12);
+  const dst = load<u32>(ip, 16);
   const proto = load<u8>(ip, 9);
   let ports: u32 = 0;
   // Ports only from the first fragment (the kernel's dissector stops at fragments).
@@ -84,17 +90,20 @@ export function flowHashIPv4(ip: usize, avail: i32, seed: u32): u32 {
     ports = load<u32>(ip + <usize>ihl);
   }
   // Direction-independent: order by the raw address words, then ports.
-  let sp = ports & 0xffff;
-  let dp = ports >>> 16;
-  if (dst < src || (dst == src && dp < sp)) {
-    const t = src; src = dst; dst = t;
-    const u = sp; sp = dp; dp = u;
-  }
-  const h = jhash3(dst, src, sp | (dp << 16), seed);
+  // Branch-free (select): the order is data-dependent and unpredictable.
+  const sp = ports & 0xffff;
+  const dp = ports >>> 16;
+  const swap = dst < src || (dst == src && dp < sp);
+  const a = select<u32>(src, dst, swap);
+  const b = select<u32>(dst, src, swap);
+  const pw = select<u32>((ports >>> 16) | (ports << 16), ports, swap);
+  const h = jhash3(a, b, pw, seed);
   return h != 0 ? h : 1;
 }
 
 /** Linux's mapping of a flow hash into [min, max); min >= max means the local port range. */
+// @ts-ignore: decorator
+@inline
 export function srcPortFromHash(hash: u32, min: i32, max: i32): i32 {
   if (min >= max) {
     min = 32768;
