@@ -30,6 +30,26 @@ export function overheadOf(mode: i32): i32 {
   return mode == MODE_VXLAN ? VXLAN_OVERHEAD : mode == MODE_IPIP ? IPIP_OVERHEAD : mode == MODE_FLANNEL_UDP ? FLANNEL_UDP_OVERHEAD : 0;
 }
 
+/**
+ * Copies `len` bytes from `src` to `dst` (non-overlapping). Short frames
+ * move in v128 chunks inline: a memory.copy is a call into the engine,
+ * which costs more than the copy itself at 64 bytes.
+ */
+// @ts-ignore: decorator
+@inline
+function copyPayload(dst: usize, src: usize, len: i32): void {
+  if (len > 256) {
+    memory.copy(dst, src, <usize>len);
+    return;
+  }
+  let i = 0;
+  for (; i + 16 <= len; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+  if (i + 8 <= len) { store<u64>(dst + <usize>i, load<u64>(src + <usize>i)); i += 8; }
+  if (i + 4 <= len) { store<u32>(dst + <usize>i, load<u32>(src + <usize>i)); i += 4; }
+  if (i + 2 <= len) { store<u16>(dst + <usize>i, load<u16>(src + <usize>i)); i += 2; }
+  if (i < len) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+}
+
 /** Bytes of outer header written by a mode (overhead + the 14 replaced bytes for IPIP/UDP). */
 // @ts-ignore: decorator
 @inline
@@ -233,8 +253,8 @@ export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i3
       else {
         st = encapOne(cfg, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, d);
         if (st == ST_OK) {
-          if (mode == MODE_VXLAN) memory.copy(d + 50, p, <usize>len);
-          else memory.copy(d + <usize>hdr, p + 14, <usize>(len - 14));
+          if (mode == MODE_VXLAN) copyPayload(d + 50, p, len);
+          else copyPayload(d + <usize>hdr, p + 14, len - 14);
           if (csum) finishUdp(cfg, d);
         }
       }
