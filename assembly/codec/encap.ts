@@ -20,8 +20,7 @@ import { writeIPv4, ecnEncap, IP_DF } from "./ipv4";
 import { writeUdp, setUdpChecksum } from "./udp";
 import { writeVxlan } from "./vxlan";
 import { IPIP_PROTO } from "./ipip";
-import { flowHashEth, flowHashIPv4, srcPortFromHash } from "./flowhash";
-import { fold } from "./checksum";
+import { jhash12, flowHashIPv4, srcPortFromHash } from "./flowhash";
 
 /** Overhead of a mode, or 0 for an unknown mode. */
 // @ts-ignore: decorator
@@ -132,7 +131,9 @@ function encapOne(cfg: usize, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, s
   if ((flags & ENC_F_DF_INHERIT) != 0 && ip != 0) frag |= <u32>bswap<u16>(load<u16>(ip, 6)) & IP_DF;
   let sport: u32 = sportCfg;
   if (mode != MODE_IPIP && (flags & ENC_F_FIXED_SPORT) == 0) {
-    let h: u32 = mode == MODE_VXLAN ? flowHashEth(inner, len, seed) : flowHashIPv4(ip, ipAvail, seed);
+    // Same result as flowHashEth(inner, len, seed), reusing the parse above.
+    let h: u32 = ip != 0 ? flowHashIPv4(ip, ipAvail, seed) : 0;
+    if (h == 0 && mode == MODE_VXLAN) h = jhash12(inner, seed ^ <u32>bswap<u16>(<u16>et));
     if (h == 0) h = 1;
     sport = <u32>srcPortFromHash(h, pmin, pmax);
   }
@@ -154,8 +155,11 @@ function encapOne(cfg: usize, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, s
   // per-frame 16-bit words to the template's partial sum (RFC 1624 style).
   const w0 = 0x45 | (tos << 8) | (<u32>bswap<u16>(<u16>totlen) << 16);
   const w1 = <u32>bswap<u16>(<u16>id) | (<u32>bswap<u16>(<u16>frag) << 16);
-  let sum = <u64>load<u32>(t, <i32>TEMPLATE_SUM - ENC_TEMPLATE) + <u64>(w0 & 0xffff) + <u64>(w0 >>> 16) + <u64>(w1 & 0xffff) + <u64>(w1 >>> 16) + <u64>ttl;
-  const csum = ~fold(sum) & 0xffff;
+  // At most 6 + 5 terms of 16 bits: the sum fits in 32 bits, two folds suffice.
+  let sum = load<u32>(t, <i32>TEMPLATE_SUM - ENC_TEMPLATE) + (w0 & 0xffff) + (w0 >>> 16) + (w1 & 0xffff) + (w1 >>> 16) + ttl;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  const csum = ~sum & 0xffff;
   const o = out + 14;
   store<u32>(o, w0);
   store<u32>(o, w1, 4);
