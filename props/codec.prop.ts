@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Codec, DecodeError, referenceDecap, referenceEncap, resolveDecap, resolveEncap, STATUS_NAMES, type EncapMode, type EncapParams } from '../src/codec/index.js';
+import { Codec, DecodeError, referenceDecap, referenceEncap, resolveDecap, resolveEncap, CODEC_STATUS_NAMES, type EncapMode, type EncapParams } from '../src/codec/index.js';
 import { formatIPv4, formatMac } from '../src/net/ip.js';
 import * as C from '../assembly/shared/codec.js';
 import { innerFrame } from '../test/support/frames.js';
@@ -118,7 +118,7 @@ describe('codec properties', () => {
         expect(codec.core.poisoned).toBe(false);
         if (!r.ok) {
           expect(r.error).toBeInstanceOf(DecodeError);
-          expect(STATUS_NAMES).toContain(r.error.code);
+          expect(CODEC_STATUS_NAMES).toContain(r.error.code);
         }
         const w = codec.decapRecord(b, d);
         const ref = referenceDecap(b, d);

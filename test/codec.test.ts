@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Codec, DecodeError, referenceDecap, referenceEncap, resolveDecap, resolveEncap, flowHashEth, srcPortFromHash,
-  STATUS_NAMES, type EncapParams,
+  CODEC_STATUS_NAMES, type EncapParams,
 } from '../src/codec/index.js';
 import { InputError } from '../src/core/errors.js';
 import * as C from '../assembly/shared/codec.js';
@@ -64,7 +64,7 @@ function expectError(b: Uint8Array, name: string, offset: number, value: number,
   expect(r.error).toBeInstanceOf(DecodeError);
   expect([r.error.code, r.error.offset, r.error.value]).toEqual([name, offset, value]);
   const ref = referenceDecap(b, d);
-  expect([STATUS_NAMES[ref[0]], ref[1], ref[2]]).toEqual([name, offset, value]);
+  expect([CODEC_STATUS_NAMES[ref[0]], ref[1], ref[2]]).toEqual([name, offset, value]);
   return r.error;
 }
 

@@ -15,7 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExitCode, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
-import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeStatus, STATUS_NAMES, type DecodedFrame, type EncapMode, type DecapOptions } from '../codec/index.js';
+import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, type DecodedFrame, type EncapMode, type DecapOptions } from '../codec/index.js';
 import { readCapture, writePcap, LINKTYPE_ETHERNET, type Capture } from '../pcap/index.js';
 
 function intList(flag: string, s: string): number[] {
@@ -121,7 +121,7 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
     const cap = await loadCapture(io, o.in!);
     const good = cap.packets.filter((p, i) => {
       const bad = innerFrameProblem(p.data, r);
-      if (bad) io.stderr.write(`#${i} skipped ${STATUS_NAMES[bad.status]}: ${describeStatus(bad.status, bad.value)}\n`);
+      if (bad) io.stderr.write(`#${i} skipped ${CODEC_STATUS_NAMES[bad.status]}: ${describeCodecStatus(bad.status, bad.value)}\n`);
       return !bad;
     });
     if (good.length < cap.packets.length) state.status = 1;

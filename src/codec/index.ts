@@ -5,11 +5,11 @@
  */
 export { Codec, writeEncapConfig, writeDecapConfig } from './wasm.js';
 export type { CodecExports } from './wasm.js';
-export { resolveEncap, resolveDecap, innerFrameProblem, MODE_NUMBERS, MODE_OVERHEAD } from './params.js';
+export { resolveEncap, resolveDecap, innerFrameProblem, ENCAP_MODE_NUMBERS, ENCAP_MODE_OVERHEAD } from './params.js';
 export type { EncapMode, EncapParams, ResolvedEncap, DecapOptions, ResolvedDecap } from './params.js';
 export { frameFromRecord } from './frame.js';
 export type { DecodedFrame, DecodeResult, InnerFlow } from './frame.js';
-export { DecodeError, STATUS_NAMES, describeStatus } from './status.js';
+export { DecodeError, CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
 export { referenceEncap, referenceDecap, internetChecksum } from './reference.js';
 export { flowHashEth, flowHashIPv4, srcPortFromHash, jhash3, jhash12 } from './flowhash.js';
 export { ENCAP_OVERHEADS, encapOverhead, podMtu, podMtuFor } from './mtu.js';

@@ -11,10 +11,10 @@ import * as C from '../../assembly/shared/codec.js';
 export type EncapMode = 'vxlan' | 'ipip' | 'flannel-udp';
 
 /** Mode name -> MODE_* number. */
-export const MODE_NUMBERS: Readonly<Record<EncapMode, number>> = { vxlan: C.MODE_VXLAN, ipip: C.MODE_IPIP, 'flannel-udp': C.MODE_FLANNEL_UDP };
+export const ENCAP_MODE_NUMBERS: Readonly<Record<EncapMode, number>> = { vxlan: C.MODE_VXLAN, ipip: C.MODE_IPIP, 'flannel-udp': C.MODE_FLANNEL_UDP };
 
 /** Bytes each mode adds to the inner IP packet (also the headroom in-place encapsulation needs). */
-export const MODE_OVERHEAD: Readonly<Record<EncapMode, number>> = { vxlan: C.VXLAN_OVERHEAD, ipip: C.IPIP_OVERHEAD, 'flannel-udp': C.FLANNEL_UDP_OVERHEAD };
+export const ENCAP_MODE_OVERHEAD: Readonly<Record<EncapMode, number>> = { vxlan: C.VXLAN_OVERHEAD, ipip: C.IPIP_OVERHEAD, 'flannel-udp': C.FLANNEL_UDP_OVERHEAD };
 
 /** What to put around an inner frame. */
 export interface EncapParams {
@@ -90,7 +90,7 @@ function int(name: string, v: unknown, lo: number, hi: number, what: string): nu
 /** Validates `p` and fills in the defaults. Throws InputError naming the field. */
 export function resolveEncap(p: EncapParams): ResolvedEncap {
   const mode = p.mode ?? 'vxlan';
-  if (!(mode in MODE_NUMBERS)) throw new InputError('InvalidMode', String(mode), "'vxlan', 'ipip' or 'flannel-udp'");
+  if (!(mode in ENCAP_MODE_NUMBERS)) throw new InputError('InvalidMode', String(mode), "'vxlan', 'ipip' or 'flannel-udp'");
   const udpMode = mode === 'flannel-udp';
   const range = p.srcPortRange ?? [C.LOCAL_PORT_MIN, C.LOCAL_PORT_MAX];
   if (!Array.isArray(range) || range.length !== 2) throw new InputError('InvalidPortRange', String(range), 'a [min, max) pair');
@@ -102,8 +102,8 @@ export function resolveEncap(p: EncapParams): ResolvedEncap {
   if (df !== 'unset' && df !== 'set' && df !== 'inherit') throw new InputError('InvalidDf', String(df), "'unset', 'set' or 'inherit'");
   return {
     mode,
-    modeNumber: MODE_NUMBERS[mode],
-    overhead: MODE_OVERHEAD[mode],
+    modeNumber: ENCAP_MODE_NUMBERS[mode],
+    overhead: ENCAP_MODE_OVERHEAD[mode],
     srcIp: parseIPv4(p.local),
     dstIp: parseIPv4(p.remote),
     srcMac: parseMac(p.srcMac),
@@ -168,7 +168,7 @@ export interface ResolvedDecap {
 /** Validates `o` and fills in the defaults. */
 export function resolveDecap(o: DecapOptions = {}): ResolvedDecap {
   const mode = o.mode ?? 'vxlan';
-  if (!(mode in MODE_NUMBERS)) throw new InputError('InvalidMode', String(mode), "'vxlan', 'ipip' or 'flannel-udp'");
+  if (!(mode in ENCAP_MODE_NUMBERS)) throw new InputError('InvalidMode', String(mode), "'vxlan', 'ipip' or 'flannel-udp'");
   const ports = o.ports ?? [mode === 'flannel-udp' ? C.FLANNEL_UDP_PORT : C.VXLAN_PORT_LINUX];
   if (ports.length < 1 || ports.length > 2) throw new InputError('InvalidPort', ports.join(','), 'one or two UDP ports');
   for (const p of ports) int('InvalidPort', p, 1, 65535, 'a port 1..65535');
@@ -180,5 +180,5 @@ export function resolveDecap(o: DecapOptions = {}): ResolvedDecap {
   const reserved = o.reservedBits ?? 'drop';
   if (reserved !== 'drop' && reserved !== 'ignore') throw new InputError('InvalidReservedPolicy', String(reserved), "'drop' or 'ignore'");
   const flags = (o.checkIpChecksum === false ? 0 : C.DEC_F_IP_CSUM) | (o.checkUdpChecksum ? C.DEC_F_UDP_CSUM : 0) | (reserved === 'ignore' ? C.DEC_F_IGNORE_RESERVED : 0);
-  return { mode, modeNumber: MODE_NUMBERS[mode], ports: [ports[0], ports[1] ?? ports[0]], vnis, flags };
+  return { mode, modeNumber: ENCAP_MODE_NUMBERS[mode], ports: [ports[0], ports[1] ?? ports[0]], vnis, flags };
 }

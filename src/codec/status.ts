@@ -6,7 +6,7 @@ import { CnikitError } from '../core/errors.js';
 import * as C from '../../assembly/shared/codec.js';
 
 /** Stable names of the status codes, indexed by code. */
-export const STATUS_NAMES: readonly string[] = (() => {
+export const CODEC_STATUS_NAMES: readonly string[] = (() => {
   const names: string[] = [];
   names[C.ST_OK] = 'Ok';
   names[C.ST_TRUNC_ETH] = 'TruncatedEthernet';
@@ -40,7 +40,7 @@ export const STATUS_NAMES: readonly string[] = (() => {
 const hex = (v: number, w = 4) => '0x' + (v >>> 0).toString(16).padStart(w, '0');
 
 /** Human description of a failure, without the offset. */
-export function describeStatus(status: number, value: number): string {
+export function describeCodecStatus(status: number, value: number): string {
   switch (status) {
     case C.ST_TRUNC_ETH: return `frame of ${value} bytes is shorter than its Ethernet header`;
     case C.ST_NOT_IPV4: return `EtherType ${hex(value)} is not IPv4`;
@@ -83,7 +83,7 @@ export class DecodeError extends CnikitError {
   /** The value found there. */
   readonly value: number;
   constructor(status: number, offset: number, value: number) {
-    super(STATUS_NAMES[status] ?? `Status${status}`, `${describeStatus(status, value)} at offset ${offset}`);
+    super(CODEC_STATUS_NAMES[status] ?? `Status${status}`, `${describeCodecStatus(status, value)} at offset ${offset}`);
     this.status = status;
     this.offset = offset;
     this.value = value;

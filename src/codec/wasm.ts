@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import * as C from '../../assembly/shared/codec.js';
 import { resolveEncap, resolveDecap, innerFrameProblem, type EncapParams, type DecapOptions, type ResolvedEncap, type ResolvedDecap } from './params.js';
 import { frameFromRecord, type DecodeResult, type DecodedFrame } from './frame.js';
-import { DecodeError, STATUS_NAMES, describeStatus } from './status.js';
+import { DecodeError, CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
 
 /** The codec's raw WASM exports (numbers and pointers). */
 export interface CodecExports {
@@ -110,7 +110,7 @@ export class Codec {
     const r = 'modeNumber' in params ? params : resolveEncap(params);
     frames.forEach((f, i) => {
       const bad = innerFrameProblem(f, r);
-      if (bad) throw new InputError(STATUS_NAMES[bad.status], `frame ${i}`, `an inner frame that can be encapsulated (${describeStatus(bad.status, bad.value)})`);
+      if (bad) throw new InputError(CODEC_STATUS_NAMES[bad.status], `frame ${i}`, `an inner frame that can be encapsulated (${describeCodecStatus(bad.status, bad.value)})`);
     });
     const n = frames.length;
     const slots = frames.map((f) => HEADROOM + ((f.length + 15) & ~15));
