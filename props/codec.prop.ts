@@ -92,6 +92,17 @@ describe('codec properties', () => {
     );
   });
 
+  it('a batch of arbitrary frames encapsulates like the reference, frame by frame, IDs in sequence', () => {
+    fc.assert(
+      fc.property(fc.array(anyFrame, { minLength: 1, maxLength: 12 }), params('vxlan'), (frames, pr) => {
+        const r = resolveEncap(pr);
+        const out = codec.encapMany(frames, r);
+        out.forEach((o, i) => expect(o).toEqual(referenceEncap(frames[i], r, (r.ipId + i) & 0xffff)));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   // Why this test? Decap is fed by the wire: no byte string may trap the WASM
   // instance, and WASM and reference must agree on every verdict.
   it('arbitrary bytes never trap, give a frame or a typed error, and agree with the reference', () => {

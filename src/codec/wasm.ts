@@ -80,7 +80,6 @@ export class Codec {
   private readonly cfg: number;
   private scratch = 0;
   private scratchSize = 0;
-  private nextId = new Map<string, number>();
 
   constructor(readonly core: Core) {
     this.wasm = core.exports as unknown as CodecExports;
@@ -116,8 +115,7 @@ export class Codec {
     const slots = frames.map((f) => HEADROOM + ((f.length + 15) & ~15));
     const tableBytes = n * C.FE_BYTES;
     const base = this.ensure(tableBytes + slots.reduce((a, b) => a + b, 0));
-    writeEncapConfig(this.core, this.cfg, r);
-    this.core.guard(() => this.wasm.codecEncapPrepare(this.cfg));
+    this.encapConfig(r);
     const u8 = this.core.u8;
     const dv = new DataView(u8.buffer);
     let p = base + tableBytes;
@@ -147,6 +145,19 @@ export class Codec {
     return this.encapMany([inner], params)[0];
   }
 
+  /** Writes `r` into this codec's encapsulation config and prepares its template; returns the config address. */
+  encapConfig(r: ResolvedEncap): number {
+    writeEncapConfig(this.core, this.cfg, r);
+    this.core.guard(() => this.wasm.codecEncapPrepare(this.cfg));
+    return this.cfg;
+  }
+
+  /** Writes `d` into this codec's decapsulation config; returns its address. */
+  decapConfig(d: ResolvedDecap): number {
+    writeDecapConfig(this.core, this.cfg + C.ENC_BYTES, d);
+    return this.cfg + C.ENC_BYTES;
+  }
+
   /** Decodes each frame (one batch call), a frame or a typed error per frame. */
   decodeMany(frames: readonly Uint8Array[], opts: DecapOptions | ResolvedDecap = {}): DecodeResult[] {
     const d = 'modeNumber' in opts ? opts : resolveDecap(opts);
@@ -155,7 +166,7 @@ export class Codec {
     const recBytes = n * C.R_WORDS * 4;
     const dataBytes = frames.reduce((a, f) => a + ((f.length + 15) & ~15), 0);
     const base = this.ensure(tableBytes + recBytes + dataBytes);
-    writeDecapConfig(this.core, this.cfg + C.ENC_BYTES, d);
+    this.decapConfig(d);
     const u8 = this.core.u8;
     const dv = new DataView(u8.buffer);
     let p = base + tableBytes + recBytes;
