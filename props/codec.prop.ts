@@ -58,7 +58,9 @@ describe('codec properties', () => {
     fc.assert(
       fc.property(anyFrame, params('vxlan'), (inner, p) => {
         const outer = codec.encap(inner, p);
-        const f = codec.decap(outer, { ports: [p.dstPort!], vnis: [p.vni!], checkUdpChecksum: true });
+        const d = resolveDecap({ ports: [p.dstPort!], vnis: [p.vni!], checkUdpChecksum: true });
+        const f = codec.decap(outer, d);
+        expect(codec.decapRecord(outer, d)).toEqual(referenceDecap(outer, d));
         expect(outer.slice(f.inner.offset, f.inner.offset + f.inner.length)).toEqual(inner);
         expect([f.vxlan!.vni, f.outer.src, f.outer.dst, f.outer.srcMac, f.outer.dstMac, f.outer.id]).toEqual([p.vni, p.local, p.remote, p.srcMac, p.dstMac, p.ipId]);
         const [lo, hi] = p.srcPortRange!;
@@ -73,7 +75,9 @@ describe('codec properties', () => {
       fc.property(ipFrame(false), fc.constantFrom<EncapMode>('ipip', 'flannel-udp'), (inner, mode) => {
         const p = resolveEncap({ mode, local: '192.168.0.1', remote: '192.168.0.2', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', ttl: 'inherit' });
         const outer = codec.encap(inner, p);
-        const f = codec.decap(outer, { mode, checkUdpChecksum: true });
+        const d = resolveDecap({ mode, checkUdpChecksum: true });
+        const f = codec.decap(outer, d);
+        expect(codec.decapRecord(outer, d)).toEqual(referenceDecap(outer, d));
         expect(outer.slice(f.inner.offset, f.inner.offset + f.inner.length)).toEqual(inner.slice(14));
         expect(f.outer.ttl).toBe(inner[22]);
       }),

@@ -225,3 +225,41 @@ describe('encapsulation', () => {
     expect(codec.core.poisoned).toBe(false);
   });
 });
+
+describe('WASM and reference agree on every mode (fixed cases)', () => {
+  const modes = ['vxlan', 'ipip', 'flannel-udp'] as const;
+  it('OK frames: same record', () => {
+    const arp = innerFrame();
+    arp[13] = 0x06;
+    const inners = [innerFrame({ proto: 1, sport: 0x0303 }), innerFrame({ proto: 6, vlan: 9 }), arp, innerFrame({ proto: 47, df: false })];
+    for (const mode of modes) {
+      for (const inner of inners) {
+        if (mode !== 'vxlan' && (inner === arp || inner[12] === 0x81)) continue;
+        const outer = codec.encap(inner, { ...base, mode });
+        const d = resolveDecap({ mode, checkUdpChecksum: true });
+        expect(codec.decapRecord(outer, d)).toEqual(referenceDecap(outer, d));
+      }
+    }
+  });
+  it('inner packets too short for IPIP and Flannel udp', () => {
+    for (const mode of ['ipip', 'flannel-udp'] as const) {
+      const outer = codec.encap(innerFrame({ payload: 0 }), { ...base, mode });
+      const hl = mode === 'ipip' ? 34 : 42;
+      const cut = fixIpChecksum(mut((b, dv) => {
+        dv.setUint16(16, hl - 14 + 10);
+        if (mode === 'flannel-udp') dv.setUint16(38, 18);
+      }, outer));
+      expectError(cut, 'InnerTooShort', hl, 10, { mode });
+    }
+  });
+  it('every status has a name and a description; dispose frees the codec memory', async () => {
+    for (let s = 1; s < C.ST_COUNT; s++) {
+      expect(CODEC_STATUS_NAMES[s]).toMatch(/^[A-Z]/);
+      expect(new DecodeError(s, 3, 7).message).toMatch(/at offset 3$/);
+    }
+    expect(new DecodeError(99, 0, 1).code).toBe('Status99');
+    const c2 = await Codec.create(codec.core);
+    c2.decode(gopacket);
+    c2.dispose();
+  });
+});

@@ -115,6 +115,8 @@ function decapOne(cfg: usize, p: usize, len: i32, out: usize): i32 {
     if (proto != <i32>IPIP_PROTO) return fail(out, ST_NOT_IPIP, l3 + 9, proto);
     const innerLen = end - l4;
     if (innerLen < 20) return fail(out, ST_INNER_TOO_SHORT, l4, innerLen);
+    // No UDP or VXLAN header: those words are zero, not left over.
+    memory.fill(out + (<usize>R_UDP_SPORT << 2), 0, (R_VXLAN_RSVD - R_UDP_SPORT + 1) << 2);
     put(out, R_INNER_OFF, l4);
     put(out, R_INNER_LEN, innerLen);
     put(out, R_INNER_ETHERTYPE, ETH_P_IP);
@@ -141,6 +143,7 @@ function decapOne(cfg: usize, p: usize, len: i32, out: usize): i32 {
   if (mode == MODE_FLANNEL_UDP) {
     const innerLen = ulen - 8;
     if (innerLen < 20) return fail(out, ST_INNER_TOO_SHORT, l4 + 8, innerLen);
+    memory.fill(out + (<usize>R_VXLAN_FLAGS << 2), 0, (R_VXLAN_RSVD - R_VXLAN_FLAGS + 1) << 2);
     put(out, R_INNER_OFF, l4 + 8);
     put(out, R_INNER_LEN, innerLen);
     put(out, R_INNER_ETHERTYPE, ETH_P_IP);
