@@ -111,7 +111,7 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
       { name: 'wasm-decap', opsPerCall: calls * B, fn: loop(() => void w.codecDecapBatch(dcfg, tOut, B, recs)) },
       { name: 'js-decap', opsPerCall: calls * B, fn: loop(() => void jsDecapBatch(mem, tOut, B, recs, [8472, 8472], 1)) },
     ];
-    const timings = await timeBatches(tasks, ctx.quick ? { rounds: 1, iterations: 2, warmup: 1 } : { rounds: 3, iterations: 3, warmup: 1 });
+    const timings = await timeBatches(tasks, ctx.quick ? { rounds: 1, iterations: 2, warmup: 1 } : { rounds: 5, iterations: 3, warmup: 1 });
     const ns = new Map(timings.map((t) => [t.name, t.nsPerOp]));
     for (const t of timings) {
       const target = TARGETS[t.name];

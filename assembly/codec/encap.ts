@@ -232,6 +232,15 @@ export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i3
   const mem = memBytes();
   if (n < 0 || <u64>table + <u64>n * FE_BYTES > mem) return -1;
   const mode = load<i32>(cfg, ENC_MODE);
+  // The loop is inlined with constant mode/copy for VXLAN (the hot case),
+  // so the optimizer drops the per-frame mode branches.
+  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem);
+  return batchLoop(cfg, table, n, copy, mode, mem);
+}
+
+// @ts-ignore: decorator
+@inline
+function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64): i32 {
   const ov = overheadOf(mode);
   const hdr = headerLenOf(mode);
   const flags = load<u32>(cfg, ENC_FLAGS);
