@@ -61,13 +61,12 @@ function vniConfigured(cfg: usize, vni: u32): bool {
 export function codecDecap(cfg: usize, p: usize, len: i32, out: usize): i32 {
   const mem = <u64>memory.size() << 16;
   if (len < 0 || <u64>p + <u64>len > mem || <u64>out + (R_WORDS << 2) > mem) return ST_OUT_OF_BOUNDS;
-  return decapOne(cfg, p, len, out);
+  return decapOne(cfg, p, len, out, load<i32>(cfg, DEC_MODE));
 }
 
 // @ts-ignore: decorator
 @inline
-function decapOne(cfg: usize, p: usize, len: i32, out: usize): i32 {
-  const mode = load<i32>(cfg, DEC_MODE);
+function decapOne(cfg: usize, p: usize, len: i32, out: usize, mode: i32): i32 {
   if (mode != MODE_VXLAN && mode != MODE_IPIP && mode != MODE_FLANNEL_UDP) return fail(out, ST_BAD_MODE, 0, mode);
   const flags = load<u32>(cfg, DEC_FLAGS);
 
@@ -185,12 +184,20 @@ function decapOne(cfg: usize, p: usize, len: i32, out: usize): i32 {
 export function codecDecapBatch(cfg: usize, table: usize, n: i32, out: usize): i32 {
   const mem = <u64>memory.size() << 16;
   if (n < 0 || <u64>table + <u64>n * FE_BYTES > mem || <u64>out + <u64>n * (R_WORDS << 2) > mem) return -1;
+  const mode = load<i32>(cfg, DEC_MODE);
+  // Inlined with a constant mode for VXLAN, the hot case.
+  return mode == MODE_VXLAN ? decapLoop(cfg, table, n, out, MODE_VXLAN, mem) : decapLoop(cfg, table, n, out, mode, mem);
+}
+
+// @ts-ignore: decorator
+@inline
+function decapLoop(cfg: usize, table: usize, n: i32, out: usize, mode: i32, mem: u64): i32 {
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const e = table + <usize>i * FE_BYTES;
     const p = <usize>load<u32>(e, FE_PTR << 2);
     const len = load<i32>(e, FE_LEN << 2);
-    const st = len < 0 || <u64>p + <u64>len > mem ? ST_OUT_OF_BOUNDS : decapOne(cfg, p, len, out + <usize>i * (R_WORDS << 2));
+    const st = len < 0 || <u64>p + <u64>len > mem ? ST_OUT_OF_BOUNDS : decapOne(cfg, p, len, out + <usize>i * (R_WORDS << 2), mode);
     store<i32>(e, st, FE_STATUS << 2);
     if (st == ST_OK) ok++;
   }
