@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Codec, LOCAL_PORT_MIN_MAX } from './support/kernel-constants.js';
+import { Codec } from '../src/codec/index.js';
+import { LOCAL_PORT_MIN, LOCAL_PORT_MAX } from '../assembly/shared/codec.js';
 import { compareKernelCapture, flowKey, type KernelComparison } from './support/kernel-compare.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
 
@@ -16,7 +17,8 @@ function checkCapture(c: KernelComparison, label: string) {
   console.log(`${label}: ${c.frames} frames compared, ${c.mismatches.length} mismatches`);
   expect(c.mismatches).toEqual([]);
   expect(c.frames).toBeGreaterThanOrEqual(10);
-  const [min, max] = LOCAL_PORT_MIN_MAX;
+  // Linux net.ipv4.ip_local_port_range default, the VXLAN source-port range when none is set.
+  const [min, max] = [LOCAL_PORT_MIN, LOCAL_PORT_MAX];
   const byFlow = new Map<string, Set<number>>();
   for (const f of c.decoded) {
     // Linux's default range is the local port range, max exclusive.
@@ -36,6 +38,14 @@ describe('the real Linux kernel: Flannel-style VXLAN capture', () => {
   it('committed capture (test/fixtures/flannel-vxlan-kernel.pcap): every frame decodes and re-encodes to the same bytes', () => {
     const c = compareKernelCapture(codec, new Uint8Array(readFileSync(new URL('./fixtures/flannel-vxlan-kernel.pcap', import.meta.url))));
     checkCapture(c, 'committed kernel capture');
+  });
+
+  it('the comparison is sensitive: other defaults (no UDP checksum, DF, TTL 63) give mismatches on every frame', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('./fixtures/flannel-vxlan-kernel.pcap', import.meta.url)));
+    for (const o of [{ udpChecksum: false }, { df: 'set' as const }, { ttl: 63 }]) {
+      const c = compareKernelCapture(codec, bytes, o);
+      expect(c.mismatches.length).toBe(c.frames);
+    }
   });
 
   const lane = kernelLane(['ip', 'tcpdump', 'ethtool', 'bridge']);

@@ -6,7 +6,7 @@
  * comes from cnikit's defaults, so equal bytes also prove the defaults.
  */
 import { readCapture } from '../../src/pcap/index.js';
-import type { Codec, DecodedFrame } from '../../src/codec/index.js';
+import type { Codec, DecodedFrame, EncapParams } from '../../src/codec/index.js';
 
 export interface KernelComparison {
   frames: number;
@@ -14,7 +14,7 @@ export interface KernelComparison {
   decoded: DecodedFrame[];
 }
 
-export function compareKernelCapture(codec: Codec, bytes: Uint8Array): KernelComparison {
+export function compareKernelCapture(codec: Codec, bytes: Uint8Array, override: Partial<EncapParams> = {}): KernelComparison {
   const cap = readCapture(bytes);
   const mismatches: { index: number; reason: string }[] = [];
   const decoded: DecodedFrame[] = [];
@@ -24,7 +24,7 @@ export function compareKernelCapture(codec: Codec, bytes: Uint8Array): KernelCom
     const f = r.frame;
     decoded.push(f);
     const inner = p.data.slice(f.inner.offset, f.inner.offset + f.inner.length);
-    const again = codec.encap(inner, { local: f.outer.src, remote: f.outer.dst, srcMac: f.outer.srcMac, dstMac: f.outer.dstMac, vni: f.vxlan!.vni, srcPort: f.udp!.srcPort, ipId: f.outer.id });
+    const again = codec.encap(inner, { local: f.outer.src, remote: f.outer.dst, srcMac: f.outer.srcMac, dstMac: f.outer.dstMac, vni: f.vxlan!.vni, srcPort: f.udp!.srcPort, ipId: f.outer.id, ...override });
     const same = again.length === p.data.length && again.every((b, i) => b === p.data[i]);
     if (!same) {
       const at = again.findIndex((b, i) => b !== p.data[i]);
