@@ -41,3 +41,10 @@ describe('FrameBatch: frames that stay in WASM memory', () => {
     b.dispose();
   });
 });
+
+describe('empty inputs', () => {
+  it('encapMany and decodeMany of nothing return nothing', () => {
+    expect(codec.encapMany([], params)).toEqual([]);
+    expect(codec.decodeMany([])).toEqual([]);
+  });
+});
