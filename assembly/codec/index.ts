@@ -1,1 +1,5 @@
-// Ethernet/IPv4/UDP/VXLAN/IPIP codec (issue #3). Exports are added here.
+// Ethernet/IPv4/UDP/VXLAN/IPIP codec (issue #3): numbers and pointers in,
+// status codes out. Layouts and codes: assembly/shared/codec.ts.
+export { codecEncapPrepare, codecEncap, codecEncapCopy, codecEncapBatch, codecCopyBatch } from "./encap";
+export { codecDecap, codecDecapBatch } from "./decap";
+export { codecFlowHash, codecSrcPort, codecChecksum } from "./helpers";

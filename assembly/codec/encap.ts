@@ -1,0 +1,301 @@
+// Encapsulation: VXLAN, IPIP and Flannel's udp backend, in place (outer
+// headers written into the headroom in front of the inner frame, the
+// payload never moves) or with a copy. Numbers and pointers only.
+//
+// Every mode puts the outer frame at `inner - overhead`, overhead being
+// what the mode adds to the inner IP packet (50, 20, 28): VXLAN keeps the
+// inner Ethernet header, IPIP and UDP overwrite it with their headers.
+
+import {
+  ETH_P_IP, ETH_P_8021Q, IPPROTO_UDP, MODE_VXLAN, MODE_IPIP, MODE_FLANNEL_UDP,
+  VXLAN_OVERHEAD, IPIP_OVERHEAD, FLANNEL_UDP_OVERHEAD,
+  ST_OK, ST_INNER_TOO_SHORT, ST_INNER_NOT_IPV4, ST_TOO_BIG, ST_NO_HEADROOM, ST_OUT_OF_BOUNDS, ST_BAD_MODE,
+  ENC_DST_MAC, ENC_SRC_IP, ENC_DST_IP, ENC_VNI, ENC_DPORT, ENC_PORT_MIN, ENC_PORT_MAX, ENC_TTL, ENC_TOS,
+  ENC_FLAGS, ENC_ID, ENC_SPORT, ENC_SEED, ENC_MODE, ENC_TEMPLATE,
+  ENC_F_DF, ENC_F_DF_INHERIT, ENC_F_UDP_CSUM, ENC_F_FIXED_SPORT, ENC_F_ECN,
+  FE_BYTES, FE_PTR, FE_LEN, FE_DST, FE_STATUS,
+} from "../shared/codec";
+import { writeEth } from "./ethernet";
+import { writeIPv4, ecnEncap, IP_DF } from "./ipv4";
+import { writeUdp, setUdpChecksum } from "./udp";
+import { writeVxlan } from "./vxlan";
+import { IPIP_PROTO } from "./ipip";
+import { jhash12, flowHashIPv4, srcPortFromHash } from "./flowhash";
+
+/** Overhead of a mode, or 0 for an unknown mode. */
+// @ts-ignore: decorator
+@inline
+export function overheadOf(mode: i32): i32 {
+  return mode == MODE_VXLAN ? VXLAN_OVERHEAD : mode == MODE_IPIP ? IPIP_OVERHEAD : mode == MODE_FLANNEL_UDP ? FLANNEL_UDP_OVERHEAD : 0;
+}
+
+/**
+ * Copies `len` bytes from `src` to `dst` (non-overlapping). Short frames
+ * move in v128 chunks inline: a memory.copy is a call into the engine,
+ * which costs more than the copy itself at 64 bytes.
+ */
+// @ts-ignore: decorator
+@inline
+function copyPayload(dst: usize, src: usize, len: i32): void {
+  if (len > 256) {
+    memory.copy(dst, src, <usize>len);
+    return;
+  }
+  let i = 0;
+  for (; i + 16 <= len; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+  if (i + 8 <= len) { store<u64>(dst + <usize>i, load<u64>(src + <usize>i)); i += 8; }
+  if (i + 4 <= len) { store<u32>(dst + <usize>i, load<u32>(src + <usize>i)); i += 4; }
+  if (i + 2 <= len) { store<u16>(dst + <usize>i, load<u16>(src + <usize>i)); i += 2; }
+  if (i < len) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+}
+
+/** Bytes of outer header written by a mode (overhead + the 14 replaced bytes for IPIP/UDP). */
+// @ts-ignore: decorator
+@inline
+function headerLenOf(mode: i32): i32 {
+  return mode == MODE_VXLAN ? 50 : mode == MODE_IPIP ? 34 : 42;
+}
+
+// @ts-ignore: decorator
+@inline
+function memBytes(): u64 {
+  return <u64>memory.size() << 16;
+}
+
+/**
+ * Builds the constant part of the outer headers into the config's
+ * template (MACs, addresses, protocol, ports, VNI). Call after changing
+ * the config. Returns a status (ST_BAD_MODE for an unknown mode).
+ */
+export function codecEncapPrepare(cfg: usize): i32 {
+  const mode = load<i32>(cfg, ENC_MODE);
+  if (overheadOf(mode) == 0) return ST_BAD_MODE;
+  const t = cfg + ENC_TEMPLATE;
+  memory.fill(t, 0, 64);
+  writeEth(t, cfg + ENC_DST_MAC, ETH_P_IP);
+  const proto: u32 = mode == MODE_IPIP ? IPIP_PROTO : IPPROTO_UDP;
+  writeIPv4(t + 14, 0, 0, 0, 0, 0, proto, bswap<u32>(load<u32>(cfg, ENC_SRC_IP)), bswap<u32>(load<u32>(cfg, ENC_DST_IP)));
+  if (mode != MODE_IPIP) writeUdp(t + 34, 0, load<u32>(cfg, ENC_DPORT), 0);
+  if (mode == MODE_VXLAN) writeVxlan(t + 42, load<u32>(cfg, ENC_VNI));
+  // Partial one's-complement sum of the IPv4 words that never change
+  // (protocol, addresses); version, TOS, length, ID, flags and TTL are added per frame.
+  const ip = t + 14;
+  const base = (<u64>load<u8>(ip, 9) << 8) + <u64>load<u16>(ip, 12) + <u64>load<u16>(ip, 14) + <u64>load<u16>(ip, 16) + <u64>load<u16>(ip, 18);
+  store<u32>(cfg + TEMPLATE_SUM, <u32>base);
+  return ST_OK;
+}
+
+/** Byte offset in the config of the template's partial IPv4 checksum (constant fields only). */
+const TEMPLATE_SUM: usize = ENC_TEMPLATE + 56;
+
+/**
+ * Writes the outer headers for the inner Ethernet frame at `inner` (`len`
+ * bytes) at `out`, and returns a status. When `out != inner - overhead`
+ * the caller copies the payload afterwards (codecEncapCopy). Everything
+ * read from the inner frame is read before anything is written, because
+ * in place the IPIP and UDP headers overwrite the inner Ethernet header.
+ * Config values arrive as arguments so that a batch loads them once.
+ */
+// @ts-ignore: decorator
+@inline
+function encapOne(cfg: usize, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, sportCfg: u32, seed: u32, pmin: i32, pmax: i32, id: u32, inner: usize, len: i32, out: usize): i32 {
+  const hdr = headerLenOf(mode);
+  // The inner IPv4 header, if any: TTL/DF/ECN inheritance and the flow hash read it.
+  let ip: usize = 0;
+  let ipAvail: i32 = 0;
+  if (len < 14) return ST_INNER_TOO_SHORT;
+  let et = <u32>bswap<u16>(load<u16>(inner, 12));
+  let l3: i32 = 14;
+  if (mode == MODE_VXLAN && et == ETH_P_8021Q && len >= 18) {
+    et = <u32>bswap<u16>(load<u16>(inner, 16));
+    l3 = 18;
+  }
+  if (et == ETH_P_IP && len - l3 >= 20 && (load<u8>(inner + <usize>l3) >> 4) == 4) {
+    ip = inner + <usize>l3;
+    ipAvail = len - l3;
+  }
+  let payloadLen = len;
+  if (mode != MODE_VXLAN) {
+    if (et != ETH_P_IP || l3 != 14) return ST_INNER_NOT_IPV4;
+    if (ip == 0) return ST_INNER_TOO_SHORT;
+    payloadLen = len - 14;
+  }
+  const totlen = <u32>(hdr - 14 + payloadLen);
+  if (totlen > 0xffff) return ST_TOO_BIG;
+
+  let ttl = ttlCfg;
+  if (ttl == 0) ttl = ip != 0 ? <u32>load<u8>(ip, 8) : 64;
+  let tos = tosCfg;
+  if ((flags & ENC_F_ECN) != 0 && ip != 0) tos = ecnEncap(tos, load<u8>(ip, 1));
+  let frag: u32 = (flags & ENC_F_DF) != 0 ? IP_DF : 0;
+  if ((flags & ENC_F_DF_INHERIT) != 0 && ip != 0) frag |= <u32>bswap<u16>(load<u16>(ip, 6)) & IP_DF;
+  let sport: u32 = sportCfg;
+  if (mode != MODE_IPIP && (flags & ENC_F_FIXED_SPORT) == 0) {
+    // Same result as flowHashEth(inner, len, seed), reusing the parse above.
+    let h: u32 = ip != 0 ? flowHashIPv4(ip, ipAvail, seed) : 0;
+    if (h == 0 && mode == MODE_VXLAN) h = jhash12(inner, seed ^ <u32>bswap<u16>(<u16>et));
+    if (h == 0) h = 1;
+    sport = <u32>srcPortFromHash(h, pmin, pmax);
+  }
+
+  // Constant part from the template (v128 moves), then the per-frame words.
+  const t = cfg + ENC_TEMPLATE;
+  v128.store(out, v128.load(t));
+  v128.store(out, v128.load(t, 16), 16);
+  if (hdr == 50) {
+    v128.store(out, v128.load(t, 32), 32);
+    store<u16>(out, load<u16>(t, 48), 48);
+  } else if (hdr == 42) {
+    store<u64>(out, load<u64>(t, 32), 32);
+    store<u16>(out, load<u16>(t, 40), 40);
+  } else {
+    store<u16>(out, load<u16>(t, 32), 32);
+  }
+  // IPv4 words 0..2 as little-endian u32 stores; the checksum adds the
+  // per-frame 16-bit words to the template's partial sum (RFC 1624 style).
+  const w0 = 0x45 | (tos << 8) | (<u32>bswap<u16>(<u16>totlen) << 16);
+  const w1 = <u32>bswap<u16>(<u16>id) | (<u32>bswap<u16>(<u16>frag) << 16);
+  // At most 6 + 5 terms of 16 bits: the sum fits in 32 bits, two folds suffice.
+  let sum = load<u32>(t, <i32>TEMPLATE_SUM - ENC_TEMPLATE) + (w0 & 0xffff) + (w0 >>> 16) + (w1 & 0xffff) + (w1 >>> 16) + ttl;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  const csum = ~sum & 0xffff;
+  const o = out + 14;
+  store<u32>(o, w0);
+  store<u32>(o, w1, 4);
+  store<u32>(o, ttl | (<u32>load<u8>(t, 23) << 8) | (csum << 16), 8);
+  if (mode != MODE_IPIP) {
+    store<u16>(out, bswap<u16>(<u16>sport), 34);
+    store<u16>(out, bswap<u16>(<u16>(totlen - 20)), 38);
+  }
+  return ST_OK;
+}
+
+/** encapOne with the config read from `cfg`; advances the IPv4 ID on success. */
+function encapCfg(cfg: usize, inner: usize, len: i32, out: usize): i32 {
+  const id = load<u32>(cfg, ENC_ID);
+  const st = encapOne(cfg, load<i32>(cfg, ENC_MODE), load<u32>(cfg, ENC_FLAGS), load<u32>(cfg, ENC_TTL), load<u32>(cfg, ENC_TOS),
+    load<u32>(cfg, ENC_SPORT), load<u32>(cfg, ENC_SEED), load<i32>(cfg, ENC_PORT_MIN), load<i32>(cfg, ENC_PORT_MAX), id, inner, len, out);
+  if (st == ST_OK) store<u32>(cfg, (id + 1) & 0xffff, ENC_ID);
+  return st;
+}
+
+/** UDP checksum once the payload is in place (after the copy for codecEncapCopy). */
+// @ts-ignore: decorator
+@inline
+function finishUdp(cfg: usize, out: usize): void {
+  const mode = load<i32>(cfg, ENC_MODE);
+  if (mode == MODE_IPIP || (load<u32>(cfg, ENC_FLAGS) & ENC_F_UDP_CSUM) == 0) return;
+  const ulen = <i32>bswap<u16>(load<u16>(out, 38));
+  setUdpChecksum(out + 34, ulen, load<u32>(out, 26), load<u32>(out, 30));
+}
+
+/**
+ * Encapsulates in place: the inner Ethernet frame at `inner` (`len` bytes)
+ * gets its outer headers at `inner - overhead`; the outer frame is
+ * `len + overhead` bytes long. Advances the config's IPv4 ID.
+ */
+export function codecEncap(cfg: usize, inner: usize, len: i32): i32 {
+  const ov = overheadOf(load<i32>(cfg, ENC_MODE));
+  if (ov == 0) return ST_BAD_MODE;
+  if (len < 0 || <u64>inner + <u64>len > memBytes()) return ST_OUT_OF_BOUNDS;
+  if (inner < <usize>ov) return ST_NO_HEADROOM;
+  const out = inner - <usize>ov;
+  const st = encapCfg(cfg, inner, len, out);
+  if (st == ST_OK) finishUdp(cfg, out);
+  return st;
+}
+
+/**
+ * Encapsulates with a copy: outer frame written at `dst` (`len + overhead`
+ * bytes), the inner frame at `src` is left untouched.
+ */
+export function codecEncapCopy(cfg: usize, src: usize, len: i32, dst: usize): i32 {
+  const mode = load<i32>(cfg, ENC_MODE);
+  const ov = overheadOf(mode);
+  if (ov == 0) return ST_BAD_MODE;
+  if (len < 0 || <u64>src + <u64>len > memBytes() || <u64>dst + <u64>len + <u64>ov > memBytes()) return ST_OUT_OF_BOUNDS;
+  const st = encapCfg(cfg, src, len, dst);
+  if (st != ST_OK) return st;
+  if (mode == MODE_VXLAN) memory.copy(dst + 50, src, <usize>len);
+  else memory.copy(dst + <usize>headerLenOf(mode), src + 14, <usize>(len - 14));
+  finishUdp(cfg, dst);
+  return ST_OK;
+}
+
+/**
+ * Batch: `n` entries of the frame table at `table` (FE_* words). `copy` = 0
+ * encapsulates each frame in place, 1 copies to its FE_DST. Writes each
+ * status to FE_STATUS and returns how many frames succeeded.
+ */
+export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i32 {
+  const mem = memBytes();
+  if (n < 0 || <u64>table + <u64>n * FE_BYTES > mem) return -1;
+  const mode = load<i32>(cfg, ENC_MODE);
+  // The loop is inlined with constant mode/copy for VXLAN (the hot case),
+  // so the optimizer drops the per-frame mode branches.
+  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem);
+  return batchLoop(cfg, table, n, copy, mode, mem);
+}
+
+// @ts-ignore: decorator
+@inline
+function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64): i32 {
+  const ov = overheadOf(mode);
+  const hdr = headerLenOf(mode);
+  const flags = load<u32>(cfg, ENC_FLAGS);
+  const ttl = load<u32>(cfg, ENC_TTL);
+  const tos = load<u32>(cfg, ENC_TOS);
+  const sport = load<u32>(cfg, ENC_SPORT);
+  const seed = load<u32>(cfg, ENC_SEED);
+  const pmin = load<i32>(cfg, ENC_PORT_MIN);
+  const pmax = load<i32>(cfg, ENC_PORT_MAX);
+  const csum = mode != MODE_IPIP && (flags & ENC_F_UDP_CSUM) != 0;
+  let id = load<u32>(cfg, ENC_ID);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const e = table + <usize>i * FE_BYTES;
+    const p = <usize>load<u32>(e, FE_PTR << 2);
+    const len = load<i32>(e, FE_LEN << 2);
+    let st: i32;
+    if (ov == 0) st = ST_BAD_MODE;
+    else if (len < 0 || <u64>p + <u64>len > mem) st = ST_OUT_OF_BOUNDS;
+    else if (copy != 0) {
+      const d = <usize>load<u32>(e, FE_DST << 2);
+      if (<u64>d + <u64>len + <u64>ov > mem) st = ST_OUT_OF_BOUNDS;
+      else {
+        st = encapOne(cfg, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, d);
+        if (st == ST_OK) {
+          if (mode == MODE_VXLAN) copyPayload(d + 50, p, len);
+          else copyPayload(d + <usize>hdr, p + 14, len - 14);
+          if (csum) finishUdp(cfg, d);
+        }
+      }
+    } else if (p < <usize>ov) st = ST_NO_HEADROOM;
+    else {
+      st = encapOne(cfg, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, p - <usize>ov);
+      if (st == ST_OK && csum) finishUdp(cfg, p - <usize>ov);
+    }
+    store<i32>(e, st, FE_STATUS << 2);
+    if (st == ST_OK) {
+      ok++;
+      id = (id + 1) & 0xffff;
+    }
+  }
+  store<u32>(cfg, id, ENC_ID);
+  return ok;
+}
+
+/** Bandwidth baseline for the benchmark: memory.copy of each entry's bytes to FE_DST + overhead. */
+export function codecCopyBatch(table: usize, n: i32, overhead: i32): i32 {
+  if (n < 0 || <u64>table + <u64>n * FE_BYTES > memBytes()) return -1;
+  for (let i = 0; i < n; i++) {
+    const e = table + <usize>i * FE_BYTES;
+    const p = <usize>load<u32>(e, FE_PTR << 2);
+    const len = load<i32>(e, FE_LEN << 2);
+    const d = <usize>load<u32>(e, FE_DST << 2);
+    if (len < 0 || <u64>p + <u64>len > memBytes() || <u64>d + <u64>overhead + <u64>len > memBytes()) return -1;
+    memory.copy(d + <usize>overhead, p, <usize>len);
+  }
+  return n;
+}
