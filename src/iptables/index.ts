@@ -1,2 +1,7 @@
-// iptables loading, matching and tracing (issue #4). Filled in by the iptables work.
-export {};
+// iptables loading, matching and tracing (issue #4).
+export * from './model.js';
+export { parseRuleset, type LoadOptions } from './parse.js';
+export { parseIpsets, saveIpsets, setHas, type IpSet, type IpSets, type IpSetType } from './ipset.js';
+export { saveRuleset, ruleText, type SaveOptions } from './save.js';
+export { parsePacket, packetFromJson, formatPacket, DEFAULT_PACKET, type Packet, type IptContext, type HostInterface } from './packet.js';
+export { ReferenceEngine, natApplies, describe as describeRule, type RuleRef, type Verdict, type WalkResult, type CounterMap } from './reference.js';
