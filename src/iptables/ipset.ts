@@ -99,7 +99,7 @@ export function parseIpsets(text: string, file = '<ipsets>'): IpSets {
     const lineNo = i + 1;
     if (line === '' || line.startsWith('#')) continue;
     const tok = line.split(/\s+/);
-    const fail = (input: string, expected: string): never => {
+    const fail: (input: string, expected: string) => never = (input, expected) => {
       throw new InputError('BadIpset', input, expected, { file, line: lineNo });
     };
     if (tok[0] === 'create') {
@@ -112,7 +112,7 @@ export function parseIpsets(text: string, file = '<ipsets>'): IpSets {
       building.set(name, { type: type as IpSetType, list: [], line: lineNo, size: 0 });
     } else if (tok[0] === 'add') {
       const [, name, entry] = tok;
-      const set = building.get(name ?? '');
+      const set = building.get(name ?? '')!;
       if (!set) fail(name ?? line, 'the name of a set created earlier');
       if (!entry) fail(line, 'add NAME ENTRY');
       if (tok.includes('nomatch')) fail('nomatch', 'an entry without nomatch (not modelled)');

@@ -34,7 +34,7 @@ export function parseRuleset(text: string, opts: LoadOptions = {}): Ruleset {
   const warnings: string[] = [];
   let current: { table: Table; line: number; refs: { rule: Rule; chain: string; line: number }[] } | undefined;
   const lines = text.split('\n');
-  const fail = (code: string, input: string, expected: string, line: number): never => {
+  const fail: Fail = (code, input, expected, line) => {
     throw new InputError(code, input, expected, { file, line });
   };
   for (let i = 0; i < lines.length; i++) {
@@ -60,7 +60,7 @@ export function parseRuleset(text: string, opts: LoadOptions = {}): Ruleset {
     if (line.startsWith(':')) {
       const m = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?$/.exec(line);
       if (!m) fail('BadChainLine', line, ':CHAIN POLICY [PACKETS:BYTES]', lineNo);
-      const [, name, policy, p, b] = m;
+      const [, name, policy, p, b] = m as RegExpExecArray;
       const counters = { packets: Number(p ?? 0), bytes: Number(b ?? 0) };
       const builtin = BUILTIN_CHAINS[current.table.name].includes(name as never);
       if (builtin) {
@@ -88,7 +88,7 @@ export function parseRuleset(text: string, opts: LoadOptions = {}): Ruleset {
     }
     if (words[0] !== '-A' && words[0] !== '--append') fail('UnknownCommand', words[0] ?? line, '-A CHAIN (iptables-save output), :CHAIN, COMMIT or a # comment', lineNo);
     const chainName = words[1] ?? '';
-    const chain = current.table.chains.get(chainName);
+    const chain = current.table.chains.get(chainName) as Chain;
     if (!chain) fail('NoSuchChain', chainName, `a chain declared in table ${current.table.name} (iptables: No chain/target/match by that name)`, lineNo);
     const text = line.slice(line.indexOf(chainName, line.indexOf('-A') + 2) + chainName.length).trim();
     let rule: Rule;

@@ -220,7 +220,7 @@ export function parseRuleWords(words: string[]): ParsedRule {
       case 'rpfilter --validmark':
       case 'rpfilter --accept-local':
       case 'rpfilter --invert': {
-        const key = ({ '--loose': 'loose', '--validmark': 'validmark', '--accept-local': 'acceptLocal', '--invert': 'invert' } as const)[w];
+        const key = ({ '--loose': 'loose', '--validmark': 'validmark', '--accept-local': 'acceptLocal', '--invert': 'invert' } as const)[w as '--loose'];
         rpf![key] = true;
         break;
       }
