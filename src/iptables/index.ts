@@ -5,3 +5,5 @@ export { parseIpsets, saveIpsets, setHas, type IpSet, type IpSets, type IpSetTyp
 export { saveRuleset, ruleText, type SaveOptions } from './save.js';
 export { parsePacket, packetFromJson, formatPacket, DEFAULT_PACKET, type Packet, type IptContext, type HostInterface } from './packet.js';
 export { ReferenceEngine, natApplies, describe as describeRule, type RuleRef, type Verdict, type WalkResult, type CounterMap } from './reference.js';
+export { IptEngine, BATCH, type EngineOptions, type EngineResult, type EvalMode } from './engine.js';
+export { compile, type Program, type CompileOptions } from './compile.js';
