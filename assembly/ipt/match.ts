@@ -6,7 +6,7 @@ import {
   OP_CTSTATE, OP_ADDRTYPE, OP_RPF, P_SRC, P_DST, P_PROTO, P_SPORT, P_DPORT, P_ITYPE, P_ICODE, P_IN, P_OUT, P_MARK,
   P_STATE, P_RPF, H_SETS, H_ADDRS, H_NADDRS, H_LO_IFACE, SET_STRIDE, SET_NET, SET_PORT, ADDR_STRIDE,
   ADDR_UNICAST, ADDR_LOCAL, ADDR_BROADCAST, ADDR_MULTICAST, AT_SRC, AT_DST, AT_SRC_NEG, AT_DST_NEG, AT_LIMIT_IN,
-  AT_LIMIT_OUT, RPF_LOOSE, RPF_ACCEPT_LOCAL, RPF_INVERT,
+  AT_LIMIT_OUT, SET_FEW_FLAGS, RPF_LOOSE, RPF_ACCEPT_LOCAL, RPF_INVERT,
 } from "../shared/ipt";
 
 @inline function w(base: usize, word: i32): i32 {
@@ -44,6 +44,7 @@ function protoIndex(p: i32): i32 {
 }
 
 function setMatch(prog: usize, pkt: usize, set: i32, dstBits: i32): bool {
+  if (dstBits & SET_FEW_FLAGS) return false;
   const rec = prog + (<usize>(w(prog, H_SETS) + set * SET_STRIDE) << 2);
   const type = load<i32>(rec);
   const ip: u32 = (dstBits & 1) ? load<u32>(pkt, P_DST << 2) : load<u32>(pkt, P_SRC << 2);

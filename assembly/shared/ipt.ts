@@ -54,7 +54,8 @@ export const OP_SPORT = 6; // a..b port range, c = protocol the packet must have
 export const OP_DPORT = 7;
 export const OP_MPORT = 8; // a = dir (0 src, 1 dst, 2 any), b = word offset of [lo, hi] pairs, c = pair count
 export const OP_ICMP = 9; // a = type (255 any), b..c code range
-export const OP_SET = 10; // a = set id, b = bit i set: dimension i takes the destination
+export const OP_SET = 10; // a = set id, b = bit i set: dimension i takes the destination; SET_FEW_FLAGS: never a member
+export const SET_FEW_FLAGS = 65536;
 export const OP_MARK = 11; // (mark & b) == a
 export const OP_CTSTATE = 12; // (state & a) != 0
 export const OP_ADDRTYPE = 13; // a = src types, b = dst types, c = AT_* flags

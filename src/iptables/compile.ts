@@ -11,7 +11,7 @@ import { HOOKS, HOOK_TABLES, TABLES, type Chain, type Match, type Rule, type Rul
 import type { RuleRef } from './reference.js';
 import { IfaceIndex } from './iface.js';
 import { localRoutes, type IptContext } from './packet.js';
-import type { IpSets } from './ipset.js';
+import { SET_DIMS, type IpSets } from './ipset.js';
 import { buildChunks, type OpRec } from './classify.js';
 
 /** A compiled program and the maps back to the loaded objects. */
@@ -86,7 +86,7 @@ export function compile(rs: Ruleset, ipsets: IpSets = new Map(), ctx: IptContext
       c.rules.forEach((r, index) => {
         refs.push({ table: tn, chain: c.name, index, line: r.line, policy: false });
         keys.push(r);
-        ops.push(r.matches.flatMap((m) => opOf(m, ifaces, setIds, mport)));
+        ops.push(r.matches.flatMap((m) => opOf(m, ifaces, setIds, ipsets, mport)));
         targets.push(targetOf(r, tn, start));
       });
       refs.push(c.policy ? { table: tn, chain: c.name, index: c.rules.length, line: c.line, policy: true } : undefined);
@@ -168,7 +168,7 @@ function align4(x: number): number {
   return (x + 3) & ~3;
 }
 
-function opOf(m: Match, ifaces: IfaceIndex, setIds: Map<string, number>, mport: number[]): OpRec[] {
+function opOf(m: Match, ifaces: IfaceIndex, setIds: Map<string, number>, sets: IpSets, mport: number[]): OpRec[] {
   const rec = (op: number, a: number, b = 0, c = 0): OpRec[] => [{ op, code: op, a, b, c, neg: m.neg }];
   switch (m.kind) {
     case 'src':
@@ -188,7 +188,7 @@ function opOf(m: Match, ifaces: IfaceIndex, setIds: Map<string, number>, mport: 
     case 'icmp':
       return rec(L.OP_ICMP, m.type, m.codeLo, m.codeHi);
     case 'set':
-      return rec(L.OP_SET, setIds.get(m.name)!, m.flags.reduce((bits, f, i) => bits | (f === 'dst' ? 1 << i : 0), 0));
+      return rec(L.OP_SET, setIds.get(m.name)!, m.flags.reduce((bits, f, i) => bits | (f === 'dst' ? 1 << i : 0), 0) | (m.flags.length < SET_DIMS[sets.get(m.name)!.type] ? L.SET_FEW_FLAGS : 0));
     case 'mark':
       return rec(L.OP_MARK, m.value | 0, m.mask | 0);
     case 'ctstate':

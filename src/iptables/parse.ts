@@ -10,7 +10,7 @@ import { InputError } from '../core/errors.js';
 import { BUILTIN_CHAINS, TABLES, type Chain, type Counters, type Match, type Rule, type Ruleset, type Table, type TableName } from './model.js';
 import { RuleSyntax, tokenize } from './values.js';
 import { parseRuleWords } from './rule.js';
-import { SET_DIMS, type IpSets } from './ipset.js';
+import type { IpSets } from './ipset.js';
 
 /** Options of {@link parseRuleset}. */
 export interface LoadOptions {
@@ -131,7 +131,6 @@ function commit(table: Table, refs: { rule: Rule; chain: string; line: number }[
         if (m.kind !== 'set') continue;
         const s = sets?.get(m.name);
         if (!s) fail('NoSuchSet', m.name, `an ipset loaded with the rules (kernel: Set ${m.name} doesn't exist)`, r.line);
-        if (m.flags.length < SET_DIMS[s.type]) fail('BadSetFlags', m.flags.join(','), `${SET_DIMS[s.type]} src/dst flags for ${s.type} set ${m.name}`, r.line);
       }
   // Loop detection: depth-first search over jump/goto edges (the kernel's mark_source_chains gives ELOOP).
   const state = new Map<string, 1 | 2>();

@@ -26,7 +26,7 @@ import type { Step, Trace } from '../core/trace.js';
 import { ADDRTYPE, CTSTATE, HOOK_TABLES, type Chain, type Counters, type Hook, type Match, type Rule, type Ruleset, type Table, type TableName } from './model.js';
 import { ifaceAddr, localRoutes, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
 import { applyMark } from './rule.js';
-import { ipPortKey, setHas, SET_PROTO_INDEX, type IpSets } from './ipset.js';
+import { ipPortKey, setHas, SET_DIMS, SET_PROTO_INDEX, type IpSets } from './ipset.js';
 import { ruleText } from './save.js';
 
 /** Which rule decided: a rule of a chain, or (`policy`) the chain's policy. */
@@ -262,6 +262,8 @@ export class ReferenceEngine {
 
   private setMatch(m: Extract<Match, { kind: 'set' }>, p: Packet): boolean {
     const set = this.ipsets.get(m.name)!;
+    // ip_set_test: fewer src/dst flags than the set has dimensions never matches.
+    if (m.flags.length < SET_DIMS[set.type]) return false;
     const ip = m.flags[0] === 'src' ? p.src : p.dst;
     switch (set.type) {
       case 'hash:net':
