@@ -16,14 +16,16 @@ const neg = fc.boolean().map((b) => (b ? '! ' : ''));
 const port = fc.constantFrom(...PORTS);
 const portSpec = fc.oneof(
   port.map(String),
-  fc.tuple(port, port).map(([a, b]) => `${Math.min(a, b)}:${Math.max(a, b)}`),
+  fc.tuple(port, port).filter(([a, b]) => a !== b).map(([a, b]) => `${Math.min(a, b)}:${Math.max(a, b)}`),
 );
 
 /** One match (text) given the rule's protocol. */
-function matchArb(proto: string, sets: string[]): fc.Arbitrary<string> {
+function matchArb(proto: string, sets: string[], chain: string): fc.Arbitrary<string> {
+  // iptables refuses -i on OUTPUT/POSTROUTING and -o on PREROUTING/INPUT built-in chains.
+  const ifOpts = chain === 'OUTPUT' || chain === 'POSTROUTING' ? ['-o'] : chain === 'PREROUTING' || chain === 'INPUT' ? ['-i'] : ['-i', '-o'];
   const list: fc.Arbitrary<string>[] = [
     fc.tuple(neg, fc.constantFrom('-s', '-d'), fc.constantFrom(...NETS)).map(([n, o, v]) => `${n}${o} ${v}`),
-    fc.tuple(neg, fc.constantFrom('-i', '-o'), fc.constantFrom('eth0', 'eth+', 'cali+', 'cali1', 'tap0', 'lo', '+')).map(([n, o, v]) => `${n}${o} ${v}`),
+    fc.tuple(neg, fc.constantFrom(...ifOpts), fc.constantFrom('eth0', 'eth+', 'cali+', 'cali1', 'tap0', 'lo', '+')).map(([n, o, v]) => `${n}${o} ${v}`),
     fc.tuple(neg, fc.constantFrom(...MARKS), fc.constantFrom('0x1', '0x10000', '0xffffffff', '0x90001')).map(([n, v, m]) => `-m mark ${n}--mark ${v}/${m}`),
     fc.tuple(neg, fc.subarray(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'DNAT', 'SNAT'], { minLength: 1 })).map(([n, s]) => `-m conntrack ${n}--ctstate ${s.join(',')}`),
     fc.tuple(neg, fc.constantFrom('--src-type', '--dst-type'), fc.constantFrom('LOCAL', 'UNICAST', 'BROADCAST,MULTICAST', 'LOCAL,UNICAST'), fc.constantFrom('', ' --limit-iface-in', ' --limit-iface-out')).map(([n, o, t, l]) => `-m addrtype ${n}${o} ${t}${l}`),
@@ -39,8 +41,20 @@ function matchArb(proto: string, sets: string[]): fc.Arbitrary<string> {
   return fc.oneof(...list);
 }
 
+/** iptables allows each of -s -d -i -o once per rule. */
+function once(ms: string[]): string[] {
+  const seen = new Set<string>();
+  return ms.filter((m) => {
+    const k = /^(?:! )?(-[sdio]) /.exec(m)?.[1];
+    if (!k) return true;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 /** A rule's text after `-A CHAIN`, jumping only to `callees`. */
-function ruleArb(callees: string[], sets: string[], nat: boolean): fc.Arbitrary<string> {
+function ruleArb(chain: string, callees: string[], sets: string[], nat: boolean): fc.Arbitrary<string> {
   const targets: fc.Arbitrary<string>[] = [
     fc.constantFrom('-j ACCEPT', '-j DROP', '-j RETURN', '-j REJECT --reject-with icmp-port-unreachable', '', '-j LOG --log-prefix "x: "', '-j TRACE'),
     fc.tuple(fc.constantFrom('--set-xmark', '--set-mark', '--or-mark', '--and-mark', '--xor-mark'), fc.constantFrom('0x1', '0x10000', '0x80000/0x80000', '0x0/0x1b0000')).map(([o, v]) =>
@@ -53,9 +67,9 @@ function ruleArb(callees: string[], sets: string[], nat: boolean): fc.Arbitrary<
   return fc
     .tuple(fc.constantFrom('', '', 'tcp', 'udp', 'icmp', '47'), fc.boolean())
     .chain(([proto, pneg]) =>
-      fc.tuple(fc.constant(proto ? `${pneg && proto === '47' ? '! ' : ''}-p ${proto}` : ''), fc.array(matchArb(proto, sets), { maxLength: 3 }), fc.oneof(...targets)),
+      fc.tuple(fc.constant(proto ? `${pneg && proto === '47' ? '! ' : ''}-p ${proto}` : ''), fc.array(matchArb(proto, sets, chain), { maxLength: 3 }), fc.oneof(...targets)),
     )
-    .map(([p, ms, t]) => [p, ...ms, t].filter(Boolean).join(' '));
+    .map(([p, ms, t]) => [p, ...once(ms), t].filter(Boolean).join(' '));
 }
 
 const BUILTINS: Record<string, string[]> = {
@@ -77,7 +91,7 @@ function tableArb(name: string, sets: string[]): fc.Arbitrary<string> {
           const ui = users.indexOf(c);
           // Jumps only go "down" the user chain list: no loops.
           const callees = ui === -1 ? users : users.slice(ui + 1);
-          return fc.array(ruleArb(callees, sets, isNat), { maxLength: 12 });
+          return fc.array(ruleArb(c, callees, sets, isNat), { maxLength: 12 });
         }),
       )
       .map(([policies, ...rules]) => {

@@ -14,7 +14,7 @@ import { InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
 import { HOOKS, type Chain, type Counters, type Hook, type Rule, type Ruleset } from './model.js';
 import { compile, type CompileOptions, type Program } from './compile.js';
-import { ifaceAddr, rpfBits, type IptContext, type Packet } from './packet.js';
+import { ifaceAddr, onHook, rpfBits, type IptContext, type Packet } from './packet.js';
 import type { IpSets } from './ipset.js';
 import type { CounterMap, RuleRef, Verdict } from './reference.js';
 
@@ -76,8 +76,9 @@ export class IptEngine {
     core.exports.zero(this.scratch, Math.max(16, this.program.scratchWords * 4));
   }
 
-  /** Writes `p` as a packet record at word `off` of `rec` (validated). */
-  encode(p: Packet, rec: Int32Array, off: number): void {
+  /** Writes `p`, as `hook` sees it, as a packet record at word `off` of `rec` (validated). */
+  encode(hook: Hook, packet: Packet, rec: Int32Array, off: number): void {
+    const p = onHook(hook, packet);
     for (const k of ['src', 'dst', 'mark'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 0xffffffff) bad(k, p[k], 'an unsigned 32-bit integer');
     for (const k of ['sport', 'dport', 'len'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 65535) bad(k, p[k], 'an integer 0..65535');
     for (const k of ['proto', 'icmpType', 'icmpCode'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 255) bad(k, p[k], 'an integer 0..255');
@@ -130,9 +131,9 @@ export class IptEngine {
   /** Walks packets through `hook` and returns a result per packet. */
   walk(hook: Hook, packets: readonly Packet[], mode: EvalMode = 'classified'): EngineResult[] {
     const recs = new Int32Array(packets.length * L.PKT_STRIDE);
-    packets.forEach((p, i) => this.encode(p, recs, i * L.PKT_STRIDE));
+    packets.forEach((p, i) => this.encode(hook, p, recs, i * L.PKT_STRIDE));
     this.evalRecords(hook, recs, packets.length, mode);
-    return packets.map((p, i) => this.result(recs, i * L.PKT_STRIDE, p));
+    return packets.map((p, i) => this.result(recs, i * L.PKT_STRIDE, onHook(hook, p)));
   }
 
   /** Decodes the result of the record at word `off` (`orig` supplies the fields WASM does not change). */

@@ -96,6 +96,17 @@ export function ifaceAddr(ctx: IptContext, name: string): number {
   return parseIPv4(a.split('/')[0]);
 }
 
+/**
+ * The packet as a hook sees it: the kernel passes no input device on OUTPUT
+ * and POSTROUTING and no output device on PREROUTING and INPUT, so `-i`/`-o`
+ * there see an empty name whatever the description says.
+ */
+export function onHook(hook: string, p: Packet): Packet {
+  if ((hook === 'OUTPUT' || hook === 'POSTROUTING') && p.in !== '') return { ...p, in: '' };
+  if ((hook === 'PREROUTING' || hook === 'INPUT') && p.out !== '') return { ...p, out: '' };
+  return p;
+}
+
 /** The reverse-path bits of {@link Packet.rpf} for a packet. */
 export function rpfBits(p: Packet, ctx: IptContext): number {
   if (p.rpf !== undefined) return p.rpf & 3;

@@ -101,6 +101,12 @@ export function parseRuleset(text: string, opts: LoadOptions = {}): Ruleset {
       warnings.push(`${file}:${lineNo}: ${e.code} "${e.token}": kept as a rule that never matches`);
       rule = { matches: [{ kind: 'never', token: e.token, neg: false }], target: { kind: 'none' }, line: lineNo, counters, text, comment: '', unsupported: e.token };
     }
+    // iptables: "Can't use -i with POSTROUTING" (no input device there), likewise -o on PREROUTING/INPUT.
+    for (const m of rule.matches) {
+      if (m.kind !== 'iface' || !chain.policy) continue;
+      const none = m.dir === 'in' ? ['OUTPUT', 'POSTROUTING'] : ['PREROUTING', 'INPUT'];
+      if (none.includes(chainName)) fail('BadInterfaceOption', `-${m.dir[0]}`, `no -${m.dir[0]} in built-in chain ${chainName} (iptables: Can't use -${m.dir[0]} with ${chainName})`, lineNo);
+    }
     chain.rules.push(rule);
     if (rule.target.kind === 'jump' || rule.target.kind === 'goto') current.refs.push({ rule, chain: chainName, line: lineNo });
   }

@@ -24,7 +24,7 @@
 import { formatIPv4 } from '../net/ip.js';
 import type { Step, Trace } from '../core/trace.js';
 import { ADDRTYPE, CTSTATE, HOOK_TABLES, type Chain, type Counters, type Hook, type Match, type Rule, type Ruleset, type Table, type TableName } from './model.js';
-import { ifaceAddr, localRoutes, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
+import { ifaceAddr, localRoutes, onHook, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
 import { applyMark } from './rule.js';
 import { ipPortKey, setHas, SET_DIMS, SET_PROTO_INDEX, type IpSets } from './ipset.js';
 import { ruleText } from './save.js';
@@ -73,7 +73,7 @@ export class ReferenceEngine {
 
   /** Walks `packet` through `hook`; `steps`, when given, receives every step. */
   walk(hook: Hook, packet: Packet, steps?: Step[]): WalkResult {
-    const p: Packet = { ...packet, rpf: rpfBits(packet, this.ctx) };
+    const p: Packet = { ...onHook(hook, packet), rpf: rpfBits(packet, this.ctx) };
     let last: RuleRef | undefined;
     for (const tname of HOOK_TABLES[hook]) {
       const table = this.ruleset.tables.get(tname);

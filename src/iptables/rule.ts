@@ -64,6 +64,8 @@ function icmpType(text: string): [number, number, number] {
 
 function portList(text: string): PortRange[] {
   const list = text.split(',').map(parsePortRange);
+  // libxt_multiport: a range must have LOW < HIGH ("invalid portrange specified").
+  for (const [lo, hi] of list) if (lo === hi && text.split(',').some((t) => t.includes(':') && parsePortRange(t)[0] === lo && parsePortRange(t)[1] === hi)) throw new RuleSyntax('BadPortRange', text, 'multiport ranges LOW:HIGH with LOW < HIGH');
   const slots = list.reduce((n, [lo, hi]) => n + (lo === hi ? 1 : 2), 0);
   if (slots > 15) throw new RuleSyntax('TooManyPorts', text, 'at most 15 ports (a range counts as two)');
   return list;
@@ -98,6 +100,12 @@ export function parseRuleWords(words: string[]): ParsedRule {
   let addrtype: Extract<Match, { kind: 'addrtype' }> | undefined;
   let rpf: Extract<Match, { kind: 'rpfilter' }> | undefined;
   let i = 0;
+  const seen = new Set<string>();
+  const once = (w: string): void => {
+    const key = w.replace(/^--(\w).*/, '-$1').replace('-in-interface', '-i');
+    if (seen.has(key)) throw new RuleSyntax('DuplicateOption', w, `one ${key} (iptables: multiple ${key} flags not allowed)`);
+    seen.add(key);
+  };
   const next = (opt: string): string => {
     const v = words[++i];
     if (v === undefined) throw new RuleSyntax('MissingValue', opt, `a value after ${opt}`);
@@ -119,12 +127,14 @@ export function parseRuleWords(words: string[]): ParsedRule {
       case '--source':
       case '-d':
       case '--destination': {
+        once(w);
         const v = parseAddrMask(next(w));
         matches.push({ kind: w === '-s' || w === '--source' ? 'src' : 'dst', addr: v.addr, len: v.len, neg: take() });
         continue;
       }
       case '-p':
       case '--protocol':
+        once(w);
         proto = parseProto(next(w));
         matches.push({ kind: 'proto', proto, neg: take() });
         continue;
@@ -132,6 +142,7 @@ export function parseRuleWords(words: string[]): ParsedRule {
       case '--in-interface':
       case '-o':
       case '--out-interface': {
+        once(w);
         const f = parseIface(next(w));
         matches.push({ kind: 'iface', dir: w === '-i' || w === '--in-interface' ? 'in' : 'out', ...f, neg: take() });
         continue;
