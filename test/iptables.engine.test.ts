@@ -73,6 +73,20 @@ describe('netfilter traversal', () => {
     expect(natApplies(2)).toBe(false);
   });
 
+  it('raw runs before conntrack: state matches see INVALID there, the described state afterwards', () => {
+    const text = '*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j DROP\n-A PREROUTING -m state --state INVALID -j MARK --set-xmark 0x1/0x1\nCOMMIT\n*mangle\n:PREROUTING DROP [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j ACCEPT\nCOMMIT\n';
+    const r = both(text, 'PREROUTING', 'proto=tcp state=NEW in=eth0');
+    expect(r.verdict).toBe('ACCEPT');
+    expect(r.rule).toMatchObject({ table: 'mangle', index: 0 });
+    expect(r.packet).toMatchObject({ mark: 1, state: 8 });
+  });
+
+  it('POSTROUTING sees the input device of a forwarded packet, OUTPUT none', () => {
+    const text = '*mangle\n:POSTROUTING DROP [0:0]\n:OUTPUT DROP [0:0]\n:c - [0:0]\n-A POSTROUTING -j c\n-A OUTPUT -j c\n-A c -i eth1 -j ACCEPT\nCOMMIT\n';
+    expect(both(text, 'POSTROUTING', 'in=eth1 out=eth0').verdict).toBe('ACCEPT');
+    expect(both(text, 'OUTPUT', 'in=eth1 out=eth0').verdict).toBe('DROP');
+  });
+
   it('SNAT and MASQUERADE rewrite the source; MASQUERADE without an address drops', () => {
     const text = '*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE --to-ports 2000\n-A POSTROUTING -o eth9 -j MASQUERADE\n-A POSTROUTING -j SNAT --to-source 10.7.7.7\nCOMMIT\n';
     const m = both(text, 'POSTROUTING', 'proto=udp src=192.168.0.2 sport=5 out=eth0');

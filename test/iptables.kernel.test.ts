@@ -1,6 +1,6 @@
 /**
  * cnikit against the real kernel. Three namespaces: a source, a router and
- * a sink (cnk-ipt-<pid>-a/r/b). Random rulesets (mangle PREROUTING/FORWARD/
+ * a sink (cnk-ipt-<pid>-a/r/b). Random rulesets (raw PREROUTING with NOTRACK, mangle PREROUTING/FORWARD/
  * POSTROUTING, filter FORWARD, user chains with jumps, gotos, RETURN, marks,
  * negations, ports, multiport, icmp types, conntrack, addrtype) are loaded
  * into the router with iptables-restore (legacy backend, see below);
@@ -26,11 +26,11 @@ const A = `${NS}-a`;
 const R = `${NS}-r`;
 const B = `${NS}-b`;
 const PY = fileURLToPath(new URL('./support/ipt-inject.py', import.meta.url));
-// The legacy (x_tables) backend: the model follows ip_tables.c ipt_do_table. The nft
-// backend differs on one edge (docs/iptables.md): `-i` on a hook without an input
-// device makes an nft rule fail even when negated.
-const RESTORE = 'iptables-legacy-restore';
-const SAVE = 'iptables-legacy-save';
+// The legacy (x_tables) backend by default: the model follows ip_tables.c
+// ipt_do_table. CNIKIT_IPT_BACKEND=nft runs the same comparison with iptables-nft.
+const BACKEND = process.env.CNIKIT_IPT_BACKEND === 'nft' ? 'nft' : 'legacy';
+const RESTORE = `iptables-${BACKEND}-restore`;
+const SAVE = `iptables-${BACKEND}-save`;
 const CTX = { interfaces: [{ name: 'ra', addrs: ['10.200.1.1/24'] }, { name: 'rb', addrs: ['10.200.2.1/24'] }] };
 
 /** mulberry32: a small seeded PRNG so a failing run replays from the printed seed. */
@@ -54,7 +54,7 @@ function genRuleset(rnd: () => number): string {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const neg = (): string => (rnd() < 0.3 ? '! ' : '');
   const portSpec = (): string => (rnd() < 0.7 ? String(pick(PORTS)) : `${Math.min(pick(PORTS), 1000)}:${Math.max(pick(PORTS), 1001)}`);
-  const rule = (chain: string, callees: string[]): string => {
+  const rule = (name: string, chain: string, callees: string[]): string => {
     const proto = pick(['', '', 'tcp', 'udp', 'icmp']);
     const parts: string[] = [];
     if (proto) parts.push(`-p ${proto}`);
@@ -71,8 +71,8 @@ function genRuleset(rnd: () => number): string {
       }
       else if (k === 1 && chain !== 'POSTROUTING') parts.push(`${neg()}-i ${pick(['ra', 'r+', 'eth0', 'rb'])}`);
       else if (k === 2) parts.push(`-m mark ${neg()}--mark ${pick(['0x0', '0x1', '0x2', '0x3'])}/${pick(['0x1', '0x2', '0x3'])}`);
-      else if (k === 3) parts.push(`-m conntrack ${neg()}--ctstate ${pick(['NEW', 'ESTABLISHED', 'NEW,RELATED', 'INVALID', 'DNAT'])}`);
-      else if (k === 4) parts.push(`-m addrtype ${neg()}--${pick(['src', 'dst'])}-type ${pick(['LOCAL', 'UNICAST', 'BROADCAST'])}`);
+      else if (k === 3) parts.push(`-m conntrack ${neg()}--ctstate ${pick(['NEW', 'ESTABLISHED', 'NEW,RELATED', 'INVALID', 'DNAT', 'UNTRACKED'])}`);
+      else if (k === 4) parts.push(`-m addrtype ${neg()}--${pick(['src', 'dst'])}-type ${pick(['LOCAL', 'UNICAST', 'BROADCAST'])}${chain === 'FORWARD' && rnd() < 0.5 ? ' --limit-iface-in' : ''}`);
       else if (k === 5) parts.push(`-m comment --comment "r${Math.floor(rnd() * 100)}"`);
       else if (proto === 'tcp' || proto === 'udp') {
         if (rnd() < 0.6) parts.push(`-m ${proto} ${neg()}--${pick(['s', 'd'])}port ${portSpec()}`);
@@ -84,6 +84,7 @@ function genRuleset(rnd: () => number): string {
     else if (t <= 3) parts.push('-j DROP');
     else if (t === 4) parts.push('-j RETURN');
     else if (t === 5) parts.push(`-j MARK --set-xmark ${pick(['0x1/0x1', '0x2/0x2', '0x0/0x1', '0x3/0xffffffff'])}`);
+    else if (t === 9 && name === 'raw') parts.push(pick(['-j NOTRACK', '-j CT --notrack']));
     else if (t <= 8 && callees.length) parts.push(`${rnd() < 0.7 ? '-j' : '-g'} ${pick(callees)}`);
     return parts.join(' ');
   };
@@ -96,14 +97,14 @@ function genRuleset(rnd: () => number): string {
       const callees = users.slice(users.indexOf(c) + 1);
       const k = Math.floor(rnd() * 6);
       for (let i = 0; i < k; i++) {
-        const r = rule(c, c === users[users.length - 1] ? [] : callees);
+        const r = rule(name, c, c === users[users.length - 1] ? [] : callees);
         out.push(`-A ${c}${r ? ' ' + r : ''}`);
       }
     }
     out.push('COMMIT');
     return out.join('\n');
   };
-  return `${table('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'], ['PREROUTING', 'FORWARD', 'POSTROUTING'])}\n${table('filter', ['INPUT', 'FORWARD', 'OUTPUT'], ['FORWARD'])}\n`;
+  return `${table('raw', ['PREROUTING', 'OUTPUT'], ['PREROUTING'])}\n${table('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'], ['PREROUTING', 'FORWARD', 'POSTROUTING'])}\n${table('filter', ['INPUT', 'FORWARD', 'OUTPUT'], ['FORWARD'])}\n`;
 }
 
 interface Sent extends Packet {
@@ -199,6 +200,7 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
   });
 
   it('delivered/dropped and every counter equal cnikit for random rulesets', async () => {
+    console.log(`kernel lane: ${sh(`iptables-${BACKEND} --version`).trim()}, kernel ${sh('uname -r').trim()}`);
     const seed = inject('fcSeed');
     const rnd = prng(seed);
     const core = createCoreSync();

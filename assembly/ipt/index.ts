@@ -3,7 +3,7 @@
 // jump/goto/RETURN stack of ipt_do_table. Numbers and pointers only; the
 // wrapper validates the program and packets before calling.
 import {
-  H_RULES, H_HOOKS, RULE_STRIDE, R_OPS, R_NOPS, R_TARGET, R_A, R_B, R_CHUNK, HOOK_SLOTS, SLOT_STRIDE, TABLE_NAT,
+  H_RULES, H_HOOKS, RULE_STRIDE, R_OPS, R_NOPS, R_TARGET, R_A, R_B, R_CHUNK, HOOK_SLOTS, SLOT_STRIDE, TABLE_NAT, TABLE_RAW,
   T_NONE, T_ACCEPT, T_DROP, T_REJECT, T_RETURN, T_JUMP, T_GOTO, T_MARK, T_NOTRACK, T_DNAT, T_SNAT, T_MASQUERADE,
   PKT_STRIDE, P_SRC, P_DST, P_PROTO, P_SPORT, P_DPORT, P_MARK, P_STATE, P_LEN, P_OUTADDR, P_VERDICT, P_RULE,
   V_ACCEPT, V_DROP, V_REJECT, ST_INVALID, ST_RELATED, ST_NEW, ST_UNTRACKED, ST_SNAT, ST_DNAT, MODE_CLASSIFIED,
@@ -66,6 +66,10 @@ export function ipt_eval(prog: usize, ctr: usize, stack: usize, scratch: usize, 
         if ((st & (ST_NEW | ST_RELATED)) == 0 || (st & (ST_INVALID | ST_UNTRACKED)) != 0) continue;
       }
       const underflow = load<i32>(slot, 4);
+      // raw runs before conntrack: state matches see INVALID (UNTRACKED after NOTRACK).
+      const raw = load<i32>(slot, 8) == TABLE_RAW;
+      const described = f(pkt, P_STATE);
+      if (raw) setf(pkt, P_STATE, ST_INVALID);
       let sp = 0;
       while (true) {
         let rule = rules + (<usize>(pc * RULE_STRIDE) << 2);
@@ -109,6 +113,7 @@ export function ipt_eval(prog: usize, ctr: usize, stack: usize, scratch: usize, 
         decided = pc;
         break;
       }
+      if (raw && f(pkt, P_STATE) != ST_UNTRACKED) setf(pkt, P_STATE, described);
     }
     setf(pkt, P_VERDICT, verdict);
     setf(pkt, P_RULE, decided);

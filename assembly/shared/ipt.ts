@@ -76,7 +76,8 @@ export const RPF_INVERT = 4;
 // ---- hook table: 5 hooks x 4 table slots x [first rule or -1, policy rule, table id] ----
 export const HOOK_SLOTS = 4;
 export const SLOT_STRIDE = 3;
-export const TABLE_NAT = 2; // raw 0, mangle 1, nat 2, filter 3
+export const TABLE_RAW = 0; // raw 0, mangle 1, nat 2, filter 3
+export const TABLE_NAT = 2;
 
 // ---- sets: [type, word offset of ranges, range count, 0]; a range is [loHi, loLo, hiHi, hiLo] ----
 export const SET_STRIDE = 4;

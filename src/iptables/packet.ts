@@ -98,11 +98,13 @@ export function ifaceAddr(ctx: IptContext, name: string): number {
 
 /**
  * The packet as a hook sees it: the kernel passes no input device on OUTPUT
- * and POSTROUTING and no output device on PREROUTING and INPUT, so `-i`/`-o`
- * there see an empty name whatever the description says.
+ * (__ip_local_out) and no output device on PREROUTING and INPUT (ip_rcv,
+ * ip_local_deliver), so `-i`/`-o` there see an empty name whatever the
+ * description says. POSTROUTING keeps both: ip_output passes skb->dev, the
+ * input device of a forwarded packet (none for a local one).
  */
 export function onHook(hook: string, p: Packet): Packet {
-  if ((hook === 'OUTPUT' || hook === 'POSTROUTING') && p.in !== '') return { ...p, in: '' };
+  if (hook === 'OUTPUT' && p.in !== '') return { ...p, in: '' };
   if ((hook === 'PREROUTING' || hook === 'INPUT') && p.out !== '') return { ...p, out: '' };
   return p;
 }

@@ -84,7 +84,12 @@ export class ReferenceEngine {
         continue;
       }
       steps?.push({ kind: 'table', detail: `*${tname} ${hook}`, action: 'ENTER', data: { table: tname, chain: hook } });
+      // raw runs before conntrack (-300 < -200): the packet has no conntrack entry
+      // yet, so state matches see INVALID (or UNTRACKED once NOTRACK ran).
+      const described = p.state;
+      if (tname === 'raw') p.state = CTSTATE.INVALID;
       let out = this.runChain(table, chain, p, steps);
+      if (tname === 'raw' && p.state !== CTSTATE.UNTRACKED) p.state = described;
       if (out.kind === 'return') {
         const ref: RuleRef = { table: tname, chain: hook, index: chain.rules.length, line: chain.line, policy: true };
         this.count(chain, p.len);
