@@ -11,15 +11,19 @@
  * POSTROUTING.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createCoreSync } from '../src/core/core.js';
-import { IptEngine, ReferenceEngine, TABLES, parseRuleset, type Packet, type Ruleset, type CounterMap } from '../src/iptables/index.js';
+import { IptEngine, ReferenceEngine, TABLES, parseIpsets, parseRuleset, ruleText, type Packet, type Ruleset, type CounterMap } from '../src/iptables/index.js';
 import { parseIPv4 } from '../src/net/ip.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
 
 const lane = kernelLane(['ip', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'iptables-legacy-save', 'python3']);
 if (!lane.ok) sayskip('iptables kernel comparison', lane.reason);
+
+// ipset (apt package ipset) adds -m set to the comparison; without it sets are left out.
+const HAVE_IPSET = spawnSync('sh', ['-c', 'command -v ipset']).status === 0;
+if (lane.ok && !HAVE_IPSET) sayskip('iptables kernel comparison of -m set', 'needs ipset (apt-get install ipset)');
 
 const NS = `cnk-ipt-${process.pid}`;
 const A = `${NS}-a`;
@@ -50,7 +54,41 @@ const DSTS = ['10.9.9.9', '10.1.2.9', '172.16.9.1', '192.168.3.200', '1.1.1.1'];
 const NETS = ['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.3/32', '172.16.0.0/12', '192.168.3.0/24', '0.0.0.0/0'];
 const PORTS = [22, 53, 80, 443, 8080, 40000];
 
-function genRuleset(rnd: () => number): string {
+/** `ipset save` text for sets PREFIXa (hash:net), b (hash:ip), c (hash:ip,port), d (bitmap:port). */
+function genSets(rnd: () => number, prefix: string): string {
+  const some = <T,>(xs: readonly T[]): T[] => xs.filter(() => rnd() < 0.4);
+  return [
+    `create ${prefix}a hash:net family inet hashsize 1024 maxelem 65536`,
+    ...some(NETS.filter((n) => n !== '0.0.0.0/0')).map((n) => `add ${prefix}a ${n}`),
+    `create ${prefix}b hash:ip family inet hashsize 1024 maxelem 65536`,
+    ...some([...SRCS, ...DSTS]).map((a) => `add ${prefix}b ${a}`),
+    `create ${prefix}c hash:ip,port family inet hashsize 1024 maxelem 65536`,
+    ...some(DSTS).flatMap((a) => [`add ${prefix}c ${a},tcp:${PORTS[Math.floor(rnd() * PORTS.length)]}`, `add ${prefix}c ${a},udp:53`]),
+    `create ${prefix}d bitmap:port range 0-65535`,
+    ...some(PORTS).map((p) => `add ${prefix}d ${p}`),
+  ].join('\n') + '\n';
+}
+
+/** nat PREROUTING (DNAT) and POSTROUTING (SNAT, MASQUERADE) rules; nat may not DROP. */
+function genNat(rnd: () => number): string {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const out = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+  for (let i = Math.floor(rnd() * 4); i > 0; i--) {
+    const m = pick(['', '-p tcp -m tcp --dport 80', '-p udp -m udp --dport 53', `-d ${pick(NETS.slice(0, 6))}`, '! -i rb', '-p icmp']);
+    const t = pick(['-j DNAT --to-destination 10.9.9.9', '-j DNAT --to-destination 192.168.3.77', '-j ACCEPT', '-j RETURN', '']);
+    const port = m.startsWith('-p tcp') && t.includes('DNAT') && rnd() < 0.5 ? ':8080' : '';
+    out.push(['-A PREROUTING', m, t + port].filter(Boolean).join(' '));
+  }
+  for (let i = Math.floor(rnd() * 4); i > 0; i--) {
+    const m = pick(['', '-o rb', '-p udp', `-s ${pick(NETS.slice(0, 6))}`, '-m conntrack --ctstate DNAT']);
+    const t = pick(['-j MASQUERADE', '-j SNAT --to-source 10.200.2.1', '-j ACCEPT', '']);
+    out.push(['-A POSTROUTING', m, t].filter(Boolean).join(' '));
+  }
+  out.push('COMMIT');
+  return out.join('\n');
+}
+
+function genRuleset(rnd: () => number, sets: string | null): string {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const neg = (): string => (rnd() < 0.3 ? '! ' : '');
   const portSpec = (): string => (rnd() < 0.7 ? String(pick(PORTS)) : `${Math.min(pick(PORTS), 1000)}:${Math.max(pick(PORTS), 1001)}`);
@@ -61,7 +99,7 @@ function genRuleset(rnd: () => number): string {
     const n = Math.floor(rnd() * 3);
     const used = new Set<number>();
     for (let i = 0; i < n; i++) {
-      const k = Math.floor(rnd() * 8);
+      const k = Math.floor(rnd() * 9);
       if (used.has(k)) continue;
       used.add(k);
       if (k === 0) {
@@ -74,6 +112,7 @@ function genRuleset(rnd: () => number): string {
       else if (k === 3) parts.push(`-m conntrack ${neg()}--ctstate ${pick(['NEW', 'ESTABLISHED', 'NEW,RELATED', 'INVALID', 'DNAT', 'UNTRACKED'])}`);
       else if (k === 4) parts.push(`-m addrtype ${neg()}--${pick(['src', 'dst'])}-type ${pick(['LOCAL', 'UNICAST', 'BROADCAST'])}${chain === 'FORWARD' && rnd() < 0.5 ? ' --limit-iface-in' : ''}`);
       else if (k === 5) parts.push(`-m comment --comment "r${Math.floor(rnd() * 100)}"`);
+      else if (k === 6 && sets) parts.push(`-m set ${neg()}--match-set ${sets}${pick(['a', 'b', 'c', 'd'])} ${pick(['src', 'dst', 'dst,dst', 'src,dst', 'src,src'])}`);
       else if (proto === 'tcp' || proto === 'udp') {
         if (rnd() < 0.6) parts.push(`-m ${proto} ${neg()}--${pick(['s', 'd'])}port ${portSpec()}`);
         else parts.push(`-m multiport ${neg()}--${pick(['s', 'd', ''])}ports ${[portSpec(), portSpec()].join(',')}`);
@@ -104,7 +143,7 @@ function genRuleset(rnd: () => number): string {
     out.push('COMMIT');
     return out.join('\n');
   };
-  return `${table('raw', ['PREROUTING', 'OUTPUT'], ['PREROUTING'])}\n${table('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'], ['PREROUTING', 'FORWARD', 'POSTROUTING'])}\n${table('filter', ['INPUT', 'FORWARD', 'OUTPUT'], ['FORWARD'])}\n`;
+  return `${table('raw', ['PREROUTING', 'OUTPUT'], ['PREROUTING'])}\n${genNat(rnd)}\n${table('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'], ['PREROUTING', 'FORWARD', 'POSTROUTING'])}\n${table('filter', ['INPUT', 'FORWARD', 'OUTPUT'], ['FORWARD'])}\n`;
 }
 
 interface Sent extends Packet {
@@ -204,26 +243,32 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
     const seed = inject('fcSeed');
     const rnd = prng(seed);
     const core = createCoreSync();
-    const RULESETS = 16;
+    const RULESETS = 20;
     const PER = 80;
     let packets = 0;
     let disagreements = 0;
     let delivered = 0;
     let hits = 0;
+    // Rules of each kind the kernel counted at least once (shows the comparison is not vacuous).
+    const tally: Record<string, number> = { 'match-set': 0, DNAT: 0, SNAT: 0, MASQUERADE: 0, NOTRACK: 0, '-g ': 0, RETURN: 0, MARK: 0, addrtype: 0 };
     for (let k = 0; k < RULESETS; k++) {
-      const text = genRuleset(rnd);
+      const prefix = HAVE_IPSET ? `k${k}` : null;
+      const setText = prefix ? genSets(rnd, prefix) : '';
+      const ipsets = parseIpsets(setText);
+      const text = genRuleset(rnd, prefix);
       try {
+        if (prefix) sh(`ip netns exec ${R} ipset restore`, { input: setText });
         sh(`ip netns exec ${R} ${RESTORE}`, { input: text });
       } catch (e) {
-        throw new Error(`${String(e)}\n${text.split("\n").map((l, i) => `${i + 1}: ${l}`).join("\n")}`);
+        throw new Error(`${String(e)}\n${setText}\n${text.split("\n").map((l, i) => `${i + 1}: ${l}`).join("\n")}`);
       }
       const sent = genPackets(rnd, PER, 1 + k * PER);
       sh(`ip netns exec ${A} python3 ${PY} send`, { input: JSON.stringify(sent.map((p) => ({ ...p, src: fmt(p.src), dst: fmt(p.dst), type: p.icmpType, code: p.icmpCode }))) });
       await new Promise((r) => setTimeout(r, 300));
-      const kernel = parseRuleset(sh(`ip netns exec ${R} ${SAVE} -c`), { file: 'iptables-save -c' });
-      const rs = parseRuleset(text);
-      const ref = new ReferenceEngine(rs, new Map(), CTX);
-      const eng = new IptEngine(core, rs, { ctx: CTX, minRun: 2 });
+      const kernel = parseRuleset(sh(`ip netns exec ${R} ${SAVE} -c`), { file: 'iptables-save -c', ipsets });
+      const rs = parseRuleset(text, { ipsets });
+      const ref = new ReferenceEngine(rs, ipsets, CTX);
+      const eng = new IptEngine(core, rs, { ipsets, ctx: CTX, minRun: 2 });
       for (const p of sent) {
         // The router's path for a forwarded packet: PREROUTING, routing, FORWARD, POSTROUTING.
         const walk = (e: 'ref' | 'wasm'): boolean => {
@@ -251,6 +296,13 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
       }
       const want = flat(kernel, undefined);
       hits += want.filter((l) => !l.endsWith(' 0:0')).length;
+      for (const t of kernel.tables.values())
+        for (const ch of t.chains.values())
+          for (const r of ch.rules) {
+            if (r.counters.packets === 0) continue;
+            const text = ruleText(r);
+            for (const key of Object.keys(tally)) if (text.includes(key)) tally[key]++;
+          }
       for (const [name, got] of [
         ['reference', flat(rs, ref.counters)],
         ['wasm', flat(rs, eng.counters())],
@@ -261,7 +313,7 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
       }
       eng.dispose();
     }
-    console.log(`iptables kernel comparison: ${RULESETS} rulesets, ${packets} packets, ${disagreements} disagreements (seed ${seed}; ${delivered} delivered, ${hits} non-zero kernel counters)`);
+    console.log(`iptables kernel comparison: ${RULESETS} rulesets, ${packets} packets, ${disagreements} disagreements (seed ${seed}; ${delivered} delivered, ${hits} non-zero kernel counters; rules hit: ${JSON.stringify(tally)})`);
     expect(disagreements).toBe(0);
     // Not vacuous: some packets pass, some are dropped, and rules are hit.
     expect(delivered).toBeGreaterThan(0);
