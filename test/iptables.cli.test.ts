@@ -43,6 +43,11 @@ describe('cnikit iptables trace', () => {
     expect(r.stdout).toContain('mark 0x0 -> 0x1');
     expect(r.stdout).toContain('ACCEPTED: ACCEPT by filter OUTPUT rule 1 (line 4) "ok"');
   });
+  it('shows NAT rewrites in the walk', async () => {
+    const rules = f('n.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9:8080\nCOMMIT\n');
+    const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING', '--packet', 'proto=tcp dst=1.2.3.4 dport=80 in=eth0']);
+    expect(r.stdout).toContain('=> DNAT  now proto=tcp src=0.0.0.0 dst=10.9.9.9 sport=0 dport=8080');
+  });
   it('reports lenient rules on stderr and errors with file and line', async () => {
     const rules = f('l.txt', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m hashlimit --hashlimit 1 -j DROP\nCOMMIT\n');
     const strict = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'INPUT', '--packet', 'proto=tcp']);

@@ -57,7 +57,8 @@ function stepLine(s: Step): string {
   const d = s.data ?? {};
   if (s.kind === 'rule') {
     const marks = d.markBefore !== d.markAfter ? `  mark ${String(d.markBefore)} -> ${String(d.markAfter)}` : '';
-    return `  [${String(d.table)} ${String(d.chain)} #${String(d.index)} line ${String(d.line)}] ${s.detail}  => ${s.action}${marks}`;
+    const nat = d.packetAfter !== undefined && d.packetAfter !== d.packetBefore ? `  now ${String(d.packetAfter)}` : '';
+    return `  [${String(d.table)} ${String(d.chain)} #${String(d.index)} line ${String(d.line)}] ${s.detail}  => ${s.action}${marks}${nat}`;
   }
   return `  ${s.kind} ${s.detail}  => ${s.action}`;
 }

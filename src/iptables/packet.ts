@@ -6,7 +6,7 @@
 import { InputError, type InputPosition } from '../core/errors.js';
 import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
 import { CTSTATE, protoName, type CtStateName } from './model.js';
-import { parseProto, RuleSyntax } from './values.js';
+import { parseProto, type RuleSyntax } from './values.js';
 
 /** A packet as netfilter sees it on a hook. Numbers are unsigned. */
 export interface Packet {
@@ -214,4 +214,3 @@ export function formatPacket(p: Packet): string {
   return `proto=${protoName(p.proto)} src=${formatIPv4(p.src)} dst=${formatIPv4(p.dst)} ${l4} in=${p.in} out=${p.out} mark=0x${p.mark.toString(16)} state=${states || '0'} len=${p.len}`;
 }
 
-export { RuleSyntax };

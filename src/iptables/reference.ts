@@ -21,11 +21,10 @@
  *   MARK changes the mark seen by the next rules. NOTRACK / CT --notrack make
  *   the packet UNTRACKED. LOG, TRACE and other CT options only continue.
  */
-import { formatIPv4 } from '../net/ip.js';
 import type { Step, Trace } from '../core/trace.js';
 import { ADDRTYPE, CTSTATE, HOOK_TABLES, type Chain, type Counters, type Hook, type Match, type Rule, type Ruleset, type Table, type TableName } from './model.js';
-import { ifaceAddr, localRoutes, onHook, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
-import { applyMark } from './rule.js';
+import { formatPacket, ifaceAddr, localRoutes, onHook, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
+import { applyMark } from './target.js';
 import { ipPortKey, setHas, SET_DIMS, SET_PROTO_INDEX, type IpSets } from './ipset.js';
 import { ruleText } from './save.js';
 
@@ -122,8 +121,8 @@ export class ReferenceEngine {
       const ok = rule.matches.every((m) => this.matchOne(m, p));
       const markBefore = p.mark;
       const ref: RuleRef = { table: table.name, chain: chain.name, index, line: rule.line, policy: false };
-      const step = (action: string): void => {
-        steps?.push({ kind: 'rule', detail: `-A ${chain.name} ${ruleText(rule)}`, action, data: { ...ref, comment: rule.comment, matched: ok, markBefore: hex(markBefore), markAfter: hex(p.mark) } });
+      const step = (action: string, extra: Record<string, unknown> = {}): void => {
+        steps?.push({ kind: 'rule', detail: `-A ${chain.name} ${ruleText(rule)}`, action, data: { ...ref, comment: rule.comment, matched: ok, markBefore: hex(markBefore), markAfter: hex(p.mark), ...extra } });
       };
       if (!ok) {
         step('NO_MATCH');
@@ -163,8 +162,9 @@ export class ReferenceEngine {
         case 'DNAT':
         case 'SNAT':
         case 'MASQUERADE': {
+          const before = formatPacket(p);
           const verdict = this.nat(t, p);
-          step(verdict === 'ACCEPT' ? t.kind : 'DROP');
+          step(verdict === 'ACCEPT' ? t.kind : 'DROP', { packetBefore: before, packetAfter: formatPacket(p) });
           return { kind: 'verdict', verdict, rule: ref };
         }
         default:
@@ -298,4 +298,3 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
-export { formatIPv4 };

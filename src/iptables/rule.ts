@@ -4,14 +4,10 @@
  * -o`), then `-m MODULE` followed by that module's options, then `-j`/`-g`
  * and the target's options. `!` negates the option that follows it.
  */
-import { ADDRTYPE, CTSTATE, type AddrTypeName, type CtStateName, type Match, type PortRange, type Target } from './model.js';
-import { RuleSyntax, parseAddrMask, parseIface, parsePortRange, parseProto, parseU32, parseValueMask, parsePort } from './values.js';
-import { parseIPv4 } from '../net/ip.js';
+import { ADDRTYPE, CTSTATE, type Match, type PortRange, type Target } from './model.js';
+import { RuleSyntax, parseAddrMask, parseIface, parsePortRange, parseProto, parseValueMask } from './values.js';
+import { parseTarget } from './target.js';
 
-/** Targets understood (with their effect modelled). */
-export const KNOWN_TARGETS = ['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'MARK', 'LOG', 'NOTRACK', 'CT', 'MASQUERADE', 'SNAT', 'DNAT', 'TRACE'];
-/** Real kernel targets that are not modelled: lenient loading turns them into never-matching rules. */
-const UNMODELLED_TARGETS = /^(REDIRECT|TPROXY|NFQUEUE|QUEUE|CLASSIFY|CONNMARK|DSCP|TOS|TCPMSS|SET|NETMAP|HMARK|NFLOG|ULOG|AUDIT|CHECKSUM|SECMARK|CONNSECMARK|IDLETIMER|LED|RATEEST|TEE|SYNPROXY|ECN|TTL|CLUSTERIP)$/;
 const MODULES = ['tcp', 'udp', 'multiport', 'icmp', 'set', 'mark', 'conntrack', 'state', 'addrtype', 'comment', 'rpfilter'];
 
 /** ICMP type names of `iptables -p icmp --help`: [type, codeLo, codeHi]. */
@@ -69,25 +65,6 @@ function portList(text: string): PortRange[] {
   const slots = list.reduce((n, [lo, hi]) => n + (lo === hi ? 1 : 2), 0);
   if (slots > 15) throw new RuleSyntax('TooManyPorts', text, 'at most 15 ports (a range counts as two)');
   return list;
-}
-
-/** NAT `--to-source`/`--to-destination`: `ADDR[-ADDR][:PORT[-PORT]]`. */
-function natTo(text: string): { addr: number; addrHi: number; portLo: number; portHi: number } {
-  const m = /^([0-9.]+)(?:-([0-9.]+))?(?::(\d+)(?:-(\d+))?)?$/.exec(text);
-  const bad = (): never => {
-    throw new RuleSyntax('BadNatRange', text, 'ADDR[-ADDR][:PORT[-PORT]]');
-  };
-  if (!m) return bad();
-  try {
-    const addr = parseIPv4(m[1]);
-    const addrHi = m[2] ? parseIPv4(m[2]) : addr;
-    const portLo = m[3] ? parsePort(m[3]) : 0;
-    const portHi = m[4] ? parsePort(m[4]) : portLo;
-    if (addrHi < addr || portHi < portLo) bad();
-    return { addr, addrHi, portLo, portHi };
-  } catch {
-    return bad();
-  }
 }
 
 /** Parses the words after `-A CHAIN`. Throws {@link RuleSyntax} naming the token. */
@@ -244,84 +221,3 @@ export function parseRuleWords(words: string[]): ParsedRule {
   if (addrtype && addrtype.limitIn && addrtype.limitOut) throw new RuleSyntax('BadValue', '--limit-iface-out', 'only one of --limit-iface-in and --limit-iface-out');
   return { matches, target };
 }
-
-function parseTarget(name: string, isGoto: boolean, opts: string[]): Target {
-  if (isGoto || !KNOWN_TARGETS.includes(name)) {
-    if (UNMODELLED_TARGETS.test(name)) throw new RuleSyntax('UnknownTarget', name, `a target cnikit models (${KNOWN_TARGETS.join(', ')}) or a chain`, true);
-    if (opts.length) throw new RuleSyntax('UnknownOption', opts[0], `nothing after -${isGoto ? 'g' : 'j'} ${name}`, true);
-    return { kind: isGoto ? 'goto' : 'jump', chain: name };
-  }
-  const val = (k: number): string => {
-    const v = opts[k + 1];
-    if (v === undefined) throw new RuleSyntax('MissingValue', opts[k], `a value after ${opts[k]}`);
-    return v;
-  };
-  const bad = (k: number): never => {
-    throw new RuleSyntax('UnknownOption', opts[k], `an option of -j ${name}`, true);
-  };
-  switch (name) {
-    case 'ACCEPT':
-    case 'DROP':
-    case 'RETURN':
-    case 'NOTRACK':
-    case 'TRACE':
-      if (opts.length) bad(0);
-      return { kind: name };
-    case 'REJECT': {
-      let w = 'icmp-port-unreachable';
-      for (let k = 0; k < opts.length; k += 2) {
-        if (opts[k] !== '--reject-with') bad(k);
-        w = val(k);
-      }
-      return { kind: 'REJECT', with: w };
-    }
-    case 'MARK': {
-      let t: { value: number; mask: number } | undefined;
-      for (let k = 0; k < opts.length; k += 2) {
-        const v = parseValueMask(val(k));
-        // xt_MARK: mark = (mark & ~mask) ^ value; libxt_MARK maps every form onto that.
-        if (opts[k] === '--set-xmark') t = { value: v.value, mask: v.mask };
-        else if (opts[k] === '--set-mark') t = { value: v.value, mask: (v.value | v.mask) >>> 0 };
-        else if (opts[k] === '--and-mark') t = { value: 0, mask: ~v.value >>> 0 };
-        else if (opts[k] === '--or-mark') t = { value: v.value, mask: v.value };
-        else if (opts[k] === '--xor-mark') t = { value: v.value, mask: 0 };
-        else bad(k);
-      }
-      if (!t) throw new RuleSyntax('MissingValue', 'MARK', 'one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark');
-      return { kind: 'MARK', ...t };
-    }
-    case 'LOG':
-      return { kind: 'LOG', options: opts };
-    case 'CT':
-      return { kind: 'CT', notrack: opts.includes('--notrack'), options: opts };
-    case 'MASQUERADE': {
-      let lo = 0;
-      let hi = 0;
-      for (let k = 0; k < opts.length; k++) {
-        if (opts[k] === '--to-ports') {
-          [lo, hi] = val(k).split('-').length === 2 ? (val(k).split('-').map(parsePort) as [number, number]) : [parsePort(val(k)), parsePort(val(k))];
-          k++;
-        } else if (opts[k] !== '--random' && opts[k] !== '--random-fully') bad(k);
-      }
-      return { kind: 'MASQUERADE', portLo: lo, portHi: hi, options: opts };
-    }
-    default: {
-      // SNAT / DNAT
-      const want = name === 'SNAT' ? '--to-source' : '--to-destination';
-      let to: ReturnType<typeof natTo> | undefined;
-      for (let k = 0; k < opts.length; k++) {
-        if (opts[k] === want) to = natTo(val(k++));
-        else if (!['--random', '--random-fully', '--persistent'].includes(opts[k])) bad(k);
-      }
-      if (!to) throw new RuleSyntax('MissingValue', name, `${want} ADDR[-ADDR][:PORT[-PORT]]`);
-      return { kind: name as 'SNAT' | 'DNAT', ...to, options: opts };
-    }
-  }
-}
-
-/** Helper for the reference: the value of a `--set-xmark` style target applied to a mark. */
-export function applyMark(mark: number, t: { value: number; mask: number }): number {
-  return ((mark & ~t.mask) ^ t.value) >>> 0;
-}
-
-export { parseU32 };
