@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { createCoreSync, type Core } from '../src/core/core.js';
 import { HOOKS, IptEngine, ReferenceEngine, compile, parseIpsets, parsePacket, parseRuleset, saveIpsets, saveRuleset, type CounterMap, type Ruleset } from '../src/iptables/index.js';
 import { CTX, ipsetArb, packetArb, rulesetArb } from './iptables.arb.js';
+import { InputError } from '../src/core/errors.js';
 
 let core: Core;
 beforeAll(() => {
@@ -109,6 +110,45 @@ describe('iptables-save round trip', () => {
         const a = parseIpsets(setText);
         const b = parseIpsets(saveIpsets(a));
         expect([...b.values()].map((s) => [s.name, s.type, s.ranges])).toEqual([...a.values()].map((s) => [s.name, s.type, s.ranges]));
+      }),
+    );
+  });
+});
+
+describe('loader robustness', () => {
+  // Why this test? Loading is all-or-nothing and must fail only with an InputError naming the line.
+  const WORDS = ['*filter', '*nat', '*raw', 'COMMIT', ':INPUT', ':x', 'ACCEPT', 'DROP', '-', '[0:0]', '[1:2]', '-A', 'INPUT', 'x', '-s', '-d', '-p', 'tcp', '-m', 'tcp', 'mark', 'set', 'multiport', '--dport', '--mark', '--dports', '80:90', '1,2', '!', '-j', '-g', 'MARK', '--set-xmark', '0x1/0x1', '10.0.0.0/8', '"', "'", '-i', 'eth+', '--match-set', 'sa', 'src,dst', 'DNAT', '--to-destination', '1.2.3.4:80', '#'];
+  const line = fc.array(fc.constantFrom(...WORDS), { maxLength: 8 }).map((w) => w.join(' '));
+  it('random rule text either loads or throws an InputError with a line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(line, fc.string()), { maxLength: 12 }), fc.boolean(), (lines, lenient) => {
+        const ipsets = parseIpsets('create sa hash:net\nadd sa 10.0.0.0/8');
+        try {
+          const rs = parseRuleset(lines.join('\n'), { lenient, ipsets });
+          expect(parseRuleset(saveRuleset(rs), { lenient: true, ipsets }).tables.size).toBe(rs.tables.size);
+        } catch (e) {
+          expect(e).toBeInstanceOf(InputError);
+          expect((e as InputError).position?.line).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('random ipset and packet text either parses or throws an InputError', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.array(fc.constantFrom('create', 'add', 'a', 'hash:net', 'bitmap:port', '10.0.0.1', '1-2', 'nomatch', ',tcp:80', 'family', 'inet'), { maxLength: 6 }), (junk, words) => {
+        for (const text of [junk, `create a hash:ip,port\n${words.join(' ')}`, words.join(' ')]) {
+          try {
+            parseIpsets(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(InputError);
+          }
+          try {
+            parsePacket(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(InputError);
+          }
+        }
       }),
     );
   });
