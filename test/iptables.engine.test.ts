@@ -144,6 +144,8 @@ describe('IptEngine', () => {
     eng.dispose();
     eng.dispose();
     expect(() => eng.walk('INPUT', ps)).toThrow(InputError);
+    expect(() => eng.counters()).toThrow(/Disposed/);
+    expect(() => eng.resetCounters()).toThrow(/Disposed/);
   });
 
   it('validates packets and hooks before calling WASM', () => {

@@ -113,7 +113,7 @@ export class IptEngine {
    * The fast path for large batches (see {@link encode}).
    */
   evalRecords(hook: Hook, recs: Int32Array, count: number, mode: EvalMode = 'classified'): void {
-    if (this.disposed) throw new InputError('Disposed', 'IptEngine', 'an engine that was not disposed');
+    this.alive();
     const h = HOOKS.indexOf(hook);
     if (h < 0) bad('hook', hook, `one of ${HOOKS.join(', ')}`);
     if (count * L.PKT_STRIDE > recs.length) bad('count', count, `at most ${Math.floor(recs.length / L.PKT_STRIDE)} records`);
@@ -157,6 +157,7 @@ export class IptEngine {
 
   /** Counters so far, keyed like {@link ReferenceEngine.counters} (only non-zero entries). */
   counters(): CounterMap {
+    this.alive();
     const f = new Float64Array(this.core.exports.memory.buffer, this.ctr, this.program.refs.length * 2);
     const out: CounterMap = new Map();
     this.program.keys.forEach((k, i) => {
@@ -172,7 +173,12 @@ export class IptEngine {
 
   /** Zeroes the counters. */
   resetCounters(): void {
+    this.alive();
     this.core.exports.zero(this.ctr, this.program.refs.length * 16);
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new InputError('Disposed', 'IptEngine', 'an engine that was not disposed');
   }
 
   /** Frees the engine's WASM memory; the engine cannot be used afterwards. */
