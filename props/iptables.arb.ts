@@ -35,6 +35,7 @@ function matchArb(proto: string, sets: string[], chain: string): fc.Arbitrary<st
   if (sets.length) list.push(fc.tuple(neg, fc.constantFrom(...sets), fc.constantFrom('src', 'dst', 'src,dst', 'dst,dst', 'dst,src')).map(([n, s, f]) => `-m set ${n}--match-set ${s} ${f}`));
   if (proto === 'tcp' || proto === 'udp') {
     list.push(fc.tuple(neg, fc.constantFrom('--sport', '--dport'), portSpec).map(([n, o, v]) => `-m ${proto} ${n}${o} ${v}`));
+    if (proto === 'tcp') list.push(fc.tuple(neg, fc.constantFrom('--syn', '--tcp-flags SYN,ACK SYN', '--tcp-flags ALL NONE', '--tcp-flags FIN,RST RST', '--tcp-flags SYN,ACK,FIN,RST,URG,PSH ACK')).map(([n, o]) => `-m tcp ${n}${o}`));
     list.push(fc.tuple(neg, fc.constantFrom('--sports', '--dports', '--ports'), fc.array(portSpec, { minLength: 1, maxLength: 4 })).map(([n, o, v]) => `-m multiport ${n}${o} ${v.join(',')}`));
   }
   if (proto === 'icmp') list.push(fc.tuple(neg, fc.constantFrom('8', '0', '3/3', 'any', 'echo-request', '3')).map(([n, t]) => `-m icmp ${n}--icmp-type ${t}`));
@@ -141,6 +142,7 @@ export const packetArb: fc.Arbitrary<string> = fc
     state: fc.constantFrom('NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'NEW,DNAT', 'ESTABLISHED,SNAT'),
     len: fc.integer({ min: 20, max: 1500 }),
     rpf: fc.integer({ min: 0, max: 3 }),
+    flags: fc.constantFrom('SYN', 'ACK', 'SYN,ACK', 'FIN,ACK', 'RST', '0', '63'),
   })
   .map((p) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' '));
 

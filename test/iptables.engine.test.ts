@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCoreSync, type Core } from '../src/core/core.js';
 import { InputError } from '../src/core/errors.js';
-import { IptEngine, ReferenceEngine, formatPacket, natApplies, packetFromJson, parseIpsets, parsePacket, parseRuleset, describeRule, type Hook, type IptContext, type Packet } from '../src/iptables/index.js';
+import { IptEngine, ReferenceEngine, saveRuleset, formatPacket, natApplies, packetFromJson, parseIpsets, parsePacket, parseRuleset, describeRule, type Hook, type IptContext, type Packet } from '../src/iptables/index.js';
 import { PKT_STRIDE } from '../assembly/shared/ipt.js';
 
 let core: Core;
@@ -116,6 +116,19 @@ describe('netfilter traversal', () => {
     expect(both(text, 'INPUT', 'proto=udp dst=10.0.0.1 dport=53 sport=22', CTX, sets).rule?.index).toBe(1);
     expect(both(text, 'INPUT', 'proto=udp dst=10.0.0.1 dport=54 sport=22', CTX, sets).rule?.index).toBe(3);
     expect(both(text, 'INPUT', 'proto=icmp dst=10.0.0.1', CTX, sets).verdict).toBe('DROP');
+  });
+
+  it('--syn and --tcp-flags test the TCP flags (default SYN)', () => {
+    const text = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp ! --syn -m conntrack --ctstate NEW -j DROP\n-A INPUT -p tcp --tcp-flags ALL NONE -j REJECT\nCOMMIT\n';
+    expect(both(text, 'INPUT', 'proto=tcp').verdict).toBe('ACCEPT');
+    expect(both(text, 'INPUT', 'proto=tcp flags=ACK').verdict).toBe('DROP');
+    expect(both(text, 'INPUT', 'proto=tcp flags=0').verdict).toBe('DROP');
+    expect(both(text, 'INPUT', 'proto=tcp flags=0 state=ESTABLISHED').verdict).toBe('REJECT');
+    expect(formatPacket(parsePacket('proto=tcp flags=SYN,ACK'))).toContain('flags=SYN,ACK');
+    expect(() => parsePacket('flags=XYZ')).toThrow(InputError);
+    const saved = saveRuleset(parseRuleset(text));
+    expect(saved).toContain('-m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN');
+    expect(saved).toContain('-m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE');
   });
 
   it('a hook with no registered table accepts without a rule', () => {

@@ -55,7 +55,8 @@ describe('iptables-restore errors', () => {
     expect(e1.code).toBe('UnknownMatch');
     expect(e1.position).toEqual({ file: 'r.txt', line: 6 });
     expect(e1.input).toBe('hashlimit');
-    expect(err(() => parseRuleset(wrap('-A INPUT -p tcp -m tcp --syn -j ACCEPT'))).input).toBe('--syn');
+    expect(err(() => parseRuleset(wrap('-A INPUT -p tcp -m tcp --tcp-option 5 -j ACCEPT'))).input).toBe('--tcp-option');
+    expect(err(() => parseRuleset(wrap('-A INPUT -p tcp -m tcp --tcp-flags SYN,BOGUS SYN -j ACCEPT'))).input).toBe('BOGUS');
     expect(err(() => parseRuleset(wrap('-A INPUT -j REDIRECT --to-ports 80'))).code).toBe('UnknownTarget');
     expect(err(() => parseRuleset(wrap('-A INPUT -j ACCEPT --foo'))).code).toBe('UnknownOption');
     expect(err(() => parseRuleset(wrap('-A INPUT -f -j ACCEPT'))).input).toBe('-f');

@@ -3,7 +3,7 @@
 // src/iptables/reference.ts matchOne, the reference it is tested against).
 import {
   OP_STRIDE, OP_NEG, OP_SRC, OP_DST, OP_PROTO, OP_IN, OP_OUT, OP_SPORT, OP_DPORT, OP_MPORT, OP_ICMP, OP_SET, OP_MARK,
-  OP_CTSTATE, OP_ADDRTYPE, OP_RPF, P_SRC, P_DST, P_PROTO, P_SPORT, P_DPORT, P_ITYPE, P_ICODE, P_IN, P_OUT, P_MARK,
+  OP_CTSTATE, OP_ADDRTYPE, OP_RPF, OP_TCPFLAGS, P_TCPFLAGS, P_SRC, P_DST, P_PROTO, P_SPORT, P_DPORT, P_ITYPE, P_ICODE, P_IN, P_OUT, P_MARK,
   P_STATE, P_RPF, H_SETS, H_ADDRS, H_NADDRS, H_LO_IFACE, SET_STRIDE, SET_NET, SET_PORT, ADDR_STRIDE,
   ADDR_UNICAST, ADDR_LOCAL, ADDR_BROADCAST, ADDR_MULTICAST, AT_SRC, AT_DST, AT_SRC_NEG, AT_DST_NEG, AT_LIMIT_IN,
   AT_LIMIT_OUT, SET_FEW_FLAGS, RPF_LOOSE, RPF_ACCEPT_LOCAL, RPF_INVERT,
@@ -111,6 +111,10 @@ export function matchOp(prog: usize, op: usize, pkt: usize): bool {
     case OP_ICMP:
       if (load<u32>(pkt, P_PROTO << 2) != 1) return false;
       r = a == 255 || (load<u32>(pkt, P_ITYPE << 2) == a && inRange(load<u32>(pkt, P_ICODE << 2), b, c));
+      break;
+    case OP_TCPFLAGS:
+      if (load<u32>(pkt, P_PROTO << 2) != 6) return false;
+      r = (load<u32>(pkt, P_TCPFLAGS << 2) & a) == b;
       break;
     case OP_SET: r = setMatch(prog, pkt, <i32>a, <i32>b); break;
     case OP_MARK: r = (load<u32>(pkt, P_MARK << 2) & b) == a; break;

@@ -61,6 +61,7 @@ export const OP_CTSTATE = 12; // (state & a) != 0
 export const OP_ADDRTYPE = 13; // a = src types, b = dst types, c = AT_* flags
 export const OP_RPF = 14; // a = RPF_* flags
 export const OP_NEVER = 15;
+export const OP_TCPFLAGS = 16; // (flags & a) == b, packet must be TCP
 
 export const AT_SRC = 1;
 export const AT_DST = 2;
@@ -102,7 +103,7 @@ export const C_CACHE = 3; // word offset of the cache in the scratch area: [stam
 export const C_DIM = 4; // per dim: [word offset of bounds, bound count (0 = unconstrained), word offset of vectors]
 
 // ---- packet records (in and out) ----
-export const PKT_STRIDE = 16;
+export const PKT_STRIDE = 20;
 export const P_SRC = 0;
 export const P_DST = 1;
 export const P_PROTO = 2;
@@ -119,6 +120,7 @@ export const P_OUTADDR = 12; // address of the output interface (MASQUERADE)
 export const P_RPF = 13; // bit 0 strict, bit 1 loose reverse-path check passes
 export const P_VERDICT = 14; // out
 export const P_RULE = 15; // out: deciding rule, -1 none
+export const P_TCPFLAGS = 16; // TCP flags byte (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32)
 
 export const V_ACCEPT = 1;
 export const V_DROP = 2;

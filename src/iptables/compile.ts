@@ -180,6 +180,8 @@ function opOf(m: Match, ifaces: IfaceIndex, setIds: Map<string, number>, sets: I
       return rec(m.dir === 'in' ? L.OP_IN : L.OP_OUT, ...ifaces.range(m.name, m.wildcard));
     case 'port':
       return rec(m.dir === 'src' ? L.OP_SPORT : L.OP_DPORT, m.lo, m.hi, m.module === 'tcp' ? 6 : 17);
+    case 'tcpflags':
+      return rec(L.OP_TCPFLAGS, m.mask, m.comp);
     case 'multiport': {
       const off = mport.length;
       for (const [lo, hi] of m.ports) mport.push(lo, hi);

@@ -103,6 +103,9 @@ export class IptEngine {
     rec[off + L.P_LEN] = p.len;
     rec[off + L.P_OUTADDR] = oa;
     rec[off + L.P_RPF] = rpfBits(p, this.ctx);
+    const tf = p.tcpFlags ?? 2;
+    if (!Number.isInteger(tf) || tf < 0 || tf > 63) bad('tcpFlags', tf, 'TCP flag bits 0..63');
+    rec[off + L.P_TCPFLAGS] = tf;
     rec[off + L.P_VERDICT] = 0;
     rec[off + L.P_RULE] = -1;
   }

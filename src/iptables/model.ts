@@ -69,6 +69,7 @@ export type Match =
   | { kind: 'proto'; proto: number; neg: boolean }
   | { kind: 'iface'; dir: 'in' | 'out'; name: string; wildcard: boolean; neg: boolean }
   | { kind: 'port'; module: 'tcp' | 'udp'; dir: 'src' | 'dst'; lo: number; hi: number; neg: boolean }
+  | { kind: 'tcpflags'; mask: number; comp: number; neg: boolean }
   | { kind: 'multiport'; dir: 'src' | 'dst' | 'any'; ports: PortRange[]; neg: boolean }
   | { kind: 'icmp'; type: number; codeLo: number; codeHi: number; text: string; neg: boolean }
   | { kind: 'set'; name: string; flags: ('src' | 'dst')[]; neg: boolean }
@@ -146,6 +147,9 @@ export interface Ruleset {
   /** Where it was read from (for messages). */
   readonly file: string;
 }
+
+/** TCP flag bits as `--tcp-flags` names them (libxt_tcp). */
+export const TCP_FLAGS = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32 } as const;
 
 /** Protocol names `-p` accepts (/etc/protocols subset) and numbers. */
 export const PROTOCOLS: Record<string, number> = { all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, sctp: 132, udplite: 136, ipip: 4 };

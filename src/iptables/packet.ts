@@ -5,7 +5,7 @@
  */
 import { InputError, type InputPosition } from '../core/errors.js';
 import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
-import { CTSTATE, protoName, type CtStateName } from './model.js';
+import { CTSTATE, TCP_FLAGS, protoName, type CtStateName } from './model.js';
 import { parseProto, type RuleSyntax } from './values.js';
 
 /** A packet as netfilter sees it on a hook. Numbers are unsigned. */
@@ -20,6 +20,8 @@ export interface Packet {
   /** ICMP type and code (for proto 1). */
   icmpType: number;
   icmpCode: number;
+  /** TCP flags (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32) for `--tcp-flags`/`--syn`. Default SYN. */
+  tcpFlags?: number;
   /** Input and output interface names; '' when the hook has none. */
   in: string;
   out: string;
@@ -116,7 +118,7 @@ export function rpfBits(p: Packet, ctx: IptContext): number {
   return (ctx.rpfilter(p, { loose: false }) ? 1 : 0) | (ctx.rpfilter(p, { loose: true }) ? 2 : 0);
 }
 
-const KEYS = ['proto', 'src', 'dst', 'sport', 'dport', 'type', 'code', 'in', 'out', 'mark', 'state', 'len', 'rpf'];
+const KEYS = ['proto', 'src', 'dst', 'sport', 'dport', 'type', 'code', 'flags', 'in', 'out', 'mark', 'state', 'len', 'rpf'];
 
 function field(p: Packet, key: string, value: string, pos: InputPosition): void {
   const bad = (expected: string): never => {
@@ -166,6 +168,20 @@ function field(p: Packet, key: string, value: string, pos: InputPosition): void 
     case 'rpf':
       p.rpf = num(3);
       return;
+    case 'flags': {
+      if (/^(0x[0-9a-fA-F]+|\d+)$/.test(value)) {
+        p.tcpFlags = num(63);
+        return;
+      }
+      let f = 0;
+      for (const n of value.split(',')) {
+        const v = TCP_FLAGS[n.toUpperCase() as keyof typeof TCP_FLAGS];
+        if (v === undefined) bad(`TCP flags ${Object.keys(TCP_FLAGS).join(',')} or a number 0..63`);
+        f |= v;
+      }
+      p.tcpFlags = f;
+      return;
+    }
     case 'state': {
       let s = 0;
       for (const n of value.split(',')) {
@@ -210,7 +226,8 @@ export function formatPacket(p: Packet): string {
     .filter(([, v]) => p.state & v)
     .map(([k]) => k)
     .join(',');
-  const l4 = p.proto === 1 ? `type=${p.icmpType} code=${p.icmpCode}` : `sport=${p.sport} dport=${p.dport}`;
+  const flags = p.proto === 6 && p.tcpFlags !== undefined ? ` flags=${Object.entries(TCP_FLAGS).filter(([, v]) => p.tcpFlags! & v).map(([k]) => k).join(',') || '0'}` : '';
+  const l4 = p.proto === 1 ? `type=${p.icmpType} code=${p.icmpCode}` : `sport=${p.sport} dport=${p.dport}${flags}`;
   return `proto=${protoName(p.proto)} src=${formatIPv4(p.src)} dst=${formatIPv4(p.dst)} ${l4} in=${p.in} out=${p.out} mark=0x${p.mark.toString(16)} state=${states || '0'} len=${p.len}`;
 }
 

@@ -219,6 +219,9 @@ export class ReferenceEngine {
         const v = m.dir === 'src' ? p.sport : p.dport;
         return (v >= m.lo && v <= m.hi) !== m.neg;
       }
+      case 'tcpflags':
+        if (p.proto !== 6) return false;
+        return (((p.tcpFlags ?? 2) & m.mask) === m.comp) !== m.neg;
       case 'multiport': {
         if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132 && p.proto !== 136) return false;
         const hit = m.ports.some(([lo, hi]) => (m.dir !== 'dst' && p.sport >= lo && p.sport <= hi) || (m.dir !== 'src' && p.dport >= lo && p.dport <= hi));

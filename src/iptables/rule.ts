@@ -4,7 +4,7 @@
  * -o`), then `-m MODULE` followed by that module's options, then `-j`/`-g`
  * and the target's options. `!` negates the option that follows it.
  */
-import { ADDRTYPE, CTSTATE, type Match, type PortRange, type Target } from './model.js';
+import { ADDRTYPE, CTSTATE, TCP_FLAGS, type Match, type PortRange, type Target } from './model.js';
 import { RuleSyntax, parseAddrMask, parseIface, parsePortRange, parseProto, parseValueMask } from './values.js';
 import { parseTarget } from './target.js';
 
@@ -56,6 +56,12 @@ function icmpType(text: string): [number, number, number] {
   const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(text);
   if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255)) throw new RuleSyntax('BadIcmpType', text, 'an ICMP type name or TYPE[/CODE]');
   return m[2] === undefined ? [Number(m[1]), 0, 255] : [Number(m[1]), Number(m[2]), Number(m[2])];
+}
+
+function tcpFlags(text: string): number {
+  if (text === 'ALL') return 0x3f;
+  if (text === 'NONE') return 0;
+  return bits(text, TCP_FLAGS, 'TCP flag');
 }
 
 function portList(text: string): PortRange[] {
@@ -147,6 +153,7 @@ export function parseRuleWords(words: string[]): ParsedRule {
     let mod = module;
     if ((w === '--sport' || w === '--dport' || w === '--source-port' || w === '--destination-port') && mod !== 'tcp' && mod !== 'udp') mod = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : mod;
     if (w === '--icmp-type' && proto === 1) mod = 'icmp';
+    if ((w === '--tcp-flags' || w === '--syn') && mod !== 'tcp' && proto === 6) mod = 'tcp';
     const opt = `${mod} ${w}`;
     switch (opt) {
       case 'tcp --sport':
@@ -161,6 +168,16 @@ export function parseRuleWords(words: string[]): ParsedRule {
         matches.push({ kind: 'port', module: mod as 'tcp' | 'udp', dir: w.startsWith('--s') ? 'src' : 'dst', lo, hi, neg: take() });
         break;
       }
+      case 'tcp --tcp-flags': {
+        const mask = tcpFlags(next(w));
+        const comp = tcpFlags(next(w));
+        matches.push({ kind: 'tcpflags', mask, comp, neg: take() });
+        break;
+      }
+      case 'tcp --syn':
+        // libxt_tcp: --syn is --tcp-flags SYN,RST,ACK,FIN SYN.
+        matches.push({ kind: 'tcpflags', mask: 0x17, comp: 0x02, neg: take() });
+        break;
       case 'multiport --sports':
       case 'multiport --source-ports':
       case 'multiport --dports':

@@ -4,7 +4,7 @@
  * rules kept by lenient loading are written as they were read.
  */
 import { formatIPv4 } from '../net/ip.js';
-import { ADDRTYPE, CTSTATE, TABLES, protoName, type Chain, type Counters, type Match, type Rule, type Ruleset, type Target } from './model.js';
+import { ADDRTYPE, CTSTATE, TABLES, TCP_FLAGS, protoName, type Chain, type Counters, type Match, type Rule, type Ruleset, type Target } from './model.js';
 import { hex, quote } from './values.js';
 
 function names(bits: number, table: Record<string, number>): string {
@@ -34,6 +34,11 @@ function matchText(m: Match, prev: Match | undefined): string {
     case 'port': {
       const head = prev?.kind === 'port' && prev.module === m.module ? '' : `-m ${m.module} `;
       return `${head}${neg(m.neg)}--${m.dir[0]}port ${ports(m.lo, m.hi)}`;
+    }
+    case 'tcpflags': {
+      const head = prev?.kind === 'port' && prev.module === 'tcp' ? '' : '-m tcp ';
+      const f = (b: number): string => (b === 0 ? 'NONE' : names(b, TCP_FLAGS));
+      return `${head}${neg(m.neg)}--tcp-flags ${f(m.mask)} ${f(m.comp)}`;
     }
     case 'multiport':
       return `-m multiport ${neg(m.neg)}--${m.dir === 'any' ? '' : m.dir[0]}ports ${m.ports.map(([a, b]) => ports(a, b)).join(',')}`;

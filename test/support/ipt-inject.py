@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Raw IPv4 sender and sniffer for the iptables kernel comparison.
 
-send:  reads JSON packets {id, proto, src, dst, sport, dport, type, code, payload}
+send:  reads JSON packets {id, proto, src, dst, sport, dport, type, code, flags, payload}
        from stdin and sends each as one IPv4 datagram (IP_HDRINCL) with the IP ID
-       set to `id`: TCP SYN, UDP, or ICMP with correct checksums (conntrack
+       set to `id`: TCP (flags, default SYN), UDP, or ICMP with correct checksums (conntrack
        checks them).
 sniff IFACE: prints the IP ID of every IPv4 packet arriving on IFACE, one per
        line, flushed; "ready" first.
@@ -26,7 +26,7 @@ def build(p):
     payload = b"x" * p.get("payload", 0)
     proto = p["proto"]
     if proto == 6:
-        hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 1000, 0, 5 << 4, 0x02, 65535, 0, 0)
+        hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 1000, 0, 5 << 4, p.get("flags", 0x02), 65535, 0, 0)
         seg = hdr + payload
         pseudo = src + dst + struct.pack("!BBH", 0, 6, len(seg))
         c = csum(pseudo + seg)
