@@ -124,7 +124,8 @@ function genRuleset(rnd: () => number, sets: string | null): string {
     else if (t <= 3) parts.push('-j DROP');
     else if (t === 4) parts.push('-j RETURN');
     else if (t === 5) parts.push(`-j MARK --set-xmark ${pick(['0x1/0x1', '0x2/0x2', '0x0/0x1', '0x3/0xffffffff'])}`);
-    else if (t === 9 && name === 'raw') parts.push(pick(['-j NOTRACK', '-j CT --notrack']));
+    else if (t === 9 && name === 'raw') parts.push(pick(['-j NOTRACK', '-j CT --notrack', '-j TRACE']));
+    else if (t === 9) parts.push(pick(['-j LOG --log-prefix "cnk: "', '-j LOG']));
     else if (t <= 8 && callees.length) parts.push(`${rnd() < 0.7 ? '-j' : '-g'} ${pick(callees)}`);
     return parts.join(' ');
   };
@@ -256,7 +257,7 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
     let delivered = 0;
     let hits = 0;
     // Rules of each kind the kernel counted at least once (shows the comparison is not vacuous).
-    const tally: Record<string, number> = { 'match-set': 0, 'tcp-flags': 0, INVALID: 0, DNAT: 0, SNAT: 0, MASQUERADE: 0, NOTRACK: 0, '-g ': 0, RETURN: 0, MARK: 0, addrtype: 0 };
+    const tally: Record<string, number> = { 'match-set': 0, 'tcp-flags': 0, LOG: 0, TRACE: 0, INVALID: 0, DNAT: 0, SNAT: 0, MASQUERADE: 0, NOTRACK: 0, '-g ': 0, RETURN: 0, MARK: 0, addrtype: 0 };
     for (let k = 0; k < RULESETS; k++) {
       const prefix = HAVE_IPSET ? `k${k}` : null;
       const setText = prefix ? genSets(rnd, prefix) : '';
