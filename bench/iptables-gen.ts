@@ -15,7 +15,7 @@
  *   accept mark.
  */
 import { formatIPv4 } from '../src/net/ip.js';
-import { CTSTATE, type Packet } from '../src/iptables/index.js';
+import { CTSTATE, type Packet } from '../src/iptables/all.js';
 
 /** mulberry32. */
 export function prng(seed: number): () => number {

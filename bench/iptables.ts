@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import * as L from '../assembly/shared/ipt.js';
 import { createCore } from '../src/core/core.js';
-import { IptEngine, ReferenceEngine, parseRuleset, type Packet } from '../src/iptables/index.js';
+import { IptEngine, ReferenceEngine, parseRuleset, type Packet } from '../src/iptables/all.js';
 import { timeBatches, type BenchContext } from './harness.js';
 import type { Result } from './results.js';
 import { calico, calicoTrace, classbench, classbenchTrace } from './iptables-gen.js';

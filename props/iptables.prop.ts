@@ -7,7 +7,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { createCoreSync, type Core } from '../src/core/core.js';
-import { HOOKS, IptEngine, ReferenceEngine, compile, parseIpsets, parsePacket, parseRuleset, saveIpsets, saveRuleset, type CounterMap, type Ruleset } from '../src/iptables/index.js';
+import { HOOKS, IptEngine, ReferenceEngine, compile, parseIpsets, parsePacket, parseRuleset, saveIpsets, saveRuleset, type CounterMap, type Ruleset } from '../src/iptables/all.js';
 import { CTX, ipsetArb, packetArb, rulesetArb } from './iptables.arb.js';
 import { InputError } from '../src/core/errors.js';
 

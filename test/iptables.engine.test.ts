@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCoreSync, type Core } from '../src/core/core.js';
 import { InputError } from '../src/core/errors.js';
-import { IptEngine, ReferenceEngine, saveRuleset, formatPacket, natApplies, packetFromJson, parseIpsets, parsePacket, parseRuleset, describeRule, type Hook, type IptContext, type Packet } from '../src/iptables/index.js';
+import { IptEngine, ReferenceEngine, saveRuleset, formatPacket, natApplies, packetFromJson, parseIpsets, parsePacket, parseRuleset, describeRule, type Hook, type IptContext, type Packet } from '../src/iptables/all.js';
 import { PKT_STRIDE } from '../assembly/shared/ipt.js';
 
 let core: Core;
@@ -215,5 +215,17 @@ describe('packet descriptions', () => {
     expect(bad('in=abcdefghijklmnopq').code).toBe('BadPacket');
     expect(() => packetFromJson([1], { line: 3 })).toThrow(/line 3/);
     expect(() => packetFromJson({ src: { a: 1 } }, { line: 4 })).toThrow(/line 4/);
+  });
+});
+
+describe('package API', () => {
+  it('exports the iptables API with prefixed generic names', async () => {
+    const api = await import('../src/index.js');
+    expect(api.IptEngine).toBe(IptEngine);
+    expect(api.IptReference).toBe(ReferenceEngine);
+    expect(api.parseIptPacket).toBe(parsePacket);
+    const rs = api.parseRuleset('*filter\n:INPUT DROP [0:0]\nCOMMIT\n');
+    expect(new api.IptReference(rs).walk('INPUT', api.parseIptPacket('proto=udp')).verdict).toBe('DROP');
+    expect(api.NETFILTER_HOOKS).toContain('FORWARD');
   });
 });

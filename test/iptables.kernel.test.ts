@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createCoreSync } from '../src/core/core.js';
-import { IptEngine, ReferenceEngine, TABLES, parseIpsets, parseRuleset, ruleText, type Packet, type Ruleset, type CounterMap } from '../src/iptables/index.js';
+import { IptEngine, ReferenceEngine, TABLES, parseIpsets, parseRuleset, ruleText, type Packet, type Ruleset, type CounterMap } from '../src/iptables/all.js';
 import { parseIPv4 } from '../src/net/ip.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/core/errors.js';
-import { parseIpsets, parseRuleset, saveIpsets, saveRuleset, compile, ruleText } from '../src/iptables/index.js';
+import { parseIpsets, parseRuleset, saveIpsets, saveRuleset, compile, ruleText } from '../src/iptables/all.js';
 import { parseAddrMask, parsePortRange, parseU32, parseValueMask, tokenize, quote, parseIface, parseProto } from '../src/iptables/values.js';
 
 const FIXTURE = readFileSync(new URL('./fixtures/calico-felix-node.iptables-save.txt', import.meta.url), 'utf8');
