@@ -273,6 +273,17 @@ describe.skipIf(!lane.ok)('iptables against the kernel (netns router)', () => {
       sh(`ip netns exec ${A} python3 ${PY} send`, { input: JSON.stringify(sent.map((p) => ({ ...p, src: fmt(p.src), dst: fmt(p.dst), type: p.icmpType, code: p.icmpCode, flags: p.tcpFlags ?? 2 }))) });
       await new Promise((r) => setTimeout(r, 300));
       const kernel = parseRuleset(sh(`ip netns exec ${R} ${SAVE} -c`), { file: 'iptables-save -c', ipsets });
+      if (prefix) {
+        // The kernel's own `ipset save` output loads to the same members.
+        const back = parseIpsets(sh(`ip netns exec ${R} ipset save`), 'ipset save');
+        for (const set of ipsets.values()) {
+          const k2 = back.get(set.name);
+          if (!k2 || JSON.stringify(k2.ranges) !== JSON.stringify(set.ranges) || k2.type !== set.type) {
+            disagreements++;
+            console.log(`ipset ${set.name}: kernel ${JSON.stringify(k2?.ranges)}, cnikit ${JSON.stringify(set.ranges)}`);
+          }
+        }
+      }
       const rs = parseRuleset(text, { ipsets });
       const ref = new ReferenceEngine(rs, ipsets, CTX);
       const eng = new IptEngine(core, rs, { ipsets, ctx: CTX, minRun: 2 });
