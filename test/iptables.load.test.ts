@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/core/errors.js';
-import { parseIpsets, parseRuleset, saveIpsets, saveRuleset, compile, ruleText } from '../src/iptables/all.js';
+import { ReferenceEngine, parseIpsets, parsePacket, parseRuleset, saveIpsets, saveRuleset, compile, ruleText } from '../src/iptables/all.js';
 import { parseAddrMask, parsePortRange, parseU32, parseValueMask, tokenize, quote, parseIface, parseProto } from '../src/iptables/values.js';
 
 const FIXTURE = readFileSync(new URL('./fixtures/calico-felix-node.iptables-save.txt', import.meta.url), 'utf8');
@@ -141,6 +141,36 @@ describe('iptables-restore errors', () => {
     expect(saveRuleset(parseRuleset(saveRuleset(rs), { lenient: true }))).toBe(saveRuleset(rs));
     // Structural errors stay errors when lenient.
     expect(err(() => parseRuleset(wrap('-A INPUT -j nochain'), { lenient: true })).code).toBe('NoSuchChain');
+  });
+
+  it('loads a kube-proxy-shaped nat table leniently, naming -m statistic', () => {
+    const text = [
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':KUBE-SERVICES - [0:0]',
+      ':KUBE-SVC-X - [0:0]',
+      ':KUBE-SEP-A - [0:0]',
+      ':KUBE-SEP-B - [0:0]',
+      ':KUBE-MARK-MASQ - [0:0]',
+      '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      '-A KUBE-SERVICES ! -s 10.244.0.0/16 -d 10.96.115.88/32 -p tcp -m comment --comment "default/test-svc cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+      '-A KUBE-SERVICES -d 10.96.115.88/32 -p tcp -m comment --comment "default/test-svc cluster IP" -m tcp --dport 80 -j KUBE-SVC-X',
+      '-A KUBE-SVC-X -m comment --comment "default/test-svc" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-A',
+      '-A KUBE-SVC-X -m comment --comment "default/test-svc" -j KUBE-SEP-B',
+      '-A KUBE-SEP-A -p tcp -m tcp -j DNAT --to-destination 10.244.1.3:80',
+      '-A KUBE-SEP-B -p tcp -m tcp -j DNAT --to-destination 10.244.2.3:80',
+      '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+      'COMMIT',
+    ].join('\n');
+    expect(err(() => parseRuleset(text, { file: 'kube' })).message).toContain('UnknownMatch: "statistic" at kube:11');
+    const rs = parseRuleset(text, { lenient: true, file: 'kube' });
+    expect(rs.warnings).toEqual(['kube:11: UnknownMatch "statistic": kept as a rule that never matches']);
+    // The never-matching random choice leaves the last endpoint: every connection goes to KUBE-SEP-B.
+    const ref = new ReferenceEngine(rs);
+    const r = ref.walk('PREROUTING', parsePacket('proto=tcp src=10.0.0.1 dst=10.96.115.88 dport=80 in=eth0'));
+    expect(r.rule).toMatchObject({ chain: 'KUBE-SEP-B', index: 0 });
+    expect(r.packet.dst).toBe(0x0af40203);
+    expect(r.packet.mark).toBe(0x4000);
   });
 
   it('parses every supported match and target form', () => {
