@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,7 @@ describe('cnikit iptables verdicts', () => {
 
   it('prints one JSON verdict per packet line, with the deciding rule, mark and NAT addresses', async () => {
     const pk = f('p.jsonl', [JSON.stringify({ proto: 'tcp', dst: '10.0.0.80', dport: 80, in: 'cali1' }), '', JSON.stringify({ proto: 'udp', in: 'eth0' }), JSON.stringify({ proto: 'tcp', state: 'ESTABLISHED', dst: '10.0.0.80' })].join('\n') + '\n');
-    for (const extra of [[], ['--linear']]) {
+    for (const extra of [['--counters', join(dir, 'counters.txt')], ['--linear']]) {
       const r = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'PREROUTING', '--packets', pk, ...extra]);
       expect(r.status).toBe(0);
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -84,6 +84,16 @@ describe('cnikit iptables verdicts', () => {
         { verdict: 'ACCEPT', table: 'mangle', chain: 'PREROUTING', index: 2, line: 6, policy: true, mark: '0x0' },
       ]);
     }
+  });
+  it('writes the counters the packets produced as iptables-save -c', async () => {
+    const pk = f('c.jsonl', '{"proto":"udp","in":"cali1","len":100}\n{"proto":"udp","len":50}\n');
+    const out = join(dir, 'c.txt');
+    const r = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'PREROUTING', '--packets', pk, '--counters', out]);
+    expect(r.status).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('[1:100] -A PREROUTING -i cali+ -j MARK --set-xmark 0x80000/0x80000');
+    expect(text).toContain('[2:150] -A PREROUTING -p udp -j DROP');
+    expect(text).toContain(':PREROUTING ACCEPT [0:0]');
   });
   it('reads stdin with "-" and names bad lines', async () => {
     const ok = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp"}\n');

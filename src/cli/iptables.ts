@@ -3,7 +3,7 @@
  * `cnikit iptables verdicts` (a JSON-lines stream of packets through the
  * WASM engine, one JSON verdict per line).
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { constants, createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ import { createCore } from '../core/core.js';
 import * as L from '../../assembly/shared/ipt.js';
 import { HOOKS, type Hook, type Ruleset } from '../iptables/model.js';
 import { parseRuleset } from '../iptables/parse.js';
+import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
 import { formatPacket, packetFromJson, parsePacket, type IptContext } from '../iptables/packet.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
@@ -99,7 +100,8 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
   common(ipt.command('verdicts').description('verdicts for a JSON-lines file of packets (WASM engine), one JSON object per line'))
     .requiredOption('--packets <file>', 'JSON lines, each an object with the --packet keys ("-" = stdin)')
     .option('--linear', 'scan every rule instead of using the classification structure')
-    .action(async (o: Common & { packets: string; linear?: boolean }) => {
+    .option('--counters <file>', 'afterwards, write the rules with the counters these packets produced (iptables-save -c format)')
+    .action(async (o: Common & { packets: string; linear?: boolean; counters?: string }) => {
       const { rs, ipsets, ctx, hook } = await load(o, io);
       const core = await createCore();
       const eng = new IptEngine(core, rs, { ipsets, ctx });
@@ -153,6 +155,10 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
           if (++n === BATCH) await flush();
         }
         await flush();
+        if (o.counters) {
+          const c = eng.counters();
+          await writeFile(o.counters, saveRuleset(rs, { values: (k) => c.get(k) ?? { packets: 0, bytes: 0 } }));
+        }
       } finally {
         eng.dispose();
       }
