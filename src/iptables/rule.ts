@@ -34,7 +34,7 @@ const ICMP_NAMES: Record<string, [number, number, number]> = {
   'address-mask-reply': [18, 0, 255],
 };
 
-/** What one rule line parses to. `jumpName` is a chain (or unknown target) to resolve against the table. */
+/** What one rule line parses to (a `jump`/`goto` target names a chain resolved at COMMIT). */
 export interface ParsedRule {
   matches: Match[];
   target: Target;
@@ -65,9 +65,12 @@ function tcpFlags(text: string): number {
 }
 
 function portList(text: string): PortRange[] {
-  const list = text.split(',').map(parsePortRange);
+  const parts = text.split(',');
+  const list = parts.map(parsePortRange);
   // libxt_multiport: a range must have LOW < HIGH ("invalid portrange specified").
-  for (const [lo, hi] of list) if (lo === hi && text.split(',').some((t) => t.includes(':') && parsePortRange(t)[0] === lo && parsePortRange(t)[1] === hi)) throw new RuleSyntax('BadPortRange', text, 'multiport ranges LOW:HIGH with LOW < HIGH');
+  parts.forEach((t, i) => {
+    if (t.includes(':') && list[i][0] >= list[i][1]) throw new RuleSyntax('BadPortRange', text, 'multiport ranges LOW:HIGH with LOW < HIGH');
+  });
   const slots = list.reduce((n, [lo, hi]) => n + (lo === hi ? 1 : 2), 0);
   if (slots > 15) throw new RuleSyntax('TooManyPorts', text, 'at most 15 ports (a range counts as two)');
   return list;
