@@ -43,6 +43,18 @@ describe('cnikit iptables trace', () => {
     expect(r.stdout).toContain('mark 0x0 -> 0x1');
     expect(r.stdout).toContain('ACCEPTED: ACCEPT by filter OUTPUT rule 1 (line 4) "ok"');
   });
+  it('walks a path of hooks, one hop each, the packet carried over', async () => {
+    const rules = f('p.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9:8080\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -d 10.9.9.9 -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n');
+    const ok = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD,POSTROUTING', '--packet', 'proto=tcp dst=1.2.3.4 dport=80 in=eth0 out=eth1']);
+    expect(ok.stdout).toContain('netfilter FORWARD: proto=tcp src=0.0.0.0 dst=10.9.9.9 sport=0 dport=8080');
+    expect(ok.stdout).toContain('netfilter POSTROUTING');
+    expect(ok.stdout).toContain('ACCEPTED: ACCEPT');
+    const json = JSON.parse((await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD', '--json', '--packet', 'proto=udp in=eth0 out=eth1'])).stdout);
+    expect(json.hops.map((h: { node: string }) => h.node)).toEqual(['netfilter PREROUTING', 'netfilter FORWARD']);
+    expect(json.disposition).toBe('DENIED');
+    const bad = await cli(['iptables', 'verdicts', '--rules', rules, '--hook', 'PREROUTING,FORWARD', '--packets', '-'], '');
+    expect(bad.stderr).toContain('one hook');
+  });
   it('shows NAT rewrites in the walk', async () => {
     const rules = f('n.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9:8080\nCOMMIT\n');
     const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING', '--packet', 'proto=tcp dst=1.2.3.4 dport=80 in=eth0']);

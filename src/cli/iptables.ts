@@ -15,7 +15,7 @@ import { HOOKS, type Hook, type Ruleset } from '../iptables/model.js';
 import { parseRuleset } from '../iptables/parse.js';
 import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
-import { formatPacket, packetFromJson, parsePacket, type IptContext } from '../iptables/packet.js';
+import { formatPacket, packetFromJson, parsePacket, type IptContext, type Packet } from '../iptables/packet.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
 import { BATCH, IptEngine } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
@@ -38,8 +38,10 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 /** Loads rules, sets and host context from the common options; warnings go to stderr. */
-async function load(o: Common, io: Io): Promise<{ rs: Ruleset; ipsets: IpSets; ctx: IptContext; hook: Hook }> {
-  if (!HOOKS.includes(o.hook as Hook)) throw new InputError('BadHook', o.hook, `a hook: ${HOOKS.join(', ')}`);
+async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ipsets: IpSets; ctx: IptContext; hook: Hook; hooks: Hook[] }> {
+  const hooks = o.hook.split(',') as Hook[];
+  for (const h of hooks) if (!HOOKS.includes(h)) throw new InputError('BadHook', o.hook, `a hook${path ? ' or a comma-separated path of hooks' : ''}: ${HOOKS.join(', ')}`);
+  if (!path && hooks.length !== 1) throw new InputError('BadHook', o.hook, `one hook: ${HOOKS.join(', ')}`);
   const ipsets = o.ipsets ? parseIpsets(await readText(o.ipsets, 'ipset save'), o.ipsets) : new Map();
   const rs = parseRuleset(await readText(o.rules, 'iptables-save'), { file: o.rules, lenient: !!o.lenient, ipsets });
   for (const w of rs.warnings) io.stderr.write(`cnikit: warning: ${w}\n`);
@@ -51,7 +53,7 @@ async function load(o: Common, io: Io): Promise<{ rs: Ruleset; ipsets: IpSets; c
     if (existing) existing.addrs.push(m[2]);
     else ctx.interfaces!.push({ name: m[1], addrs: [m[2]] });
   }
-  return { rs, ipsets, ctx, hook: o.hook as Hook };
+  return { rs, ipsets, ctx, hook: hooks[0], hooks };
 }
 
 function stepLine(s: Step): string {
@@ -77,19 +79,25 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       .option('--lenient', 'keep rules cnikit does not model as never-matching rules (reported) instead of failing')
       .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, []);
 
-  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict'))
+  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING)'))
     .requiredOption('--packet <desc>', "e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
     .option('--json', 'print the trace as JSON')
     .action(async (o: Common & { packet: string; json?: boolean }) => {
-      const { rs, ipsets, ctx, hook } = await load(o, io);
+      const { rs, ipsets, ctx, hooks } = await load(o, io, true);
       const packet = parsePacket(o.packet);
-      const t = new ReferenceEngine(rs, ipsets, ctx).trace(hook, packet);
+      const t = new ReferenceEngine(rs, ipsets, ctx).tracePath(hooks, packet);
       if (o.json) {
         const { result, ...trace } = t;
         await write(io.stdout, JSON.stringify({ ...trace, verdict: result.verdict, rule: result.rule ?? null, packet: formatPacket(result.packet) }, null, 2) + '\n');
         return;
       }
-      const lines = [`netfilter ${hook}: ${formatPacket(packet)}`, ...t.hops[0].steps.map(stepLine)];
+      const lines: string[] = [];
+      let shown = packet;
+      t.hops.forEach((hop, i) => {
+        lines.push(`${hop.node}: ${formatPacket(shown)}`, ...hop.steps.map(stepLine));
+        const v = hop.steps.at(-1)?.data?.packet as Packet | undefined;
+        if (v && i < t.hops.length - 1) shown = v;
+      });
       const r = t.result;
       const rule = r.rule && !r.rule.policy ? rs.tables.get(r.rule.table)!.chains.get(r.rule.chain)!.rules[r.rule.index] : undefined;
       lines.push(`${t.disposition}: ${r.verdict}${r.rule ? ` by ${describe(r.rule)}` : ''}${rule?.comment ? ` "${rule.comment}"` : ''}`);

@@ -106,8 +106,27 @@ export class ReferenceEngine {
     const steps: Step[] = [];
     const result = this.walk(hook, packet, steps);
     const disposition = result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED';
-    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule } });
+    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule, packet: result.packet } });
     return { disposition, hops: [{ node: `netfilter ${hook}`, steps }], result };
+  }
+
+  /**
+   * Walks hook after hook (e.g. PREROUTING, FORWARD, POSTROUTING for a
+   * forwarded packet), each hook seeing the packet as the previous one left
+   * it (mark, NAT, state), until one does not accept. One hop per hook.
+   */
+  tracePath(hooks: readonly Hook[], packet: Packet): Trace & { result: WalkResult } {
+    const hops: { node: string; steps: Step[] }[] = [];
+    let p = packet;
+    let result: WalkResult = { verdict: 'ACCEPT', packet };
+    for (const hook of hooks) {
+      const t = this.trace(hook, p);
+      hops.push(t.hops[0] as { node: string; steps: Step[] });
+      result = t.result;
+      if (result.verdict !== 'ACCEPT') break;
+      p = result.packet;
+    }
+    return { disposition: result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED', hops, result };
   }
 
   private count(key: Rule | Chain, len: number): void {
