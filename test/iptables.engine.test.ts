@@ -161,6 +161,21 @@ describe('IptEngine', () => {
     expect(() => eng.resetCounters()).toThrow(/Disposed/);
   });
 
+  it('walks records in place in its WASM batch buffer (no copies)', () => {
+    const rs = parseRuleset(text);
+    const eng = new IptEngine(core, rs);
+    const view = eng.recordsView();
+    const ps = [parsePacket('proto=tcp dport=80'), parsePacket('proto=udp')];
+    ps.forEach((p, i) => eng.encode('INPUT', p, view, i * PKT_STRIDE));
+    eng.evalInPlace('INPUT', 2);
+    const after = eng.recordsView();
+    expect(eng.result(after, 0, ps[0]).rule).toMatchObject({ chain: 'x', index: 0 });
+    expect(eng.result(after, PKT_STRIDE, ps[1]).verdict).toBe('DROP');
+    expect(() => eng.evalInPlace('INPUT', 5000)).toThrow(InputError);
+    expect(() => eng.evalInPlace('NOPE' as Hook, 1)).toThrow(InputError);
+    eng.dispose();
+  });
+
   it('validates packets and hooks before calling WASM', () => {
     const eng = new IptEngine(core, parseRuleset(text));
     const p = parsePacket('proto=tcp');

@@ -131,6 +131,27 @@ export class IptEngine {
     }
   }
 
+  /**
+   * A view of the engine's own batch buffer in WASM memory ({@link BATCH}
+   * records of `PKT_STRIDE` words): fill it with {@link encode}, run
+   * {@link evalInPlace}, read the results from it, with no copies. Take a
+   * fresh view after anything that may grow memory (views detach on growth).
+   */
+  recordsView(): Int32Array {
+    this.alive();
+    return this.core.i32.subarray(this.batch >> 2, (this.batch >> 2) + BATCH * L.PKT_STRIDE);
+  }
+
+  /** Walks the first `count` records of {@link recordsView} in place. */
+  evalInPlace(hook: Hook, count: number, mode: EvalMode = 'classified'): void {
+    this.alive();
+    const h = HOOKS.indexOf(hook);
+    if (h < 0) bad('hook', hook, `one of ${HOOKS.join(', ')}`);
+    if (!Number.isInteger(count) || count < 0 || count > BATCH) bad('count', count, `0..${BATCH} records`);
+    const rc = this.core.guard(() => this.ex.ipt_eval(this.prog, this.ctr, this.stack, this.scratch, this.batch, count, h, mode === 'linear' ? L.MODE_LINEAR : L.MODE_CLASSIFIED));
+    if (rc !== L.IPT_OK) throw new Error(`ipt_eval returned ${rc}`);
+  }
+
   /** Walks packets through `hook` and returns a result per packet. */
   walk(hook: Hook, packets: readonly Packet[], mode: EvalMode = 'classified'): EngineResult[] {
     const recs = new Int32Array(packets.length * L.PKT_STRIDE);
