@@ -183,6 +183,7 @@ describe('IptEngine', () => {
     expect(() => eng.walk('INPUT', [{ ...p, dport: 65536 }])).toThrow(InputError);
     expect(() => eng.walk('INPUT', [{ ...p, proto: 1.5 }])).toThrow(InputError);
     expect(() => eng.walk('INPUT', [{ ...p, state: 500 }])).toThrow(InputError);
+    expect(() => eng.walk('INPUT', [{ ...p, in: 'x'.repeat(16) }])).toThrow(/in=/);
     expect(() => eng.walk('BOGUS' as Hook, [p])).toThrow(/BOGUS/);
     expect(() => eng.evalRecords('INPUT', new Int32Array(PKT_STRIDE), 2)).toThrow(InputError);
     expect(core.poisoned).toBe(false);

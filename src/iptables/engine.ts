@@ -83,6 +83,7 @@ export class IptEngine {
     for (const k of ['sport', 'dport', 'len'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 65535) bad(k, p[k], 'an integer 0..65535');
     for (const k of ['proto', 'icmpType', 'icmpCode'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 255) bad(k, p[k], 'an integer 0..255');
     if (!Number.isInteger(p.state) || p.state < 0 || p.state > 127) bad('state', p.state, 'conntrack state bits 0..127');
+    for (const k of ['in', 'out'] as const) if (typeof p[k] !== 'string' || p[k].length > 15) bad(k, p[k], 'an interface name of at most 15 characters');
     const ifs = this.program.ifaces;
     let oa = this.outAddr.get(p.out);
     if (oa === undefined) {
