@@ -1,0 +1,109 @@
+/**
+ * A scenario: nodes, pods, fabric and every kernel table, described once as
+ * data. The kernel model builds it in memory (`src/kernel/`), and
+ * `cnikit netns export` renders the same data as a shell script of `ip`,
+ * `bridge`, `sysctl` and `iptables-restore` commands that builds it in real
+ * network namespaces, so the two can be compared packet by packet.
+ *
+ * Tables are given in Linux's own command words (an `ip route` line, `ip
+ * neigh` / `bridge fdb` arguments, `iptables-save` text) so that the export
+ * is a plain rendering and the model must read what Linux reads.
+ */
+import type { Disposition } from '../core/trace.js';
+
+/** An L2 segment: a learning switch joining the interfaces attached to it. */
+export interface SegmentSpec {
+  name: string;
+  /** Underlay MTU of the segment. Default 1500. */
+  mtu?: number;
+}
+
+/** An interface in a node's host namespace (or a router). */
+export type IfaceSpec =
+  | { kind: 'phys'; name: string; segment: string; address: string; mac: string; mtu?: number }
+  | { kind: 'bridge'; name: string; address?: string; mac: string; mtu?: number }
+  | {
+      kind: 'vxlan';
+      name: string;
+      vni: number;
+      /** Local underlay address (`local`). */
+      local: string;
+      /** Underlay device (`dev`). */
+      dev: string;
+      /** UDP port (`dstport`). Flannel: 8472. */
+      dstport: number;
+      /** `learning` / `nolearning`. Flannel: false. */
+      learning: boolean;
+      mac: string;
+      /** e.g. `10.244.1.0/32` as Flannel assigns. */
+      address?: string;
+      mtu?: number;
+    }
+  | { kind: 'ipip'; name: string; local?: string; address?: string; mtu?: number };
+
+/** A pod: its own namespace with `eth0`, and a veth peer in the host. */
+export interface PodSpec {
+  name: string;
+  /** `eth0` address with prefix, e.g. `10.244.1.2/24` (Flannel) or `192.168.1.2/32` (Calico). */
+  address: string;
+  mac: string;
+  /** The host end of the veth, e.g. `veth1a2b` or `cali12345`. */
+  hostVeth: string;
+  /** MAC of the host end. Calico sets `ee:ee:ee:ee:ee:ee`. */
+  hostVethMac: string;
+  /** Bridge the host end is enslaved to (Flannel `cni0`); absent for Calico-style routed veths. */
+  bridge?: string;
+  /** `ip route` lines inside the pod, e.g. `default via 10.244.1.1 dev eth0` or Calico's `169.254.1.1 dev eth0 scope link` + `default via 169.254.1.1 dev eth0`. */
+  routes: string[];
+  /** `ip neigh add` argument strings inside the pod (Calico's static `169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent` is usually learned by proxy_arp instead). */
+  neigh?: string[];
+  mtu?: number;
+}
+
+/** A Linux host: a node, or (with no pods) a plain L3 router between segments. */
+export interface NodeSpec {
+  name: string;
+  interfaces: IfaceSpec[];
+  /** `ip route` lines of the main table, e.g. `10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink`. Connected routes of addresses are implied, as Linux adds them. */
+  routes: string[];
+  /** `ip neigh add` argument strings, e.g. `10.244.2.0 lladdr d6:51:2e:80:5c:69 dev flannel.1 nud permanent`. */
+  neigh?: string[];
+  /** `bridge fdb add` argument strings, e.g. `d6:51:2e:80:5c:69 dev flannel.1 dst 10.0.0.2 self permanent`. */
+  fdb?: string[];
+  /** sysctls, e.g. `{"net.ipv4.ip_forward": "1", "net.ipv4.conf.cali12345.proxy_arp": "1"}`. ip_forward defaults to 1 for nodes and routers. */
+  sysctls?: Record<string, string>;
+  /** `iptables-save` text loaded with `iptables-restore`. */
+  iptables?: string;
+  pods: PodSpec[];
+}
+
+/** One packet to send from a pod (or a node) and what should happen to it. */
+export interface Probe {
+  name: string;
+  /** Pod name (or node name) that sends. */
+  from: string;
+  /** Destination address. */
+  to: string;
+  proto: 'icmp' | 'udp';
+  /** Destination port for UDP. Default 9. */
+  dport?: number;
+  /** IP payload size in bytes beyond the ICMP/UDP header. Default 56. */
+  size?: number;
+  /** Set DF. Default true for ICMP as `ping` does on Linux (pmtudisc "do" only with -M do: the export pins `-M do` when true). */
+  df?: boolean;
+  /** IP TTL at the sender. Default 64. */
+  ttl?: number;
+  /** Expected disposition (checked against the model and the real kernel). */
+  expect: Disposition;
+  /** Expected names of the namespaces the packet passes, in order (pod, node, router, node, pod). */
+  path?: string[];
+}
+
+/** A whole topology and its probes. */
+export interface Scenario {
+  name: string;
+  description: string;
+  segments: SegmentSpec[];
+  nodes: NodeSpec[];
+  probes: Probe[];
+}
