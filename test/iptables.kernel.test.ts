@@ -17,6 +17,8 @@ import { createCoreSync } from '../src/core/core.js';
 import { IptEngine, ReferenceEngine, TABLES, parseIpsets, parseRuleset, ruleText, type Packet, type Ruleset, type CounterMap } from '../src/iptables/all.js';
 import { parseIPv4 } from '../src/net/ip.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
+// mulberry32: a small seeded PRNG so a failing run replays from the printed seed.
+import { prng } from '../bench/iptables-gen.js';
 
 const lane = kernelLane(['ip', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'iptables-legacy-save', 'python3']);
 if (!lane.ok) sayskip('iptables kernel comparison', lane.reason);
@@ -37,17 +39,6 @@ const RESTORE = `iptables-${BACKEND}-restore`;
 const SAVE = `iptables-${BACKEND}-save`;
 const CTX = { interfaces: [{ name: 'ra', addrs: ['10.200.1.1/24'] }, { name: 'rb', addrs: ['10.200.2.1/24'] }] };
 
-/** mulberry32: a small seeded PRNG so a failing run replays from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SRCS = ['10.1.2.3', '10.1.7.7', '172.16.5.2', '192.168.3.4', '8.8.8.8'];
 const DSTS = ['10.9.9.9', '10.1.2.9', '172.16.9.1', '192.168.3.200', '1.1.1.1'];
