@@ -1,0 +1,29 @@
+import { describe, expect, it, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { kernelLane, sayskip } from './support/netns.js';
+import { SCENARIOS } from '../src/kernel/scenarios/index.js';
+import { runScenario } from '../src/kernel/netns-run.js';
+
+const lane = kernelLane(['ip', 'bridge', 'tcpdump', 'ethtool', 'ping', 'python3']);
+if (!lane.ok) sayskip('netns-run real-kernel scenarios', lane.reason);
+
+const prefix = `cnk-kr-${process.pid}-`;
+
+describe.skipIf(!lane.ok)('scenarios in the real kernel', () => {
+  afterAll(() => {
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(prefix));
+    expect(left).toEqual([]);
+  });
+  for (const s of SCENARIOS) {
+    it(`${s.name}: every probe ends in its expected disposition and path`, async () => {
+      const r = await runScenario(s, prefix);
+      const rows = s.probes.map((p, i) => ({ probe: p.name, expect: p.expect, got: r.observations[i].disposition, path: r.observations[i].path.join('>'), want: (p.path ?? []).join('>') }));
+      const ok = rows.every((x) => x.expect === x.got && x.path === x.want);
+      console.log(`SCENARIO ${s.name}: ${ok ? 'all as expected' : 'MISMATCH'}\n${rows.map((x) => `  ${x.probe}: ${x.got} via ${x.path}${x.expect === x.got && x.path === x.want ? '' : ` (expected ${x.expect} via ${x.want})`}`).join('\n')}`);
+      for (const [i, p] of s.probes.entries()) {
+        expect(r.observations[i].disposition, p.name).toBe(p.expect);
+        expect(r.observations[i].path, p.name).toEqual(p.path);
+      }
+    });
+  }
+});
