@@ -3,6 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { kernelLane, sayskip } from './support/netns.js';
 import { SCENARIOS } from '../src/kernel/scenarios/index.js';
 import { runScenario } from '../src/kernel/netns-run.js';
+import { toFixture } from '../src/kernel/netns-fixture.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// CNIKIT_KERNEL_FIXTURES=DIR writes each run as DIR/<scenario>.{json,pcap} (how test/fixtures/kernel-scenarios was made).
+const fixtures = process.env.CNIKIT_KERNEL_FIXTURES;
 
 const lane = kernelLane(['ip', 'bridge', 'tcpdump', 'ethtool', 'ping', 'python3']);
 if (!lane.ok) sayskip('netns-run real-kernel scenarios', lane.reason);
@@ -17,6 +23,12 @@ describe.skipIf(!lane.ok)('scenarios in the real kernel', () => {
   for (const s of SCENARIOS) {
     it(`${s.name}: every probe ends in its expected disposition and path`, async () => {
       const r = await runScenario(s, prefix);
+      if (fixtures) {
+        mkdirSync(fixtures, { recursive: true });
+        const f = toFixture(s.name, r.facts);
+        writeFileSync(join(fixtures, `${s.name}.json`), JSON.stringify(f.index, null, 1) + '\n');
+        writeFileSync(join(fixtures, `${s.name}.pcap`), f.pcap);
+      }
       const rows = s.probes.map((p, i) => ({ probe: p.name, expect: p.expect, got: r.observations[i].disposition, path: r.observations[i].path.join('>'), want: (p.path ?? []).join('>') }));
       const ok = rows.every((x) => x.expect === x.got && x.path === x.want);
       console.log(`SCENARIO ${s.name}: ${ok ? 'all as expected' : 'MISMATCH'}\n${rows.map((x) => `  ${x.probe}: ${x.got} via ${x.path}${x.expect === x.got && x.path === x.want ? '' : ` (expected ${x.expect} via ${x.want})`}`).join('\n')}`);

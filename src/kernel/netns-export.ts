@@ -103,8 +103,8 @@ export function exportNetns(scenario: Scenario, opts: ExportOptions = {}): strin
     L.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`);
     L.push(`ip netns exec ${ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1`, `ip netns exec ${ns} sysctl -qw net.ipv6.conf.default.disable_ipv6=1`);
   }
-  L.push('', '# fabric: one learning switch per segment');
-  for (const s of scenario.segments) L.push(`ip -n ${segNs(s.name)} link add br0 type bridge`, `ip -n ${segNs(s.name)} link set br0 mtu ${segMtu.get(s.name)} up`);
+  L.push('', '# fabric: one learning switch per segment (no multicast snooping: it would join 224.0.0.106 and send IGMP reports)');
+  for (const s of scenario.segments) L.push(`ip -n ${segNs(s.name)} link add br0 type bridge mcast_snooping 0`, `ip -n ${segNs(s.name)} link set br0 mtu ${segMtu.get(s.name)} up`);
   for (const node of scenario.nodes) {
     const ns = byName.get(node.name)!;
     L.push('', `# node ${node.name}`);

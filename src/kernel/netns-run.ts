@@ -88,7 +88,8 @@ export async function runScenario(s: Scenario, prefix: string): Promise<RunResul
   try {
     execFileSync('bash', ['-c', script], { stdio: 'pipe' });
     for (const [i, w] of lay.wires.entries()) caps.push(await startCapture(w.netns, w.ifname, join(dir, `${i}.pcap`)));
-    await sleep(200);
+    // Let link-up chatter (IGMP reports of bridges with snooping, e.g. cni0) pass before the first probe.
+    await sleep(1200);
     const hosts = lay.namespaces.filter((p) => p.kind !== 'segment');
     const filtered = s.nodes.filter((n) => n.iptables).map((n) => lay.namespaces.find((p) => p.name === n.name)!);
     const drops = () => new Map(filtered.map((p) => [p.name, dropCount(run(['ip', 'netns', 'exec', p.netns, 'iptables-save', '-c']).stdout)]));
