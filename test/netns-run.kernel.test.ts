@@ -4,6 +4,9 @@ import { kernelLane, sayskip } from './support/netns.js';
 import { SCENARIOS } from '../src/kernel/scenarios/index.js';
 import { runScenario } from '../src/kernel/netns-run.js';
 import { toFixture } from '../src/kernel/netns-fixture.js';
+import { observe } from '../src/kernel/netns-observe.js';
+import { compareWithModel } from '../src/kernel/compare.js';
+import { loadFacts } from './support/kernel-fixtures.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,6 +35,14 @@ describe.skipIf(!lane.ok)('scenarios in the real kernel', () => {
       const rows = s.probes.map((p, i) => ({ probe: p.name, expect: p.expect, got: r.observations[i].disposition, path: r.observations[i].path.join('>'), want: (p.path ?? []).join('>') }));
       const ok = rows.every((x) => x.expect === x.got && x.path === x.want);
       console.log(`SCENARIO ${s.name}: ${ok ? 'all as expected' : 'MISMATCH'}\n${rows.map((x) => `  ${x.probe}: ${x.got} via ${x.path}${x.expect === x.got && x.path === x.want ? '' : ` (expected ${x.expect} via ${x.want})`}`).join('\n')}`);
+      // A second, independent kernel run must match the recorded one byte for byte once the
+      // randomised fields are masked: this checks that compareWithModel masks exactly those.
+      if (!fixtures) {
+        const recorded = loadFacts(s.name).map((f, i) => observe(s, s.probes[i], f));
+        const diff = compareWithModel(r.observations, recorded);
+        console.log(`  against the recorded run: ${diff.length} mismatches${diff.length ? '\n    ' + diff.map((d) => `${d.probe} ${d.kind} ${d.wire ?? ''} ${d.detail}`).join('\n    ') : ''}`);
+        expect(diff).toEqual([]);
+      }
       for (const [i, p] of s.probes.entries()) {
         expect(r.observations[i].disposition, p.name).toBe(p.expect);
         expect(r.observations[i].path, p.name).toEqual(p.path);
