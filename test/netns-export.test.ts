@@ -4,6 +4,7 @@ import { layout } from '../src/kernel/netns-layout.js';
 import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/kernel/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 import { cli } from './support/io.js';
+import { spawnSync } from 'node:child_process';
 
 const lines = (s: string) => s.split('\n');
 
@@ -66,6 +67,13 @@ describe('exportNetns', () => {
     expect(L).toContain('ip netns exec cnk-t-node1-a ethtool -K eth0 tx off >/dev/null');
     expect(L.filter((l) => l.includes('disable_ipv6=1')).length).toBe(2 * 5);
     expect(s).toMatch(/teardown\(\) \{\n  for ns in cnk-t-seg-lan cnk-t-node1 cnk-t-node1-a cnk-t-node2 cnk-t-node2-b; do ip netns del/);
+  });
+
+  it('every scenario renders a script bash parses (bash -n)', () => {
+    for (const s of SCENARIOS) {
+      const r = spawnSync('bash', ['-n'], { input: exportNetns(s), encoding: 'utf8' });
+      expect([s.name, r.status, r.stderr]).toEqual([s.name, 0, '']);
+    }
   });
 
   it('renders vxlan devices after their underlay, bridges, FDB entries and iptables-restore', () => {

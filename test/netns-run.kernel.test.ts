@@ -23,6 +23,14 @@ describe.skipIf(!lane.ok)('scenarios in the real kernel', () => {
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(prefix));
     expect(left).toEqual([]);
   });
+  it('a scenario that fails to build is torn down and the error names the failing command', async () => {
+    const bad = structuredClone(SCENARIOS[0]);
+    bad.nodes[0].routes.push('10.99.0.0/16 via 10.0.0.99 dev nosuchdev');
+    await expect(runScenario(bad, prefix)).rejects.toThrow(/building scenario same-l2 failed: [^]*Cannot find device "nosuchdev"/);
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(prefix));
+    expect(left).toEqual([]);
+  });
+
   for (const s of SCENARIOS) {
     it(`${s.name}: every probe ends in its expected disposition and path`, async () => {
       const r = await runScenario(s, prefix);

@@ -8,7 +8,7 @@
  * Between probes the route cache of every namespace is flushed so that a
  * PMTU learned from one probe's frag-needed does not change the next one.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,8 @@ export async function runScenario(s: Scenario, prefix: string): Promise<RunResul
   const dir = mkdtempSync(join(tmpdir(), 'cnk-kr-'));
   const caps: ChildProcess[] = [];
   try {
-    execFileSync('bash', ['-c', script], { stdio: 'pipe' });
+    const built = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`building scenario ${s.name} failed: ${built.stderr.trim()}`);
     for (const [i, w] of lay.wires.entries()) caps.push(await startCapture(w.netns, w.ifname, join(dir, `${i}.pcap`)));
     // Let link-up chatter (IGMP reports of bridges with snooping, e.g. cni0) pass before the first probe.
     await sleep(1200);
