@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithModel, maskRandomised, type ProbeResult } from '../src/kernel/compare.js';
+import { compareWithModel, maskRandomised, type ProbeOutcome } from '../src/kernel/compare.js';
 import { observe } from '../src/kernel/netns-observe.js';
 import { SCENARIOS } from '../src/kernel/scenarios/index.js';
 import { loadFacts } from './support/kernel-fixtures.js';
 
-function kernel(name: string): ProbeResult[] {
+function kernel(name: string): ProbeOutcome[] {
   const s = SCENARIOS.find((x) => x.name === name)!;
   const facts = loadFacts(name);
   return s.probes.map((p, i) => observe(s, p, facts[i]));
 }
 
 /** A deep copy whose frames can be edited. */
-const copy = (r: ProbeResult[]): ProbeResult[] => r.map((p) => ({ ...p, path: [...p.path], frames: Object.fromEntries(Object.entries(p.frames).map(([k, v]) => [k, v.map((f) => f.slice())])) }));
+const copy = (r: ProbeOutcome[]): ProbeOutcome[] => r.map((p) => ({ ...p, path: [...p.path], frames: Object.fromEntries(Object.entries(p.frames).map(([k, v]) => [k, v.map((f) => f.slice())])) }));
 
 function ipOff(f: Uint8Array): number {
   return 14;

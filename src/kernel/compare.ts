@@ -16,7 +16,7 @@
 import type { Disposition } from '../core/trace.js';
 
 /** One probe's result on one side. Frames are keyed by wire `<ns>/<ifname>`. */
-export interface ProbeResult {
+export interface ProbeOutcome {
   probe: string;
   disposition: Disposition;
   path: readonly string[];
@@ -86,7 +86,7 @@ export function maskRandomised(f: Uint8Array): Uint8Array {
 const isArp = (f: Uint8Array) => f.length >= 14 && f[12] === 0x08 && f[13] === 0x06;
 
 /** Every difference between `observed` (real kernel) and `model`, matched by probe name. Empty when they agree. */
-export function compareWithModel(observed: readonly ProbeResult[], model: readonly ProbeResult[], opts: CompareOptions = {}): Mismatch[] {
+export function compareWithModel(observed: readonly ProbeOutcome[], model: readonly ProbeOutcome[], opts: CompareOptions = {}): Mismatch[] {
   const out: Mismatch[] = [];
   const byName = new Map(model.map((m) => [m.probe, m]));
   for (const o of observed) {
