@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithModel, maskRandomised, type ProbeOutcome } from '../src/kernel/compare.js';
+import { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome } from '../src/kernel/compare.js';
 import { observe } from '../src/kernel/netns-observe.js';
 import { SCENARIOS } from '../src/kernel/scenarios/index.js';
 import { loadFacts } from './support/kernel-fixtures.js';
@@ -86,5 +86,18 @@ describe('compareWithModel', () => {
     const masked = maskRandomised(k);
     expect(k).toEqual(before);
     expect([...masked.slice(18, 20), ...masked.slice(24, 26)]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('outcomeFromTrace takes disposition and path from a trace and frames from capture (unknown wires empty)', () => {
+    const k = kernel('same-l2')[0];
+    const trace = { disposition: 'DELIVERED' as const, hops: k.path.map((node) => ({ node, steps: [] })) };
+    const capture = (ns: string, dev: string) => {
+      const f = k.frames[`${ns}/${dev}`];
+      if (!f || ns === 'lan') throw new Error(`no device ${dev} in ${ns}`);
+      return f;
+    };
+    const m = outcomeFromTrace(k.probe, trace, capture, Object.keys(k.frames));
+    expect(m.frames['lan/node1.eth0']).toEqual([]);
+    expect(compareWithModel([k], [m]).map((d) => d.wire)).toEqual(['lan/node1.eth0', 'lan/node2.eth0']);
   });
 });

@@ -13,7 +13,7 @@
  * - inside ICMP errors, the quoted packet is masked likewise, and the ICMP
  *   checksum (it covers the quoted ID).
  */
-import type { Disposition } from '../core/trace.js';
+import type { Disposition, Trace } from '../core/trace.js';
 
 /** One probe's result on one side. Frames are keyed by wire `<ns>/<ifname>`. */
 export interface ProbeOutcome {
@@ -114,4 +114,24 @@ export function compareWithModel(observed: readonly ProbeOutcome[], model: reado
   }
   for (const m of model) if (!observed.some((o) => o.probe === m.probe)) out.push({ probe: m.probe, kind: 'missing', detail: 'the kernel has no result for this probe' });
   return out;
+}
+
+/**
+ * The model's side of one probe in the shape {@link compareWithModel} takes:
+ * disposition and path (hop names) from a trace, and the frames `capture`
+ * returns for each wire key `<ns>/<ifname>` in `wires` (usually the keys of
+ * the kernel observation's frames). A wire the model does not have
+ * (`capture` throws, e.g. a switch port) counts as no frames.
+ */
+export function outcomeFromTrace(probe: string, trace: Trace, capture: (ns: string, dev: string) => readonly Uint8Array[], wires: readonly string[]): ProbeOutcome {
+  const frames: Record<string, readonly Uint8Array[]> = {};
+  for (const w of wires) {
+    const cut = w.indexOf('/');
+    try {
+      frames[w] = capture(w.slice(0, cut), w.slice(cut + 1));
+    } catch {
+      frames[w] = [];
+    }
+  }
+  return { probe, disposition: trace.disposition, path: trace.hops.map((h) => h.node), frames };
 }
