@@ -10,6 +10,7 @@ import { registerLpm } from './lpm.js';
 import { registerCodec } from './codec.js';
 import { registerIptables } from './iptables.js';
 import { registerBench } from './bench.js';
+import { registerNetns } from './netns.js';
 
 /** Builds the commander program bound to `io`. Actions set `state.status`. */
 export function buildProgram(io: Io, state: { status: number }): Command {
@@ -25,6 +26,7 @@ export function buildProgram(io: Io, state: { status: number }): Command {
   registerCodec(program, io, state);
   registerIptables(program, io, state);
   registerBench(program, io, state);
+  registerNetns(program, io, state);
   return program;
 }
 

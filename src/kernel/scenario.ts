@@ -87,6 +87,8 @@ export interface Probe {
   proto: 'icmp' | 'udp';
   /** Destination port for UDP. Default 9. */
   dport?: number;
+  /** Source port for UDP (added by the real-kernel runner so frames are reproducible). Default 40000. The UDP payload is `size` zero bytes, sent with `IP_MTU_DISCOVER` DO when `df` (default true) else DONT. */
+  sport?: number;
   /** IP payload size in bytes beyond the ICMP/UDP header. Default 56. */
   size?: number;
   /** Set DF. Default true for ICMP as `ping` does on Linux (pmtudisc "do" only with -M do: the export pins `-M do` when true). */

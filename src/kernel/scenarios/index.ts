@@ -1,0 +1,21 @@
+/** The seven scenarios checked against the real kernel (issue #5). */
+import type { Scenario } from '../scenario.js';
+import { sameL2 } from './same-l2.js';
+import { twoSubnets } from './two-subnets.js';
+import { vxlanOverlay } from './vxlan-overlay.js';
+import { blackhole } from './blackhole.js';
+import { dropRule } from './drop-rule.js';
+import { ttlExpiry } from './ttl-expiry.js';
+import { mtuOverflow } from './mtu-overflow.js';
+
+export { sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow };
+export { calicoPod, calicoNode, calicoSameL2, calicoTwoSubnets, CALI_MAC } from './calico.js';
+export { flannelTwoNodes } from './flannel.js';
+
+/** Every scenario, in the order of the issue. */
+export const SCENARIOS: readonly Scenario[] = [sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow];
+
+/** The scenario called `name`, or undefined. */
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
