@@ -15,6 +15,7 @@ import { build, rebuildRange } from "./build";
 import { rebuildNode } from "./subtree";
 import { chunk, bitsAt } from "./tmp";
 import { fillWindow } from "./window";
+import { refresh6 } from "./sorted6";
 
 const NODE: u32 = LPM_DIR_NODE;
 
@@ -86,6 +87,10 @@ function apply(t: usize, hi: u64, lo: u64, len: u32): bool {
 export function refresh(t: usize): void {
   const state = hget(t, LPM_H_DIRTY);
   if (state == 0) return;
+  if (hget(t, LPM_H_WORDS) == 4) {
+    refresh6(t);
+    return;
+  }
   if (state == 1) {
     build(t);
     return;

@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 416;
+export const LPM_HEADER_BYTES = 432;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -59,6 +59,16 @@ export const LPM_H_WINLEN = 400;
 export const LPM_H_WINPREFIX = 404;
 /** Window: pointer to u32[1 << winbits] entries, like direct-level entries. */
 export const LPM_H_WIN = 408;
+/** IPv6 sorted store (assembly/lpm/sorted6.ts): slots in use (sorted part plus unsorted tail). */
+export const LPM_H_USED = 412;
+/** IPv6: slots [0, nsorted) are sorted by (address, length). */
+export const LPM_H_NSORTED = 416;
+/** IPv6: removed sorted entries kept as tombstones (next hop -1) until the next compaction. */
+export const LPM_H_TOMBS = 420;
+/** IPv6: pointer to u32[parcap], each sorted entry's nearest enclosing prefix (0xffffffff = none). */
+export const LPM_H_PARENTS = 424;
+/** IPv6: allocated entries of the parent array. */
+export const LPM_H_PARCAP = 428;
 
 
 /** Bytes of one poptrie node: vector u64, leafvec u64, base0 u32, base1 u32. */
