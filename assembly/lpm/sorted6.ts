@@ -21,10 +21,18 @@
 // inside it, so is nested in it); walking that entry's parents (nearest
 // enclosing prefix, computed at refresh with a stack) to the first one that
 // contains A gives the longest match.
+//
+// The binary search is narrowed by a bucket index (refresh): all keys share
+// a common prefix of C bits (the pool of a Calico table, 2001:db8::/32 ...);
+// the next b bits, 2^b <= n/4, pick a bucket, and the index holds the first
+// entry of each bucket (<= 1 B per prefix). A lookup inside the common
+// prefix searches one bucket (a few entries) instead of the whole array:
+// two cache misses instead of a chain of log2(n) dependent reads.
 import {
   LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
-  LPM_H_USED, LPM_H_NSORTED, LPM_H_TOMBS, LPM_H_PARENTS, LPM_H_PARCAP,
+  LPM_H_USED, LPM_H_NSORTED, LPM_H_TOMBS, LPM_H_PARENTS, LPM_H_PARCAP, LPM_H_IDX, LPM_H_IDXBITS, LPM_H_IDXOFF, LPM_H_COMMON,
 } from "../shared/lpm";
+import { bitsAt } from "./tmp";
 
 const NONE: u32 = 0xffffffff;
 
@@ -231,13 +239,70 @@ export function refresh6(t: usize): void {
     sp++;
   }
   heap.free(stack);
+  buildIndex(t, n);
   hs(t, LPM_H_DIRTY, 0);
+}
+
+/** Number of leading bits where hi:lo and chi:clo agree. */
+@inline function commonBits(ahi: u64, alo: u64, chi: u64, clo: u64): u32 {
+  if (ahi != chi) return <u32>clz(ahi ^ chi);
+  if (alo != clo) return 64 + <u32>clz(alo ^ clo);
+  return 128;
+}
+
+/** Bucket of hi:lo: its b bits after the first c. */
+@inline function bucketOf(hi: u64, lo: u64, c: u32, b: u32): u32 {
+  return b == 0 ? 0 : <u32>bitsAt(hi, lo, c, b);
+}
+
+/** Builds the bucket index over the n sorted keys. */
+function buildIndex(t: usize, n: u32): void {
+  if (hg(t, LPM_H_IDX) != 0) heap.free(<usize>hg(t, LPM_H_IDX));
+  const keys = <usize>hg(t, LPM_H_KEYS);
+  let c: u32 = 128, b: u32 = 0;
+  let start: u32 = 0, end: u32 = 0;
+  if (n > 0) {
+    // The common prefix of all but the first and last 1/64 of the keys: a
+    // few short or outlying prefixes (a /24 in a table of /48-/128 under
+    // 2001:db8::/32) must not shrink it to bits every key shares. Keys
+    // sharing it are the contiguous range [start, end).
+    const p0 = n >>> 6, p1 = n - 1 - (n >>> 6);
+    const h0 = kHi(keys, p0), l0 = kLo(keys, p0);
+    c = commonBits(h0, l0, kHi(keys, p1), kLo(keys, p1));
+    start = p0;
+    while (start > 0 && samePrefix(kHi(keys, start - 1), kLo(keys, start - 1), h0, l0, c)) start--;
+    end = p1 + 1;
+    while (end < n && samePrefix(kHi(keys, end), kLo(keys, end), h0, l0, c)) end++;
+    while (b < 24 && ((<u32>4) << b) <= end - start) b++;
+    b = min<u32>(b, 128 - c);
+    memory.copy(t + LPM_H_COMMON, keys + (<usize>p0 << 4), 16);
+  }
+  const nb: u32 = (<u32>1) << b;
+  const idx = heap.alloc(<usize>(nb + 1) << 2);
+  let i = start;
+  for (let v: u32 = 0; v < nb; v++) {
+    while (i < end && bucketOf(kHi(keys, i), kLo(keys, i), c, b) < v) i++;
+    store<u32>(idx + (<usize>v << 2), i);
+  }
+  store<u32>(idx + (<usize>nb << 2), end);
+  hs(t, LPM_H_IDX, <u32>idx);
+  hs(t, LPM_H_IDXBITS, b);
+  hs(t, LPM_H_IDXOFF, c);
 }
 
 /** Longest-prefix match of hi:lo (the table must be refreshed). */
 export function lookup6s(t: usize, hi: u64, lo: u64): i32 {
   const keys = <usize>hg(t, LPM_H_KEYS);
   let a: u32 = 0, b = hg(t, LPM_H_NSORTED);
+  const c = hg(t, LPM_H_IDXOFF);
+  const ch = t + LPM_H_COMMON;
+  if (b != 0 && samePrefix(((<u64>load<u32>(ch)) << 32) | <u64>load<u32>(ch, 4), ((<u64>load<u32>(ch, 8)) << 32) | <u64>load<u32>(ch, 12), hi, lo, c)) {
+    // Inside the common prefix: only the address's bucket can hold keys
+    // between the previous bucket's (all below) and the next's (all above).
+    const ip = <usize>hg(t, LPM_H_IDX) + (<usize>bucketOf(hi, lo, c, hg(t, LPM_H_IDXBITS)) << 2);
+    a = load<u32>(ip);
+    b = load<u32>(ip, 4);
+  }
   // First entry whose key is > hi:lo.
   while (a < b) {
     const m = (a + b) >>> 1;
@@ -255,77 +320,19 @@ export function lookup6s(t: usize, hi: u64, lo: u64): i32 {
   return -1;
 }
 
-/** Addresses searched in lockstep by the batch lookup. */
-const LANES = 32;
-// Per-lane search position (static scratch: no allocation in lookups).
-const BASES = memory.data(LANES * 4);
-
-/** Whether entry i's key is <= hi:lo. */
-@inline function keyLE(keys: usize, i: u32, hi: u64, lo: u64): bool {
-  const h = kHi(keys, i);
-  return h < hi || (h == hi && kLo(keys, i) <= lo);
-}
-
-/**
- * `n` lookups: 4 network-order u32 words per address at `addrs`, i32
- * results to `out`. A branch-free binary search takes the same number of
- * steps (log2 n) for every address, so blocks of LANES addresses advance in
- * lockstep, one step at a time: the reads of one step are independent and
- * their cache misses overlap (on a 70k-prefix table, 1.1 MiB of keys, this
- * is what keeps a lookup near 100 ns instead of one miss chain per address).
- * The parent walk that follows is short and done per address.
- */
+/** `n` lookups: 4 network-order u32 words per address at `addrs`, i32 results to `out`. */
 export function lookup6sBatch(t: usize, addrs: usize, out: usize, n: i32): void {
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  const lens = <usize>hg(t, LPM_H_LENS);
-  const nhs = <usize>hg(t, LPM_H_NHS);
-  const par = <usize>hg(t, LPM_H_PARENTS);
-  const ns = hg(t, LPM_H_NSORTED);
-  for (let b = 0; b < n; b += LANES) {
-    const m = min(LANES, n - b);
-    const ap = addrs + (<usize>b << 4);
-    const op = out + (<usize>b << 2);
-    if (ns == 0) {
-      for (let k = 0; k < m; k++) store<i32>(op + (<usize>k << 2), -1);
-      continue;
-    }
-    memory.fill(BASES, 0, LANES * 4);
-    let len = ns;
-    while (len > 1) {
-      const half = len >>> 1;
-      for (let k = 0; k < m; k++) {
-        const p = ap + (<usize>k << 4);
-        const hi = ((<u64>load<u32>(p)) << 32) | <u64>load<u32>(p, 4);
-        const lo = ((<u64>load<u32>(p, 8)) << 32) | <u64>load<u32>(p, 12);
-        const bp = BASES + (<usize>k << 2);
-        const j = load<u32>(bp) + half;
-        if (keyLE(keys, j, hi, lo)) store<u32>(bp, j);
-      }
-      len -= half;
-    }
-    for (let k = 0; k < m; k++) {
-      const p = ap + (<usize>k << 4);
-      const hi = ((<u64>load<u32>(p)) << 32) | <u64>load<u32>(p, 4);
-      const lo = ((<u64>load<u32>(p, 8)) << 32) | <u64>load<u32>(p, 12);
-      const base = load<u32>(BASES + (<usize>k << 2));
-      // base is the last entry <= the address unless base == 0 and entry 0 is above it.
-      let i = keyLE(keys, base, hi, lo) ? base : NONE;
-      let r: i32 = -1;
-      while (i != NONE) {
-        if (samePrefix(kHi(keys, i), kLo(keys, i), hi, lo, <u32>load<u8>(lens + i) - 1)) {
-          r = load<i32>(nhs + (<usize>i << 2));
-          break;
-        }
-        i = load<u32>(par + (<usize>i << 2));
-      }
-      store<i32>(op + (<usize>k << 2), r);
-    }
+  for (let i = 0; i < n; i++) {
+    const p = addrs + (<usize>i << 4);
+    const hi = ((<u64>load<u32>(p)) << 32) | <u64>load<u32>(p, 4);
+    const lo = ((<u64>load<u32>(p, 8)) << 32) | <u64>load<u32>(p, 12);
+    store<i32>(out + (<usize>i << 2), lookup6s(t, hi, lo));
   }
 }
 
-/** Bytes of the parent array (the store's arrays are counted by storeBytes). */
+/** Bytes of the parent array and the bucket index (the store's arrays are counted by storeBytes). */
 export function parentBytes(t: usize): u32 {
-  return hg(t, LPM_H_PARCAP) << 2;
+  return (hg(t, LPM_H_PARCAP) << 2) + (hg(t, LPM_H_IDX) != 0 ? (((<u32>1) << hg(t, LPM_H_IDXBITS)) + 1) << 2 : 0);
 }
 
 /** Frees the parent array. */
@@ -333,4 +340,6 @@ export function free6(t: usize): void {
   if (hg(t, LPM_H_PARENTS) != 0) heap.free(<usize>hg(t, LPM_H_PARENTS));
   hs(t, LPM_H_PARENTS, 0);
   hs(t, LPM_H_PARCAP, 0);
+  if (hg(t, LPM_H_IDX) != 0) heap.free(<usize>hg(t, LPM_H_IDX));
+  hs(t, LPM_H_IDX, 0);
 }

@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 432;
+export const LPM_HEADER_BYTES = 464;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -69,6 +69,14 @@ export const LPM_H_TOMBS = 420;
 export const LPM_H_PARENTS = 424;
 /** IPv6: allocated entries of the parent array. */
 export const LPM_H_PARCAP = 428;
+/** IPv6: pointer to the bucket index u32[(1 << idxbits) + 1] (first sorted entry of each bucket). */
+export const LPM_H_IDX = 432;
+/** IPv6: bits of the bucket index (the key bits right after the common prefix of all keys). */
+export const LPM_H_IDXBITS = 436;
+/** IPv6: length of the common prefix of all keys. */
+export const LPM_H_IDXOFF = 440;
+/** IPv6: four words holding that common prefix (the first key). */
+export const LPM_H_COMMON = 444;
 
 
 /** Bytes of one poptrie node: vector u64, leafvec u64, base0 u32, base1 u32. */
