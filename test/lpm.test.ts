@@ -202,8 +202,9 @@ describe('RouteTable specifics', () => {
     expect(t.size).toBe(20001);
   });
 
-  // The direct level is 8, 14 or 18 bits (IPv4) and 8 or 16 (IPv6) by table
-  // size and spread; small tables in the properties only reach the 8-bit one.
+  // The IPv4 direct level is 8, 14 or 18 bits by table size and spread;
+  // small tables in the properties only reach the 8-bit one. IPv6: a big
+  // sorted array with its bucket index.
   for (const [family, n] of [[4, 6000], [4, 140000], [6, 70000]] as const) {
     it(`agrees with the reference on a ${n}-prefix IPv${family} table`, async () => {
       let x = 0x12345678 + n;
@@ -268,8 +269,9 @@ describe('RouteTable specifics', () => {
       }
       if (n < 10000) expect([...t]).toEqual([...r]);
       for (const c of added) expect(t.get(c)).toBe(r.get(c));
-      // No memory bound here: uniformly random long prefixes are the worst
-      // case for a trie (one node chain each); see docs/lpm.md.
+      // No memory bound here for IPv4: uniformly random long prefixes are the
+      // worst case for a trie (one node chain each); see docs/lpm.md. IPv6:
+      // see the sparse-table test below.
     });
   }
 
@@ -315,10 +317,11 @@ describe('RouteTable specifics', () => {
     check();
   });
 
-  // Why this test? Sparse IPv6 prefixes are stored as skip nodes (one node
-  // for a chain of single-child nodes); an address leaving the chain half-way
-  // and a prefix added inside the chain after the build are the edge cases.
-  it('handles IPv6 chains compressed into skip nodes', async () => {
+  // Why this test? IPv6 tables are a sorted array searched for the last key
+  // <= the address, then up its parents: an address just past a nested
+  // prefix, prefixes added between and below existing ones after a lookup
+  // (parents recomputed), and a removed middle prefix are the edge cases.
+  it('handles nested and sparse IPv6 prefixes (sorted store, parent links)', async () => {
     const t = new RouteTable(await createCore(), { family: 6 });
     const r = new ReferenceTable({ family: 6 });
     const both = (c: string, nh: number) => (t.insert(c, nh), r.insert(c, nh));
