@@ -83,7 +83,5 @@ export const LPM_H_COMMON = 444;
 export const LPM_NODE_BYTES = 24;
 /** Poptrie stride (bits per node), as in Asai & Ohara 2015. */
 export const LPM_STRIDE = 6;
-/** In a node's base1: a skip node (IPv6 path compression), low bits = levels skipped. */
-export const LPM_SKIP = 0x80000000;
 /** Marks a direct-level entry that points to a node (else it is a leaf: nextHop + 1). */
 export const LPM_DIR_NODE = 0x80000000;
