@@ -101,9 +101,32 @@ function find6(t: usize, hi: u64, lo: u64, len: u32): i32 {
   store<i32>(nn + (<usize>o << 2), load<i32>(nhs + (<usize>i << 2)));
 }
 
+/** Whether entry a sorts before entry b. */
+@inline function before(keys: usize, lens: usize, a: u32, b: u32): bool {
+  return cmpKey(keys, lens, a, kHi(keys, b), kLo(keys, b), <u32>load<u8>(lens + b) - 1) < 0;
+}
+
+/** Heap sift-down over the u32 entry indices at `idx` (a max-heap of `n`). */
+function siftDown(keys: usize, lens: usize, idx: usize, root: u32, n: u32): void {
+  while (true) {
+    let c = root * 2 + 1;
+    if (c >= n) return;
+    const pc = idx + (<usize>c << 2);
+    if (c + 1 < n && before(keys, lens, load<u32>(pc), load<u32>(pc, 4))) c++;
+    const pr = idx + (<usize>root << 2);
+    const pk = idx + (<usize>c << 2);
+    const r = load<u32>(pr), k = load<u32>(pk);
+    if (!before(keys, lens, r, k)) return;
+    store<u32>(pr, k);
+    store<u32>(pk, r);
+    root = c;
+  }
+}
+
 /**
- * Sorts the tail (insertion sort: it holds at most 64 + n/64 entries) and
- * merges it with the live sorted entries into arrays of n + n/8 + 16 slots.
+ * Sorts the tail's entry indices (heapsort, O(t log t) without extra
+ * memory beyond the index array) and merges the tail with the live sorted
+ * entries into arrays of n + n/8 + 16 slots.
  */
 function compact(t: usize): void {
   const keys = <usize>hg(t, LPM_H_KEYS);
@@ -111,35 +134,31 @@ function compact(t: usize): void {
   const nhs = <usize>hg(t, LPM_H_NHS);
   const ns = hg(t, LPM_H_NSORTED);
   const used = hg(t, LPM_H_USED);
-  const tmpK = heap.alloc(16);
-  for (let i = ns + 1; i < used; i++) {
-    const hi = kHi(keys, i), lo = kLo(keys, i);
-    const l = <u32>load<u8>(lens + i) - 1;
-    const nh = load<i32>(nhs + (<usize>i << 2));
-    memory.copy(tmpK, keys + (<usize>i << 4), 16);
-    let j = i;
-    while (j > ns && cmpKey(keys, lens, j - 1, hi, lo, l) > 0) {
-      copyEntry(keys, lens, nhs, j - 1, keys, lens, nhs, j);
-      j--;
-    }
-    memory.copy(keys + (<usize>j << 4), tmpK, 16);
-    store<u8>(lens + j, <u8>(l + 1));
-    store<i32>(nhs + (<usize>j << 2), nh);
+  const tn = used - ns;
+  const idx = heap.alloc(<usize>max<u32>(tn, 1) << 2);
+  for (let i: u32 = 0; i < tn; i++) store<u32>(idx + (<usize>i << 2), ns + i);
+  for (let i = tn >>> 1; i > 0; i--) siftDown(keys, lens, idx, i - 1, tn);
+  for (let e = tn; e > 1; e--) {
+    const last = idx + (<usize>(e - 1) << 2);
+    const top = load<u32>(idx);
+    store<u32>(idx, load<u32>(last));
+    store<u32>(last, top);
+    siftDown(keys, lens, idx, 0, e - 1);
   }
-  heap.free(tmpK);
   const n = hg(t, LPM_H_COUNT);
   const cap = n + (n >>> 3) + 16;
   const nk = heap.alloc(<usize>cap << 4);
   const nl = heap.alloc(cap);
   const nn = heap.alloc(<usize>cap << 2);
   memory.fill(nl, 0, cap);
-  let i: u32 = 0, j = ns, o: u32 = 0;
-  while (i < ns || j < used) {
-    if (j >= used || (i < ns && cmpKey(keys, lens, i, kHi(keys, j), kLo(keys, j), <u32>load<u8>(lens + j) - 1) < 0)) {
+  let i: u32 = 0, j: u32 = 0, o: u32 = 0;
+  while (i < ns || j < tn) {
+    if (j >= tn || (i < ns && before(keys, lens, i, load<u32>(idx + (<usize>j << 2))))) {
       if (load<i32>(nhs + (<usize>i << 2)) != -1) copyEntry(keys, lens, nhs, i, nk, nl, nn, o++);
       i++;
-    } else copyEntry(keys, lens, nhs, j++, nk, nl, nn, o++);
+    } else copyEntry(keys, lens, nhs, load<u32>(idx + (<usize>(j++) << 2)), nk, nl, nn, o++);
   }
+  heap.free(idx);
   heap.free(keys);
   heap.free(lens);
   heap.free(nhs);
