@@ -10,6 +10,7 @@ import { timeBatches, type BatchTask, type BenchContext } from './harness.js';
 import type { Result } from './results.js';
 import { asnTable, calicoTable, insideAddrs, randomAddrs, type Prefixes } from './lpm-tables.js';
 import { Dir248 } from './lpm-dir24.js';
+import { runV6 } from './lpm6.js';
 import { createCore } from '../src/core/core.js';
 import { RouteTable } from '../src/lpm/route-table.js';
 import { ReferenceTable } from '../src/lpm/reference.js';
@@ -143,6 +144,7 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
     rows.push({ suite: 'lpm', case: `${short} wasm-poptrie`, metric: 'change+lookup', value: ms(t0) / changes, unit: 'ms' });
     wasm.dispose();
   }
+  await runV6(ctx, rows, targets);
   ctx.log('lpm targets:');
   for (const t of targets) ctx.log(`  ${t}`);
   return rows;

@@ -118,6 +118,29 @@ class Batch implements Cmd {
     `batch${this.inPlace ? ' in place' : ''} [${this.addrs().map((a) => (typeof a === 'number' ? formatIPv4(a) : formatIPv6(a))).join(', ')}]`;
 }
 
+/**
+ * A burst of inserts and removes (null next hop) with no lookup in between,
+ * over a small pool of prefixes so that they repeat: the IPv6 sorted store
+ * then has an unsorted tail, tombstones that come back to life, and
+ * compactions triggered by the tail's length (64 + n/64), not by a lookup.
+ */
+class Burst implements Cmd {
+  constructor(readonly ops: [string, number | null][]) {}
+  check = () => true;
+  run(m: ReferenceTable, s: Sys): void {
+    for (const [c, nh] of this.ops) {
+      if (nh === null) expect(s.real.remove(c)).toBe(m.remove(c));
+      else {
+        m.insert(c, nh);
+        s.real.insert(c, nh);
+      }
+    }
+    expect(s.real.size).toBe(m.size);
+    for (const [c] of this.ops.slice(0, 10)) expect(s.real.get(c)).toBe(m.get(c));
+  }
+  toString = () => `burst ${this.ops.map(([c, nh]) => (nh === null ? `-${c}` : `${c}->${nh}`)).join(' ')}`;
+}
+
 /** Allocates a block (freeing the oldest beyond 3), which may grow WASM memory. */
 class Grow implements Cmd {
   constructor(readonly kib: number) {}
@@ -143,6 +166,9 @@ function commands(family: 4 | 6): fc.Arbitrary<Cmd>[] {
     fc.tuple(fc.nat(), v6Addr).map(([p, b]) => new LookupInside(p, b)),
     fc.tuple(words, fc.boolean()).map(([w, p]) => new Batch(w, family, p)),
     fc.integer({ min: 64, max: 4096 }).map((k) => new Grow(k)),
+    fc
+      .tuple(fc.array(cidr, { minLength: 1, maxLength: 100 }), fc.array(fc.tuple(fc.nat(), fc.option(nextHop, { freq: 3 })), { maxLength: 200 }))
+      .map(([pool, ops]) => new Burst(ops.map(([i, nh]) => [pool[i % pool.length], nh]))),
   ];
 }
 

@@ -19,10 +19,10 @@
 import {
   LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS,
   LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES,
-  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE, LPM_SKIP,
+  LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
-import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves, followChain, chainEnd, chainBits, chainLeaf } from "./tmp";
+import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
 import { chooseWindow, fillWindow, freeWindow, windowBytes } from "./window";
 
 const NODE: u32 = LPM_DIR_NODE;
@@ -34,7 +34,8 @@ const NODE: u32 = LPM_DIR_NODE;
  * prefix). IPv4: 18 bits (1 MiB) from 131072 prefixes; 14 bits (64 KiB)
  * from 4096 prefixes spread over at least 1024 /14s (a table concentrated
  * in a few /14s, like a Calico pool, gains nothing from it); else 8 bits
- * (1 KiB). IPv6: 16 bits from 65536 prefixes, else 8 bits.
+ * (1 KiB). (IPv6 tables are sorted arrays, sorted6.ts; this is kept
+ * general: 16 bits from 65536 prefixes, else 8.)
  */
 export function directBits(words: u32, n: u32, spread: u32): u32 {
   if (words == 1) return n >= 131072 ? 18 : n >= 4096 && spread >= 1024 ? 14 : 8;
@@ -125,7 +126,6 @@ function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u3
 /** Counts the nodes and leaves of the subtree under node `x` (for garbage accounting). */
 export function countSubtree(nodes: usize, x: u32): u64 {
   const np = nodes + <usize>x * LPM_NODE_BYTES;
-  if (load<u32>(np, 20) & LPM_SKIP) return (<u64>1 << 32) + countSubtree(nodes, load<u32>(np, 16));
   const vec = load<u64>(np);
   let total: u64 = (<u64>1 << 32) | <u64>popcnt(load<u64>(np, 8));
   const base = load<u32>(np, 16);
@@ -145,7 +145,7 @@ export function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32
   hset(t, capOff, ncap);
 }
 
-/** Gives back the capacity beyond `used` items (path compression leaves some after a full build). */
+/** Gives back the capacity beyond `used` items (the reserve slack after a full build). */
 function shrink(t: usize, ptrOff: u32, capOff: u32, used: u32, size: u32): void {
   const n = max<u32>(used, 1);
   if (hget(t, capOff) <= n) return;
@@ -239,16 +239,8 @@ function layout(t: usize, local: usize, d0: u32, c: u32): void {
     } else store<u32>(dir + (<usize>(d0 + d) << 2), e);
   }
   let lt = lbase;
-  const compress = hget(t, LPM_H_WORDS) == 4;
   for (let p: u32 = 0; p < qt; p++) {
     const x = load<u32>(queue + (<usize>p << 2));
-    const chain = compress ? followChain(x) : 0;
-    if (chain >= 2) {
-      writeSkip(nodes + <usize>(nbase + p) * LPM_NODE_BYTES, nbase + qt, chain);
-      store<u32>(queue + (<usize>qt << 2), chainEnd());
-      qt++;
-      continue;
-    }
     let vec: u64 = 0, lv: u64 = 0;
     const base0 = nbase + qt, base1 = lt;
     let prev: u32 = 0xffffffff;
@@ -277,14 +269,6 @@ function layout(t: usize, local: usize, d0: u32, c: u32): void {
   tmpFree();
   hset(t, LPM_H_NNODES, nbase + qt);
   hset(t, LPM_H_NLEAVES, lt);
-}
-
-/** Writes a skip node for the chain just followed; `child` is the index of the node after it. */
-export function writeSkip(np: usize, child: u32, k: u32): void {
-  store<u64>(np, chainBits());
-  store<u64>(np, <u64>chainLeaf(), 8);
-  store<u32>(np, child, 16);
-  store<u32>(np, LPM_SKIP | k, 20);
 }
 
 /** Rebuilds the whole lookup structure of `t` from its store, sizing the direct level anew. */

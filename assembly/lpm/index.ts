@@ -5,7 +5,8 @@ import { LPM_HEADER_BYTES, LPM_H_DIRTY, LPM_H_COUNT } from "../shared/lpm";
 import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes, hget } from "./store";
 import { freeLookup, lookupBytes } from "./build";
 import { refresh } from "./update";
-import { lookup4, lookup4Batch, lookup6, lookup6Batch } from "./lookup";
+import { lookup4, lookup4Batch } from "./lookup";
+import { lookup6s, lookup6sBatch } from "./sorted6";
 
 /** Creates an empty table for family 4 or 6; returns its handle. */
 export function lpm_create(family: i32): usize {
@@ -61,10 +62,10 @@ export function lpm_lookup4_batch(t: usize, addrs: usize, out: usize, n: i32): v
 
 /** IPv6 longest-prefix match of the address w0:w1:w2:w3 (network-order words). */
 export function lpm_lookup6(t: usize, w0: u32, w1: u32, w2: u32, w3: u32): i32 {
-  return lookup6(t, w0, w1, w2, w3);
+  return lookup6s(t, ((<u64>w0) << 32) | <u64>w1, ((<u64>w2) << 32) | <u64>w3);
 }
 
 /** A batch of IPv6 lookups (16 bytes per address) in one call. */
 export function lpm_lookup6_batch(t: usize, addrs: usize, out: usize, n: i32): void {
-  lookup6Batch(t, addrs, out, n);
+  lookup6sBatch(t, addrs, out, n);
 }

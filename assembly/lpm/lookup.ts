@@ -4,10 +4,9 @@
 // otherwise the leaf index is base1 + popcount(leafvec up to the chunk) - 1.
 // Leaves hold nextHop + 1 (0 = no route), so the result is leaf - 1.
 import {
-  LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES, LPM_H_WIN, LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_DIR_NODE, LPM_NODE_BYTES, LPM_SKIP,
+  LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES, LPM_H_WIN, LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_DIR_NODE, LPM_NODE_BYTES,
 } from "../shared/lpm";
 import { hget } from "./store";
-import { chunk, bitsAt } from "./tmp";
 
 const NODE: u32 = LPM_DIR_NODE;
 /** Addresses walked in lockstep by the batch lookup. */
@@ -180,54 +179,5 @@ function lookup4BatchWindow(t: usize, addrs: usize, out: usize, n: i32): void {
       off -= 6;
     }
     for (let k = 0; k < m; k++) store<i32>(op + (<usize>k << 2), load<i32>(op + (<usize>k << 2)) - 1);
-  }
-}
-
-@inline function walk6(dir: usize, s: u32, nodes: usize, leaves: usize, hi: u64, lo: u64): i32 {
-  let e = load<u32>(dir + (<usize>(hi >> (64 - s)) << 2));
-  let off = s;
-  while (e & NODE) {
-    const np = nodes + <usize>(e & ~NODE) * LPM_NODE_BYTES;
-    const b1 = load<u32>(np, 20);
-    if (b1 & LPM_SKIP) {
-      // Skip node (IPv6 path compression): the next k chunks must be the
-      // chain's, else the answer is the chain's leaf.
-      const k = b1 & 31;
-      if (bitsAt(hi, lo, off, k * 6) != load<u64>(np)) return <i32>load<u32>(np, 8) - 1;
-      e = NODE | load<u32>(np, 16);
-      off += k * 6;
-      continue;
-    }
-    const v = <u64>chunk(hi, lo, off);
-    const below: u64 = ((<u64>2) << v) - 1;
-    const vec = load<u64>(np);
-    if (vec & ((<u64>1) << v)) {
-      e = NODE | (load<u32>(np, 16) + <u32>popcnt(vec & below) - 1);
-      off += 6;
-      continue;
-    }
-    const lv = load<u64>(np, 8);
-    return <i32>load<u32>(leaves + ((<usize>(b1 + <u32>popcnt(lv & below) - 1)) << 2)) - 1;
-  }
-  return <i32>e - 1;
-}
-
-/** Longest-prefix match of one IPv6 address given as four network-order words. */
-export function lookup6(t: usize, w0: u32, w1: u32, w2: u32, w3: u32): i32 {
-  return walk6(<usize>hget(t, LPM_H_DIR), hget(t, LPM_H_DIRBITS), <usize>hget(t, LPM_H_NODES), <usize>hget(t, LPM_H_LEAVES),
-    ((<u64>w0) << 32) | <u64>w1, ((<u64>w2) << 32) | <u64>w3);
-}
-
-/** `n` IPv6 lookups: 4 u32 words per address at `addrs`, i32 results to `out`. */
-export function lookup6Batch(t: usize, addrs: usize, out: usize, n: i32): void {
-  const dir = <usize>hget(t, LPM_H_DIR);
-  const s = hget(t, LPM_H_DIRBITS);
-  const nodes = <usize>hget(t, LPM_H_NODES);
-  const leaves = <usize>hget(t, LPM_H_LEAVES);
-  for (let i = 0; i < n; i++) {
-    const p = addrs + (<usize>i << 4);
-    const hi = ((<u64>load<u32>(p)) << 32) | <u64>load<u32>(p, 4);
-    const lo = ((<u64>load<u32>(p, 8)) << 32) | <u64>load<u32>(p, 12);
-    store<i32>(out + (<usize>i << 2), walk6(dir, s, nodes, leaves, hi, lo));
   }
 }

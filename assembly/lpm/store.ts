@@ -1,12 +1,14 @@
 // The prefix store of one route table: an open-addressing hash (linear
 // probing, backward-shift deletion) from (prefix, length) to next hop, kept
 // as struct-of-arrays in unmanaged memory. It is the source of truth; the
-// poptrie (build.ts) is derived from it lazily. 9 bytes per IPv4 slot,
-// 21 per IPv6 slot; the load stays between 0.2 and 0.8 (or the minimum size).
+// poptrie (build.ts) is derived from it lazily. 9 bytes per IPv4 slot; the
+// load stays between 0.2 and 0.8 (or the minimum size). IPv6 tables use the
+// sorted store of sorted6.ts instead (same arrays, created here).
 import {
   LPM_HEADER_BYTES, LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
 } from "../shared/lpm";
 import { markChanged } from "./update";
+import { put6, get6, delete6, free6, parentBytes } from "./sorted6";
 
 const MIN_CAP: u32 = 16;
 
@@ -21,6 +23,11 @@ const MIN_CAP: u32 = 16;
 
 @inline function hashKey(w0: u32, w1: u32, w2: u32, w3: u32, len: u32): u32 {
   return mix(w0 ^ mix(w1 ^ mix(w2 ^ mix(w3 ^ (len * 0x9e3779b1)))));
+}
+
+/** Two network-order words as one u64. */
+@inline function hi6(a: u32, b: u32): u64 {
+  return ((<u64>a) << 32) | <u64>b;
 }
 
 @inline export function hget(t: usize, off: u32): u32 {
@@ -59,6 +66,7 @@ export function storeCreate(words: u32): usize {
 
 /** Frees the store arrays (not the header). */
 export function storeFree(t: usize): void {
+  free6(t);
   heap.free(<usize>hget(t, LPM_H_KEYS));
   heap.free(<usize>hget(t, LPM_H_LENS));
   heap.free(<usize>hget(t, LPM_H_NHS));
@@ -124,6 +132,7 @@ function resize(t: usize, cap: u32): void {
 
 /** Inserts or replaces; returns the previous next hop or -1. Marks the table dirty on change. */
 export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32, nh: i32): i32 {
+  if (hget(t, LPM_H_WORDS) == 4) return put6(t, hi6(w0, w1), hi6(w2, w3), len, nh);
   let s = find(t, w0, w1, w2, w3, len);
   if (s >= 0) {
     const p = <usize>hget(t, LPM_H_NHS) + (<usize>s << 2);
@@ -148,12 +157,14 @@ export function storePut(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32,
 
 /** Exact match: the next hop of (prefix, len) or -1. */
 export function storeGet(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32): i32 {
+  if (hget(t, LPM_H_WORDS) == 4) return get6(t, hi6(w0, w1), hi6(w2, w3), len);
   const s = find(t, w0, w1, w2, w3, len);
   return s >= 0 ? load<i32>(<usize>hget(t, LPM_H_NHS) + (<usize>s << 2)) : -1;
 }
 
 /** Removes (prefix, len); returns its next hop or -1 when absent. */
 export function storeDelete(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32): i32 {
+  if (hget(t, LPM_H_WORDS) == 4) return delete6(t, hi6(w0, w1), hi6(w2, w3), len);
   const s = find(t, w0, w1, w2, w3, len);
   if (s < 0) return -1;
   const nhs = <usize>hget(t, LPM_H_NHS);
@@ -190,5 +201,5 @@ export function storeDelete(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u
 /** Bytes the store's arrays occupy. */
 export function storeBytes(t: usize): u32 {
   const cap = hget(t, LPM_H_CAP);
-  return cap * hget(t, LPM_H_WORDS) * 4 + cap + cap * 4;
+  return cap * hget(t, LPM_H_WORDS) * 4 + cap + cap * 4 + parentBytes(t);
 }

@@ -7,8 +7,8 @@ import {
   LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
-import { keyHi, keyLo, countSubtree, reserve, writeSkip } from "./build";
-import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves, followChain, chainEnd } from "./tmp";
+import { keyHi, keyLo, countSubtree, reserve } from "./build";
+import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
 
 const NODE: u32 = LPM_DIR_NODE;
 
@@ -101,16 +101,8 @@ function layoutNode(t: usize, x: u32): void {
   store<u32>(queue, 0);
   let qt: u32 = 1;
   let lt = lbase;
-  const compress = hget(t, LPM_H_WORDS) == 4;
   for (let p: u32 = 0; p < qt; p++) {
     const y = load<u32>(queue + (<usize>p << 2));
-    const chain = compress ? followChain(y) : 0;
-    if (chain >= 2) {
-      writeSkip(nodes + <usize>(p == 0 ? x : nbase + p - 1) * LPM_NODE_BYTES, nbase + qt - 1, chain);
-      store<u32>(queue + (<usize>qt << 2), chainEnd());
-      qt++;
-      continue;
-    }
     let vec: u64 = 0, lv: u64 = 0;
     // Queue position q > 0 becomes node nbase + q - 1.
     const base0 = nbase + qt - 1, base1 = lt;

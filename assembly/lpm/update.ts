@@ -8,13 +8,14 @@
 // build (the direct level should be resized), or garbage passes 1/8.
 import {
   LPM_H_WORDS, LPM_H_COUNT, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NFULL, LPM_H_NCHANGES, LPM_H_CHANGES, LPM_MAX_CHANGES,
-  LPM_H_NODES, LPM_H_NNODES, LPM_H_NLEAVES, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE, LPM_SKIP,
+  LPM_H_NODES, LPM_H_NNODES, LPM_H_NLEAVES, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
 import { hget, hset } from "./store";
 import { build, rebuildRange } from "./build";
 import { rebuildNode } from "./subtree";
-import { chunk, bitsAt } from "./tmp";
+import { chunk } from "./tmp";
 import { fillWindow } from "./window";
+import { refresh6 } from "./sorted6";
 
 const NODE: u32 = LPM_DIR_NODE;
 
@@ -62,16 +63,6 @@ function apply(t: usize, hi: u64, lo: u64, len: u32): bool {
   let off = s;
   while (len > off + 6) {
     const np = nodes + <usize>x * LPM_NODE_BYTES;
-    const b1 = load<u32>(np, 20);
-    if (b1 & LPM_SKIP) {
-      // Through a skip node when the prefix goes past its chain along it,
-      // else rebuild from it.
-      const k = b1 & 31;
-      if (len <= off + 6 * k || bitsAt(hi, lo, off, 6 * k) != load<u64>(np)) break;
-      x = load<u32>(np, 16);
-      off += 6 * k;
-      continue;
-    }
     const v = chunk(hi, lo, off);
     const vec = load<u64>(np);
     if ((vec & ((<u64>1) << v)) == 0) break;
@@ -86,6 +77,10 @@ function apply(t: usize, hi: u64, lo: u64, len: u32): bool {
 export function refresh(t: usize): void {
   const state = hget(t, LPM_H_DIRTY);
   if (state == 0) return;
+  if (hget(t, LPM_H_WORDS) == 4) {
+    refresh6(t);
+    return;
+  }
   if (state == 1) {
     build(t);
     return;

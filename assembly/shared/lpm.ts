@@ -8,7 +8,7 @@ export const LPM_NO_ROUTE = -1;
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
 /** Table header: a fixed block of u32 fields; byte offsets below. */
-export const LPM_HEADER_BYTES = 416;
+export const LPM_HEADER_BYTES = 464;
 /** Words per key: 1 for IPv4, 4 for IPv6. */
 export const LPM_H_WORDS = 0;
 /** Number of prefixes in the store. */
@@ -59,13 +59,29 @@ export const LPM_H_WINLEN = 400;
 export const LPM_H_WINPREFIX = 404;
 /** Window: pointer to u32[1 << winbits] entries, like direct-level entries. */
 export const LPM_H_WIN = 408;
+/** IPv6 sorted store (assembly/lpm/sorted6.ts): slots in use (sorted part plus unsorted tail). */
+export const LPM_H_USED = 412;
+/** IPv6: slots [0, nsorted) are sorted by (address, length). */
+export const LPM_H_NSORTED = 416;
+/** IPv6: removed sorted entries kept as tombstones (next hop -1) until the next compaction. */
+export const LPM_H_TOMBS = 420;
+/** IPv6: pointer to u32[parcap], each sorted entry's nearest enclosing prefix (0xffffffff = none). */
+export const LPM_H_PARENTS = 424;
+/** IPv6: allocated entries of the parent array. */
+export const LPM_H_PARCAP = 428;
+/** IPv6: pointer to the bucket index u32[(1 << idxbits) + 1] (first sorted entry of each bucket). */
+export const LPM_H_IDX = 432;
+/** IPv6: bits of the bucket index (the key bits right after the common prefix of all keys). */
+export const LPM_H_IDXBITS = 436;
+/** IPv6: length of the common prefix of all keys. */
+export const LPM_H_IDXOFF = 440;
+/** IPv6: four words holding that common prefix (the first key). */
+export const LPM_H_COMMON = 444;
 
 
 /** Bytes of one poptrie node: vector u64, leafvec u64, base0 u32, base1 u32. */
 export const LPM_NODE_BYTES = 24;
 /** Poptrie stride (bits per node), as in Asai & Ohara 2015. */
 export const LPM_STRIDE = 6;
-/** In a node's base1: a skip node (IPv6 path compression), low bits = levels skipped. */
-export const LPM_SKIP = 0x80000000;
 /** Marks a direct-level entry that points to a node (else it is a leaf: nextHop + 1). */
 export const LPM_DIR_NODE = 0x80000000;

@@ -252,7 +252,8 @@ export class RouteTable implements Iterable<Route> {
     const all: { c: Cidr; nextHop: number }[] = [];
     for (let i = 0; i < cap; i++) {
       const l = u8[lens + i];
-      if (l === 0) continue;
+      // IPv6 stores keep removed entries as tombstones (next hop -1) until compaction.
+      if (l === 0 || i32[nhs + i] === -1) continue;
       const k = keys + i * words;
       const c: Cidr = words === 1 ? { family: 4, addr: u32[k], len: l - 1 } : { family: 6, addr: [u32[k], u32[k + 1], u32[k + 2], u32[k + 3]], len: l - 1 };
       all.push({ c, nextHop: i32[nhs + i] });
