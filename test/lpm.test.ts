@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCore, RouteTable, ReferenceTable, InputError, CnikitError, LPM_NEXT_HOP_MAX, type Core } from '../src/index.js';
 import { LPM_H_WINBITS } from '../assembly/shared/lpm.js';
 import { formatCidr, maskV4, maskV6, parseCidr, parseIPv4, type Ip6 } from '../src/net/ip.js';
+import { calicoTable } from '../bench/lpm-tables.js';
 
 type Impl = { name: string; make: (family: 4 | 6) => Promise<RouteTable | ReferenceTable> };
 const impls: Impl[] = [
@@ -432,6 +433,107 @@ describe('RouteTable specifics', () => {
       t.dispose();
     });
   }
+
+  // Why this test? Uniformly random IPv4 prefixes need a poptrie node chain
+  // each (66 B/prefix at 6,000 /8-/32 prefixes, over the bound of issue #2).
+  // An 'auto' IPv4 table must then move to the sorted store (and a table
+  // made 'sorted' must be there from the start), stay inside the bound at
+  // every size, built or not, and answer like the reference, also after
+  // removals and re-inserts.
+  const sparse4: [string, number, number, 'auto' | 'sorted'][] = [
+    ['random /8-/32', 6000, 8, 'auto'],
+    ['random /8-/32', 140000, 8, 'auto'],
+    ['random /16-/32', 20000, 16, 'auto'],
+    ['random /24-/32', 20000, 24, 'auto'],
+    ['random /0-/32, forced sorted', 3000, 0, 'sorted'],
+  ];
+  for (const [name, n, lo, structure] of sparse4) {
+    it(`keeps a sparse IPv4 table within 64 KiB + 32 B per prefix: ${name}, ${n} inserts`, async () => {
+      let x = 0x9e3779b9 ^ n ^ lo;
+      const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>>= 0));
+      const t = new RouteTable(await createCore(), { family: 4, structure });
+      const r = new ReferenceTable();
+      const routes: string[] = [];
+      const bound = () => 65536 + 32 * t.size;
+      for (let i = 0; i < n; i++) {
+        const len = lo + (rnd() % (33 - lo));
+        const c = formatCidr({ family: 4, addr: (rnd() & maskV4(len)) >>> 0, len });
+        t.insert(c, i);
+        r.insert(c, i);
+        routes.push(c);
+        if ((i & (i - 1)) === 0) {
+          // Sizes 1, 2, 4, ...: before and after a rebuild.
+          expect(t.memoryBytes).toBeLessThanOrEqual(bound());
+          t.build();
+          expect(t.memoryBytes).toBeLessThanOrEqual(bound());
+        }
+      }
+      t.build();
+      expect(t.size).toBe(r.size);
+      expect(t.memoryBytes).toBeLessThanOrEqual(bound());
+      if (n >= 6000 || structure === 'sorted') expect(t.structure).toBe('sorted');
+      const probes = 3000;
+      const addrs = new Uint32Array(probes);
+      for (let i = 0; i < probes; i++) {
+        addrs[i] = rnd();
+        if (i % 2) {
+          const [a, l] = routes[rnd() % routes.length].split('/');
+          addrs[i] = ((parseIPv4(a) | (addrs[i] & ~maskV4(Number(l)))) >>> 0);
+        }
+      }
+      const check = () => {
+        const got = t.lookupBatch(addrs, new Int32Array(probes));
+        for (let i = 0; i < probes; i++) {
+          expect(got[i]).toBe(r.lookup(addrs[i]));
+          if (i % 5 === 0) expect(t.lookup(addrs[i])).toBe(got[i]);
+        }
+        const view = t.batchView(100);
+        view.set(addrs.subarray(0, 100));
+        expect(Array.from(t.lookupBatchInPlace(100))).toEqual(Array.from(addrs.subarray(0, 100), (a) => r.lookup(a)));
+      };
+      check();
+      // Remove a third, re-insert some of them with new next hops, then compare again.
+      for (let i = 0; i < routes.length; i += 3) expect(t.remove(routes[i])).toBe(r.remove(routes[i]));
+      for (let i = 0; i < routes.length; i += 9) (t.insert(routes[i], 7), r.insert(routes[i], 7));
+      for (let i = 0; i < routes.length; i += 5) expect(t.get(routes[i])).toBe(r.get(routes[i]));
+      expect(t.memoryBytes).toBeLessThanOrEqual(bound());
+      check();
+      expect(t.size).toBe(r.size);
+      expect(t.memoryBytes).toBeLessThanOrEqual(bound());
+      if (n <= 6000) expect([...t]).toEqual([...r]);
+      t.dispose();
+    });
+  }
+
+  // Why this test? A Calico table is over the bound as a poptrie at some
+  // sizes while it grows (its /32s need node chains) and under it when
+  // complete: an 'auto' table must fall back to the sorted store there and
+  // come back to the poptrie (the fast path) once a poptrie fits again.
+  it('moves a growing Calico-shaped IPv4 table to the sorted store and back to the poptrie', async () => {
+    const p = calicoTable(5000);
+    const t = new RouteTable(await createCore());
+    const r = new ReferenceTable();
+    const seen = new Set<string>();
+    for (let i = 0; i < p.count; i++) {
+      t.insertPrefix(p.addrs[i], p.lens[i], p.nhs[i]);
+      r.insert(formatCidr({ family: 4, addr: p.addrs[i], len: p.lens[i] }), p.nhs[i]);
+      if ((i & (i - 1)) === 0 || i % 1000 === 0) {
+        t.build();
+        seen.add(t.structure);
+        expect(t.memoryBytes).toBeLessThanOrEqual(65536 + 32 * t.size);
+      }
+    }
+    t.build();
+    expect(seen).toEqual(new Set(['poptrie', 'sorted']));
+    expect(t.structure).toBe('poptrie');
+    expect(t.memoryBytes).toBeLessThanOrEqual(65536 + 32 * t.size);
+    for (let i = 0; i < p.count; i += 7) {
+      const a = (p.addrs[i] | (i & 63)) >>> 0;
+      expect(t.lookup(a)).toBe(r.lookup(a));
+    }
+    expect(() => new RouteTable(r as unknown as Core, { structure: 'trie' as 'auto' })).toThrow(/InvalidStructure/);
+    expect(new RouteTable(await createCore(), { family: 6 }).structure).toBe('sorted');
+  });
 
   it('validates insertPrefix like insert', async () => {
     const t = new RouteTable(await createCore());

@@ -349,6 +349,17 @@ export function lookup6sBatch(t: usize, addrs: usize, out: usize, n: i32): void 
   }
 }
 
+/**
+ * `n` IPv4 lookups on an IPv4 table kept in the sorted store (sparse
+ * tables, see docs/lpm.md): u32 per address at `addrs`, the address is
+ * the top 32 bits of the 128-bit key (IPv4 prefixes /0-/32 are stored so).
+ */
+export function lookup4sBatch(t: usize, addrs: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    store<i32>(out + (<usize>i << 2), lookup6s(t, (<u64>load<u32>(addrs + (<usize>i << 2))) << 32, 0));
+  }
+}
+
 /** Bytes of the parent array and the bucket index (the store's arrays are counted by storeBytes). */
 export function parentBytes(t: usize): u32 {
   return (hg(t, LPM_H_PARCAP) << 2) + (hg(t, LPM_H_IDX) != 0 ? (((<u32>1) << hg(t, LPM_H_IDXBITS)) + 1) << 2 : 0);

@@ -7,6 +7,11 @@ export const LPM_NO_ROUTE = -1;
 /** Largest next-hop id a route may carry (31 bits; leaves store nextHop + 1, 0 = no route). */
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
+/** Memory bound of a table (issue #2): LPM_BUDGET_BASE bytes plus LPM_BUDGET_PER_PREFIX per prefix. */
+export const LPM_BUDGET_BASE = 65536;
+/** See LPM_BUDGET_BASE. */
+export const LPM_BUDGET_PER_PREFIX = 32;
+
 /** Table header: a fixed block of u32 fields; byte offsets below. */
 export const LPM_HEADER_BYTES = 464;
 /** Words per key: 1 for IPv4, 4 for IPv6. */

@@ -36,12 +36,23 @@ interface LpmExports {
   lpm_lookup4_batch(t: number, addrs: number, out: number, n: number): void;
   lpm_lookup6(t: number, w0: number, w1: number, w2: number, w3: number): number;
   lpm_lookup6_batch(t: number, addrs: number, out: number, n: number): void;
+  lpm_lookup4s_batch(t: number, addrs: number, out: number, n: number): void;
+  lpm_over_budget(t: number): number;
 }
 
 /** Options of a {@link RouteTable}. */
 export interface RouteTableOptions {
   /** Address family: 4 (default) or 6. */
   family?: Family;
+  /**
+   * IPv4 lookup structure. `'auto'` (default): a poptrie, replaced for good
+   * by the sorted prefix array of IPv6 tables as soon as the poptrie and
+   * its hash store would use more than 64 KiB + 32 B per prefix (sparse,
+   * random-looking tables; see docs/lpm.md). `'sorted'`: the sorted array
+   * from the start (for tables known to be sparse, and for tests). IPv6
+   * tables are always sorted arrays.
+   */
+  structure?: 'auto' | 'sorted';
 }
 
 /** A WASM-backed longest-prefix-match table. Call {@link dispose} to free its memory. */
@@ -60,6 +71,13 @@ export class RouteTable implements Iterable<Route> {
   /** Batch buffer: `batchCap` addresses (4 or 16 bytes each) then `batchCap` i32 results. */
   private batchPtr = 0;
   private batchCap = 0;
+  /** IPv4 table kept in the sorted (IPv6-layout) store: key = address in the top 32 bits of 128. */
+  private sorted4 = false;
+  /** `structure: 'auto'` (IPv4): may move between poptrie and sorted store. */
+  private auto = false;
+  /** Sizes (exclusive) between which a sorted 'auto' IPv4 table does not retry the poptrie. */
+  private retryLow = 0;
+  private retryHigh = 0;
 
   /** Creates an empty table in `core`'s memory. */
   constructor(core: Core, opts: RouteTableOptions = {}) {
@@ -68,7 +86,56 @@ export class RouteTable implements Iterable<Route> {
     this.family = family;
     this.core = core;
     this.x = core.exports as unknown as LpmExports;
-    this.handle = core.guard(() => this.x.lpm_create(family));
+    const structure = opts.structure ?? 'auto';
+    if (structure !== 'auto' && structure !== 'sorted') throw new InputError('InvalidStructure', String(structure), "structure 'auto' or 'sorted'");
+    this.sorted4 = family === 4 && structure === 'sorted';
+    this.auto = family === 4 && structure === 'auto';
+    this.handle = core.guard(() => this.x.lpm_create(this.sorted4 ? 6 : family));
+  }
+
+  /**
+   * The lookup structure in use: `'poptrie'` (IPv4 default) or `'sorted'`
+   * (IPv6 tables, IPv4 tables created so or moved there by the memory bound).
+   */
+  get structure(): 'poptrie' | 'sorted' {
+    return this.family === 4 && !this.sorted4 ? 'poptrie' : 'sorted';
+  }
+
+  /**
+   * Issue #2 bounds a table to 64 KiB + 32 B per prefix. A poptrie over a
+   * sparse, random-looking IPv4 table needs a node chain per prefix (up to
+   * 66 B/prefix), so such a table moves, once and for good, to the sorted
+   * array (~29 B/prefix at any shape). Checked after each insert and each
+   * rebuild (never per lookup). A table that grew or shrank since (by 1/4,
+   * or to half) tries the poptrie again at its next rebuild and keeps it if
+   * it fits: a Calico table is over the bound at some sizes while it grows
+   * (44 B/prefix at 8,192 prefixes) and back under it when complete.
+   */
+  private checkBudget(t: number): void {
+    if (!this.auto || this.sorted4 || this.x.lpm_over_budget(t) === 0) return;
+    this.moveTo(t, 6);
+  }
+
+  /** Copies the routes of table `t` into a new table of layout `family` (6 = sorted store) and frees `t`. */
+  private moveTo(t: number, family: 4 | 6): number {
+    return this.core.guard(() => {
+      const next = this.x.lpm_create(family);
+      for (const r of this.rawRoutes(t)) this.x.lpm_insert(next, r.c.addr as number, 0, 0, 0, r.c.len, r.nextHop);
+      this.x.lpm_build(next);
+      const n = this.x.lpm_size(next);
+      if (family === 4 && this.x.lpm_over_budget(next) !== 0) {
+        this.x.lpm_destroy(next);
+        this.retryLow = n >>> 1;
+        this.retryHigh = n + (n >>> 2) + 1;
+        return t;
+      }
+      this.x.lpm_destroy(t);
+      this.handle = next;
+      this.sorted4 = family === 6;
+      this.retryLow = n >>> 1;
+      this.retryHigh = n + (n >>> 2) + 1;
+      return next;
+    });
   }
 
   private get t(): number {
@@ -92,6 +159,7 @@ export class RouteTable implements Iterable<Route> {
     const t = this.t;
     const [w0, w1, w2, w3] = this.words(c);
     this.core.guard(() => this.x.lpm_insert(t, w0, w1, w2, w3, c.len, nextHop));
+    this.checkBudget(t);
   }
 
   /**
@@ -110,6 +178,7 @@ export class RouteTable implements Iterable<Route> {
     if (masked.some((m, i) => m !== w[i])) throw new InputError('InvalidPrefix', formatCidr(c), 'invalid prefix for given prefix length', { char: 0 });
     const t = this.t;
     this.core.guard(() => this.x.lpm_insert(t, w[0], w[1], w[2], w[3], len, nextHop));
+    this.checkBudget(t);
   }
 
   /** Removes exactly `cidr`; returns whether it was there. The covering prefix then matches again. */
@@ -131,7 +200,15 @@ export class RouteTable implements Iterable<Route> {
   /** Rebuilds the lookup structure if routes changed since the last lookup (done by every lookup). */
   build(): void {
     const t = this.t;
-    if (this.core.u32[(t + LPM_H_DIRTY) >>> 2] !== 0) this.core.guard(() => this.x.lpm_build(t));
+    if (this.core.u32[(t + LPM_H_DIRTY) >>> 2] !== 0) {
+      this.core.guard(() => this.x.lpm_build(t));
+      if (!this.auto) return;
+      if (!this.sorted4) this.checkBudget(t);
+      else {
+        const n = this.x.lpm_size(t);
+        if (n <= this.retryLow || n >= this.retryHigh) this.moveTo(t, 4);
+      }
+    }
   }
 
   /**
@@ -141,7 +218,7 @@ export class RouteTable implements Iterable<Route> {
   lookup(addr: string | number | Ip6): number {
     const a = addressOf(addr, this.family);
     this.build();
-    if (typeof a === 'number') return this.x.lpm_lookup4(this.handle, a);
+    if (typeof a === 'number') return this.sorted4 ? this.x.lpm_lookup6(this.handle, a, 0, 0, 0) : this.x.lpm_lookup4(this.handle, a);
     return this.x.lpm_lookup6(this.handle, a[0], a[1], a[2], a[3]);
   }
 
@@ -170,8 +247,9 @@ export class RouteTable implements Iterable<Route> {
     if (addrs.length % per !== 0) throw new InputError('InvalidBatch', `${addrs.length} words`, 'four words per IPv6 address');
     const n = addrs.length / per;
     if (out.length < n) throw new InputError('InvalidBatch', `out.length ${out.length}`, `at least ${n} entries, one per address`);
-    const t = this.t;
-    this.build();
+    this.t;
+    this.build(); // may move the table to the sorted store (new handle)
+    const t = this.handle;
     // One WASM call per RouteTable.maxBatch addresses (one call for any
     // ordinary batch), so the batch buffer stays bounded.
     const chunk = Math.min(n, RouteTable.maxBatch);
@@ -191,7 +269,10 @@ export class RouteTable implements Iterable<Route> {
 
   private run(t: number, n: number): void {
     if (n === 0) return;
-    if (this.family === 4) this.core.guard(() => this.x.lpm_lookup4_batch(t, this.batchPtr, this.outPtr, n));
+    if (this.family === 4) {
+      if (this.sorted4) this.core.guard(() => this.x.lpm_lookup4s_batch(t, this.batchPtr, this.outPtr, n));
+      else this.core.guard(() => this.x.lpm_lookup4_batch(t, this.batchPtr, this.outPtr, n));
+    }
     else this.core.guard(() => this.x.lpm_lookup6_batch(t, this.batchPtr, this.outPtr, n));
   }
 
@@ -219,9 +300,9 @@ export class RouteTable implements Iterable<Route> {
   lookupBatchInPlace(n: number): Int32Array {
     this.checkBatchSize(n, 'lookupBatchInPlace');
     if (n > this.batchCap) throw new InputError('InvalidBatch', String(n), `at most ${this.batchCap} addresses (the size given to batchView)`);
-    const t = this.t;
+    this.t;
     this.build();
-    this.run(t, n);
+    this.run(this.handle, n);
     return this.core.i32.subarray(this.outPtr >>> 2, (this.outPtr >>> 2) + n);
   }
 
@@ -240,7 +321,13 @@ export class RouteTable implements Iterable<Route> {
 
   /** All routes, sorted by address then prefix length. */
   routes(): Route[] {
-    const t = this.t;
+    const all = this.rawRoutes(this.t);
+    all.sort((a, b) => compareCidr(a.c, b.c));
+    return all.map((r) => ({ cidr: formatCidr(r.c), nextHop: r.nextHop }));
+  }
+
+  /** The routes of table `t` as stored (unsorted). */
+  private rawRoutes(t: number): { c: Cidr; nextHop: number }[] {
     const u32 = this.core.u32;
     const u8 = this.core.u8;
     const words = u32[(t + LPM_H_WORDS) >>> 2];
@@ -255,11 +342,10 @@ export class RouteTable implements Iterable<Route> {
       // IPv6 stores keep removed entries as tombstones (next hop -1) until compaction.
       if (l === 0 || i32[nhs + i] === -1) continue;
       const k = keys + i * words;
-      const c: Cidr = words === 1 ? { family: 4, addr: u32[k], len: l - 1 } : { family: 6, addr: [u32[k], u32[k + 1], u32[k + 2], u32[k + 3]], len: l - 1 };
+      const c: Cidr = this.family === 4 ? { family: 4, addr: u32[k], len: l - 1 } : { family: 6, addr: [u32[k], u32[k + 1], u32[k + 2], u32[k + 3]], len: l - 1 };
       all.push({ c, nextHop: i32[nhs + i] });
     }
-    all.sort((a, b) => compareCidr(a.c, b.c));
-    return all.map((r) => ({ cidr: formatCidr(r.c), nextHop: r.nextHop }));
+    return all;
   }
 
   /** Iterates over the routes sorted by address then prefix length (a snapshot). */
