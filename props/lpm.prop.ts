@@ -141,6 +141,34 @@ class Burst implements Cmd {
   toString = () => `burst ${this.ops.map(([c, nh]) => (nh === null ? `-${c}` : `${c}->${nh}`)).join(' ')}`;
 }
 
+/**
+ * IPv4 table-shape command: `n` random /8-/32 prefixes (seeded), so many
+ * that a poptrie is over 64 KiB + 32 B per prefix and an 'auto' table moves
+ * to the sorted store at its next rebuild; with `undo`, removes them again
+ * (the table shrinks to half and tries the poptrie again).
+ */
+class Sparse implements Cmd {
+  constructor(readonly seed: number, readonly n: number, readonly undo: boolean) {}
+  check = () => true;
+  run(m: ReferenceTable, s: Sys): void {
+    let x = this.seed | 1;
+    const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>>= 0));
+    const added: string[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const len = 8 + (rnd() % 25);
+      const c = formatCidr({ family: 4, addr: (rnd() & maskV4(len)) >>> 0, len });
+      if (m.get(c) === -1) added.push(c);
+      m.insert(c, i % 21);
+      s.real.insert(c, i % 21);
+    }
+    s.real.build();
+    expect(s.real.memoryBytes).toBeLessThanOrEqual(65536 + 32 * s.real.size);
+    if (this.undo) for (const c of added) expect(s.real.remove(c)).toBe(m.remove(c));
+    expect(s.real.size).toBe(m.size);
+  }
+  toString = () => `sparse seed=${this.seed} n=${this.n}${this.undo ? ' undo' : ''}`;
+}
+
 /** Allocates a block (freeing the oldest beyond 3), which may grow WASM memory. */
 class Grow implements Cmd {
   constructor(readonly kib: number) {}
@@ -153,6 +181,7 @@ class Grow implements Cmd {
 }
 
 function commands(family: 4 | 6): fc.Arbitrary<Cmd>[] {
+  const shape: fc.Arbitrary<Cmd>[] = family === 4 ? [fc.tuple(fc.nat(), fc.integer({ min: 0, max: 14 }), fc.boolean()).map(([seed, k, undo]) => (k === 0 ? new Sparse(seed, 2500, undo) : new Get('10.0.0.0/8')))] : [];
   const cidr = family === 4 ? v4Cidr : v6Cidr;
   const addr = family === 4 ? v4Addr.map(formatIPv4) : v6Addr.map(formatIPv6);
   const words = family === 4 ? fc.array(v4Addr, { maxLength: 40 }) : fc.array(v6Addr, { maxLength: 20 }).map((xs) => xs.flat());
@@ -166,19 +195,22 @@ function commands(family: 4 | 6): fc.Arbitrary<Cmd>[] {
     fc.tuple(fc.nat(), v6Addr).map(([p, b]) => new LookupInside(p, b)),
     fc.tuple(words, fc.boolean()).map(([w, p]) => new Batch(w, family, p)),
     fc.integer({ min: 64, max: 4096 }).map((k) => new Grow(k)),
+    ...shape,
     fc
       .tuple(fc.array(cidr, { minLength: 1, maxLength: 100 }), fc.array(fc.tuple(fc.nat(), fc.option(nextHop, { freq: 3 })), { maxLength: 200 }))
       .map(([pool, ops]) => new Burst(ops.map(([i, nh]) => [pool[i % pool.length], nh]))),
   ];
 }
 
-for (const family of [4, 6] as const) {
-  describe(`RouteTable IPv${family} against the reference`, () => {
+// IPv4 tables run both as 'auto' (a poptrie until a Sparse command pushes
+// them over the memory bound) and forced onto the sorted store.
+for (const [family, structure] of [[4, 'auto'], [4, 'sorted'], [6, 'auto']] as const) {
+  describe(`RouteTable IPv${family} (${structure}) against the reference`, () => {
     it('agrees on every command sequence', async () => {
       const core = await createCore();
       await fc.assert(
         fc.asyncProperty(fc.commands(commands(family), { maxCommands: 80 }), async (cmds) => {
-          const sys: Sys = { core, real: new RouteTable(core, { family }), blocks: [] };
+          const sys: Sys = { core, real: new RouteTable(core, { family, structure }), blocks: [] };
           const model = new ReferenceTable({ family });
           fc.modelRun(() => ({ model, real: sys }), cmds);
           // Why this test? A replace or remove that forgot to mark the table
