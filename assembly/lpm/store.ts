@@ -3,7 +3,9 @@
 // as struct-of-arrays in unmanaged memory. It is the source of truth; the
 // poptrie (build.ts) is derived from it lazily. 9 bytes per IPv4 slot; the
 // load stays between 0.2 and 0.8 (or the minimum size). IPv6 tables use the
-// sorted store of sorted6.ts instead (same arrays, created here).
+// sorted store of sorted6.ts instead (same arrays, created here), and so do
+// IPv4 tables over the memory bound as a poptrie (key a:0:0:0, see
+// src/lpm/route-table.ts and docs/lpm.md, design item 9).
 import {
   LPM_HEADER_BYTES, LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
 } from "../shared/lpm";
