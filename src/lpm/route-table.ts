@@ -49,10 +49,11 @@ export interface RouteTableOptions {
    * by the sorted prefix array of IPv6 tables as soon as the poptrie and
    * its hash store would use more than 64 KiB + 32 B per prefix (sparse,
    * random-looking tables; see docs/lpm.md). `'sorted'`: the sorted array
-   * from the start (for tables known to be sparse, and for tests). IPv6
-   * tables are always sorted arrays.
+   * from the start (for tables known to be sparse, and for tests).
+   * `'poptrie'`: always the poptrie (fastest lookups, but a sparse table
+   * may then exceed the bound). IPv6 tables are always sorted arrays.
    */
-  structure?: 'auto' | 'sorted';
+  structure?: 'auto' | 'sorted' | 'poptrie';
 }
 
 /** A WASM-backed longest-prefix-match table. Call {@link dispose} to free its memory. */
@@ -87,7 +88,7 @@ export class RouteTable implements Iterable<Route> {
     this.core = core;
     this.x = core.exports as unknown as LpmExports;
     const structure = opts.structure ?? 'auto';
-    if (structure !== 'auto' && structure !== 'sorted') throw new InputError('InvalidStructure', String(structure), "structure 'auto' or 'sorted'");
+    if (structure !== 'auto' && structure !== 'sorted' && structure !== 'poptrie') throw new InputError('InvalidStructure', String(structure), "structure 'auto', 'sorted' or 'poptrie'");
     this.sorted4 = family === 4 && structure === 'sorted';
     this.auto = family === 4 && structure === 'auto';
     this.handle = core.guard(() => this.x.lpm_create(this.sorted4 ? 6 : family));
