@@ -1,0 +1,137 @@
+/**
+ * A built scenario: namespaces, segments and the walk of probes through
+ * them, with captures and Linux-format printers of every table.
+ */
+import type { Core } from '../core/core.js';
+import { InputError } from '../core/errors.js';
+import type { Trace } from '../core/trace.js';
+import type { Codec } from '../codec/wasm.js';
+import type { Segment } from '../fabric/segment.js';
+import { writePcap } from '../pcap/classic.js';
+import { saveRuleset } from '../iptables/save.js';
+import type { SimClock } from '../store/clock.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
+import { Netns } from './netns.js';
+import { buildIpPacket } from './packet.js';
+import type { Probe } from './scenario.js';
+import { TraceBuilder } from './trace-builder.js';
+import { Walker, type WalkEnv } from './walk.js';
+import { arpResolve } from './arp.js';
+import { linkShow } from './link-show.js';
+
+/** pcap link type of bare IPv4 (IPIP and TUN devices carry no Ethernet header). */
+const LINKTYPE_RAW = 101;
+
+/** The simulated network of one scenario. */
+export class SimNetwork implements WalkEnv {
+  readonly namespaces = new Map<string, Netns>();
+  readonly segments = new Map<string, Segment>();
+
+  constructor(
+    readonly core: Core,
+    readonly codec: Codec,
+    readonly clock: SimClock,
+    /** Devices a walk may cross before it is a LOOP. */
+    readonly hopLimit = 64,
+  ) {}
+
+  /** Creates namespace `name` belonging to node `node`. */
+  addNamespace(name: string, node: string): Netns {
+    if (this.namespaces.has(name)) throw new InputError('DuplicateNamespace', name, 'unique node and pod names');
+    const ns = new Netns(this.core, this.clock, name, node);
+    ns.neigh.setResolver((q) => arpResolve(this, ns, q.dst, q.dev));
+    this.namespaces.set(name, ns);
+    return ns;
+  }
+
+  /** The namespace of a node or pod. */
+  ns(name: string): Netns {
+    const n = this.namespaces.get(name);
+    if (!n) throw new InputError('NoSuchNamespace', name, `a node or pod (${[...this.namespaces.keys()].join(', ')})`);
+    return n;
+  }
+
+  /**
+   * Sends `probe` (an ICMP echo request or a UDP datagram) from its pod or
+   * node and follows it to its end. The source address is the route's
+   * `src`, else the primary address of the output device.
+   */
+  walk(probe: Probe): Trace {
+    const ns = this.ns(probe.from);
+    const dst = parseIPv4(probe.to);
+    const r = ns.fib.get(dst);
+    const src = r?.src ?? (r?.dev ? ns.primary(r.dev) : undefined) ?? firstAddress(ns);
+    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, size: probe.size, ttl: probe.ttl, df: probe.df ?? probe.proto === 'icmp' });
+    const tb = new TraceBuilder();
+    const disposition = new Walker(this, tb).output(ns, ip);
+    return tb.done(disposition);
+  }
+
+  /** Frames seen on device `dev` of namespace `ns` so far (copies, oldest first). */
+  capture(ns: string, dev: string): Uint8Array[] {
+    return [...this.ns(ns).iface(dev).frames];
+  }
+
+  /** The capture of a device as a classic pcap file (Ethernet, or raw IPv4 for ipip/tun). */
+  pcap(ns: string, dev: string): Uint8Array {
+    const i = this.ns(ns).iface(dev);
+    return writePcap(i.frames, { linkType: i.ether ? 1 : LINKTYPE_RAW });
+  }
+
+  /** Forgets every capture. */
+  clearCaptures(): void {
+    for (const n of this.namespaces.values()) for (const i of n.ifaces.values()) i.frames.length = 0;
+  }
+
+  /** `ip route` (or `ip route show table local`) in `ns`. */
+  ipRoute(ns: string, table: 'main' | 'local' = 'main'): string {
+    return this.ns(ns).fib.show(table);
+  }
+
+  /** `ip route get ADDR` in `ns`: the route line, or undefined when unreachable. */
+  ipRouteGet(ns: string, addr: string): string | undefined {
+    const n = this.ns(ns);
+    const a = parseIPv4(addr);
+    const r = n.fib.get(a);
+    if (!r) return undefined;
+    const via = r.via !== undefined ? ` via ${formatIPv4(r.via)}` : '';
+    const src = r.src ?? (r.dev ? n.primary(r.dev) : undefined);
+    if (r.type !== 'unicast' && r.type !== 'local') return `${r.type} ${addr}`;
+    return `${r.type === 'local' ? 'local ' : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}`;
+  }
+
+  /** `ip neigh` in `ns`. */
+  ipNeigh(ns: string): string {
+    return this.ns(ns).neigh.show();
+  }
+
+  /** `bridge fdb show` in `ns`: bridge entries then vxlan entries. */
+  bridgeFdb(ns: string): string {
+    const n = this.ns(ns);
+    let out = '';
+    for (const i of n.ifaces.values()) if (i.bridgeFdb) out += i.bridgeFdb.show();
+    for (const i of n.ifaces.values()) if (i.vxlan) out += i.vxlan.fdb.show({ withDev: true });
+    return out;
+  }
+
+  /** `ip -d link` essentials in `ns`. */
+  ipLink(ns: string): string {
+    return linkShow(this.ns(ns));
+  }
+
+  /** `iptables-save` in `ns` ('' when no rules were loaded). */
+  iptablesSave(ns: string): string {
+    const r = this.ns(ns).ipt?.ruleset;
+    return r ? saveRuleset(r) : '';
+  }
+
+  /** Frees the WASM tables of every namespace. */
+  dispose(): void {
+    for (const n of this.namespaces.values()) n.dispose();
+  }
+}
+
+function firstAddress(ns: Netns): number {
+  for (const i of ns.ifaces.values()) if (i.kind !== 'loopback' && i.addrs.length) return i.addrs[0].addr;
+  return 0;
+}

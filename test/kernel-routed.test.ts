@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../src/core/core.js';
+import { buildScenario, type Scenario } from '../src/kernel/index.js';
+
+let core: Core;
+beforeAll(async () => {
+  core = await createCore();
+});
+
+/** Two Calico-style nodes on one L2 segment: /32 pods on cali veths, proxy_arp, 169.254.1.1 gateway. */
+export function calicoSameL2(): Scenario {
+  const pod = (name: string, addr: string, mac: string, veth: string) => ({
+    name,
+    address: `${addr}/32`,
+    mac,
+    hostVeth: veth,
+    hostVethMac: 'ee:ee:ee:ee:ee:ee',
+    routes: ['169.254.1.1 dev eth0 scope link', 'default via 169.254.1.1 dev eth0'],
+  });
+  return {
+    name: 'calico-same-l2',
+    description: 'routed pods, two nodes on one segment',
+    segments: [{ name: 'lan' }],
+    nodes: [
+      {
+        name: 'node1',
+        interfaces: [{ kind: 'phys', name: 'eth0', segment: 'lan', address: '10.0.0.1/24', mac: '02:00:00:00:00:01' }],
+        routes: ['default via 10.0.0.254 dev eth0', '192.168.1.2 dev cali1 scope link', '192.168.1.3 dev cali2 scope link', '192.168.2.0/26 via 10.0.0.2 dev eth0 proto bird', 'blackhole 192.168.9.0/24'],
+        sysctls: { 'net.ipv4.conf.cali1.proxy_arp': '1', 'net.ipv4.conf.cali2.proxy_arp': '1' },
+        pods: [pod('a', '192.168.1.2', '02:aa:00:00:00:02', 'cali1'), pod('a2', '192.168.1.3', '02:aa:00:00:00:03', 'cali2')],
+      },
+      {
+        name: 'node2',
+        interfaces: [{ kind: 'phys', name: 'eth0', segment: 'lan', address: '10.0.0.2/24', mac: '02:00:00:00:00:02' }],
+        routes: ['default via 10.0.0.254 dev eth0', '192.168.2.2 dev cali3 scope link', '192.168.1.0/26 via 10.0.0.1 dev eth0 proto bird'],
+        sysctls: { 'net.ipv4.conf.cali3.proxy_arp': '1' },
+        iptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp --dport 53 -j DROP\nCOMMIT\n',
+        pods: [pod('b', '192.168.2.2', '02:bb:00:00:00:02', 'cali3')],
+      },
+    ],
+    probes: [],
+  };
+}
+
+describe('kernel model: Calico routed pods on one L2 segment', () => {
+  it('walks a ping pod a -> node1 -> node2 -> pod b, DELIVERED', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(t.disposition).toBe('DELIVERED');
+    expect(t.hops.map((h) => h.node)).toEqual(['a', 'node1', 'node2', 'b']);
+    const kinds = t.hops[1].steps.map((s) => s.kind);
+    expect(kinds).toEqual(['receive', 'route', 'forward', 'neighbour', 'transmit', 'wire']);
+    expect(t.hops[1].steps[1].detail).toBe('192.168.2.0/26 via 10.0.0.2 dev eth0 proto bird');
+    // the pod resolved 169.254.1.1 by proxy ARP on cali1
+    expect(t.hops[0].steps.find((s) => s.kind === 'neighbour')!.detail).toBe('169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee REACHABLE: resolved by ARP');
+    expect(net.ipNeigh('a')).toContain('169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee REACHABLE');
+    // TTL: 64 at the sender, 62 on arrival in pod b
+    expect(t.hops[3].steps[0].detail).toContain('ttl 62');
+    net.dispose();
+  });
+
+  it('prints ip route in iproute2 format, connected and local routes implied', () => {
+    const net = buildScenario(core, calicoSameL2());
+    expect(net.ipRoute('node1')).toBe(
+      ['default via 10.0.0.254 dev eth0', '10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.1', '192.168.1.2 dev cali1 scope link', '192.168.1.3 dev cali2 scope link', '192.168.2.0/26 via 10.0.0.2 dev eth0 proto bird', 'blackhole 192.168.9.0/24', ''].join('\n'),
+    );
+    expect(net.ipRoute('node1', 'local')).toContain('local 10.0.0.1 dev eth0 proto kernel scope host src 10.0.0.1\n');
+    expect(net.ipRoute('a')).toBe('default via 169.254.1.1 dev eth0\n169.254.1.1 dev eth0 scope link\n');
+    expect(net.ipRouteGet('a', '192.168.2.2')).toBe('192.168.2.2 via 169.254.1.1 dev eth0 src 192.168.1.2');
+    expect(net.ipRouteGet('node1', '10.0.0.1')).toBe('local 10.0.0.1 dev lo src 10.0.0.1');
+    expect(net.ipRouteGet('node1', '192.168.9.1')).toBe('blackhole 192.168.9.1');
+    expect(net.ipRouteGet('b', '8.8.8.8')).toBe('8.8.8.8 via 169.254.1.1 dev eth0 src 192.168.2.2');
+    expect(net.ipRouteGet('node2', '8.8.8.8')).toBe('8.8.8.8 via 10.0.0.254 dev eth0 src 10.0.0.2');
+    net.dispose();
+  });
+
+  it('reaches a pod on the same node (cali1 -> cali2) and itself', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const t = net.walk({ name: 'p', from: 'a', to: '192.168.1.3', proto: 'udp', dport: 80, expect: 'DELIVERED' });
+    expect(t.disposition).toBe('DELIVERED');
+    expect(t.hops.map((h) => h.node)).toEqual(['a', 'node1', 'a2']);
+    const self = net.walk({ name: 'p', from: 'a', to: '192.168.1.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(self.disposition).toBe('DELIVERED');
+    expect(self.hops.map((h) => h.node)).toEqual(['a']);
+    net.dispose();
+  });
+
+  it('blackhole -> NULL_ROUTED with the route line', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const t = net.walk({ name: 'p', from: 'a', to: '192.168.9.9', proto: 'icmp', expect: 'NULL_ROUTED' });
+    expect(t.disposition).toBe('NULL_ROUTED');
+    const last = t.hops[t.hops.length - 1];
+    expect(last.node).toBe('node1');
+    expect(last.steps[last.steps.length - 1]).toMatchObject({ kind: 'route', detail: 'blackhole 192.168.9.0/24', action: 'NULL_ROUTED' });
+    net.dispose();
+  });
+
+  it('no route -> NO_ROUTE, no neighbour -> NEIGH_FAILED', () => {
+    const net = buildScenario(core, calicoSameL2());
+    net.ns('node2').fib.del(0, 0);
+    expect(net.ipRouteGet('node2', '8.8.8.8')).toBeUndefined();
+    const t = net.walk({ name: 'p', from: 'node2', to: '172.16.0.1', proto: 'icmp', expect: 'NO_ROUTE' });
+    expect(t.disposition).toBe('NO_ROUTE');
+    expect(t.hops.map((h) => h.node)).toEqual(['node2']);
+    // Linux answers proxy ARP only for addresses it has a route to: without
+    // a default route node2 no longer answers for 169.254.1.1.
+    const b = net.walk({ name: 'p', from: 'b', to: '172.16.0.1', proto: 'icmp', expect: 'NEIGH_FAILED' });
+    expect(b.disposition).toBe('NEIGH_FAILED');
+    expect(b.hops.map((h) => h.node)).toEqual(['b']);
+    // no router answers ARP for 10.0.0.254: NEIGH_FAILED at node1
+    const n = net.walk({ name: 'p', from: 'a', to: '172.16.0.1', proto: 'icmp', expect: 'NEIGH_FAILED' });
+    expect(n.disposition).toBe('NEIGH_FAILED');
+    expect(n.hops.map((h) => h.node)).toEqual(['a', 'node1']);
+    expect(net.ipNeigh('node1')).toContain('10.0.0.254 dev eth0 FAILED');
+    net.dispose();
+  });
+
+  it('DROP rule in FORWARD -> DENIED naming the rule', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'udp', dport: 53, expect: 'DENIED' });
+    expect(t.disposition).toBe('DENIED');
+    const nf = t.hops[2].steps.find((s) => s.kind === 'netfilter' && s.action === 'DROP')!;
+    expect(nf.detail).toBe('FORWARD filter FORWARD rule 0 (line 5): -A FORWARD -p udp -m udp --dport 53 -j DROP');
+    expect(nf.data).toMatchObject({ hook: 'FORWARD', table: 'filter', chain: 'FORWARD', rule: 0, line: 5, verdict: 'DROP' });
+    // other ports pass the FORWARD policy, recorded as such
+    const ok = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'udp', dport: 54, expect: 'DELIVERED' });
+    expect(ok.disposition).toBe('DELIVERED');
+    expect(ok.hops[2].steps.some((s) => s.kind === 'netfilter' && s.detail.includes('policy'))).toBe(true);
+    expect(net.iptablesSave('node2')).toContain('-A FORWARD -p udp -m udp --dport 53 -j DROP');
+    expect(net.iptablesSave('node1')).toBe('');
+    net.dispose();
+  });
+
+  it('TTL expiry at the first router: TTL_EXCEEDED with the ICMP recorded', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 1, expect: 'TTL_EXCEEDED' });
+    expect(t.disposition).toBe('TTL_EXCEEDED');
+    const last = t.hops[t.hops.length - 1];
+    expect(last.node).toBe('node1');
+    expect(last.steps[last.steps.length - 1].data).toEqual({ icmp: { type: 11, code: 0 } });
+    const t2 = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 2, expect: 'TTL_EXCEEDED' });
+    expect(t2.hops[t2.hops.length - 1].node).toBe('node2');
+    net.dispose();
+  });
+});
