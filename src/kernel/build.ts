@@ -105,9 +105,14 @@ export function applySysctl(ns: Netns, key: string, value: string): void {
   ns.sysctls.set(key, value);
   if (key === 'net.ipv4.ip_forward') ns.ipForward = value === '1';
   const conf = /^net\.ipv4\.conf\.(.+)\.proxy_arp$/.exec(key);
-  if (conf) ns.iface(conf[1]).proxyArp = value === '1';
+  if (conf) ns.iface(sysctlDev(conf[1])).proxyArp = value === '1';
   const neigh = /^net\.ipv4\.neigh\.(.+)\.app_solicit$/.exec(key);
-  if (neigh) ns.neigh.setParams(neigh[1], { appSolicit: Number(value) });
+  if (neigh) ns.neigh.setParams(sysctlDev(neigh[1]), { appSolicit: Number(value) });
+}
+
+/** sysctl(8) writes a dot in a device name as a slash (`net.ipv4.neigh.flannel/1.app_solicit`). */
+function sysctlDev(s: string): string {
+  return s.replace(/\//g, '.');
 }
 
 /** `ip neigh add A lladdr M dev D [nud S]`. */

@@ -12,6 +12,8 @@ import { saveRuleset } from '../iptables/save.js';
 import type { SimClock } from '../store/clock.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import { Netns } from './netns.js';
+import { VxlanFdb, type FdbAgent } from './fdb.js';
+import type { NeighAgent } from './neigh-types.js';
 import { buildIpPacket } from './packet.js';
 import type { Probe } from './scenario.js';
 import { TraceBuilder } from './trace-builder.js';
@@ -65,6 +67,29 @@ export class SimNetwork implements WalkEnv {
     const tb = new TraceBuilder();
     const disposition = new Walker(this, tb).output(ns, ip);
     return tb.done(disposition);
+  }
+
+  /**
+   * Registers the user-space agents of a VXLAN device, as old flanneld
+   * did: `neigh` answers L3 MISSes (RTM_GETNEIGH; `app_solicit` is set to
+   * 3 on the device when unset) and `fdb` answers L2 MISSes (the device
+   * gets `l2miss`). Their answers are installed and the packet continues.
+   */
+  setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
+    const n = this.ns(ns);
+    const i = n.iface(dev);
+    if (agents.neigh) {
+      if (!n.neigh.paramsOf(dev).appSolicit) n.neigh.setParams(dev, { appSolicit: 3 });
+      n.neigh.setAgent(agents.neigh);
+    }
+    if (agents.fdb) {
+      if (!i.vxlan) throw new InputError('NotVxlan', dev, `a vxlan device of ${ns} for an L2 MISS agent`);
+      const old = i.vxlan.fdb;
+      const fdb = new VxlanFdb(dev, this.clock, { learning: old.learning, l2miss: true, ageingMs: old.ageingMs });
+      for (const e of old.entries()) fdb.append(e.mac, e.dst!, { state: e.state });
+      fdb.setAgent(agents.fdb);
+      i.vxlan.fdb = fdb;
+    }
   }
 
   /** Frames seen on device `dev` of namespace `ns` so far (copies, oldest first). */

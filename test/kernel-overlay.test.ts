@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../src/core/core.js';
+import { Codec, readCapture } from '../src/codec/index.js';
+import { buildScenario, type NodeSpec, type Scenario } from '../src/kernel/index.js';
+
+let core: Core;
+let codec: Codec;
+beforeAll(async () => {
+  core = await createCore();
+  codec = new Codec(core);
+});
+
+const vtepMac = (i: number) => `d6:51:2e:80:5c:6${i}`;
+
+/** A Flannel VXLAN node `i` of `n`, with static neigh/FDB entries for the others unless `dynamic`. */
+function flannelNode(i: number, n: number, opts: { dynamic?: boolean; podMtu?: number } = {}): NodeSpec {
+  const others = [...Array(n).keys()].map((k) => k + 1).filter((k) => k !== i);
+  return {
+    name: `node${i}`,
+    interfaces: [
+      { kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:0${i}` },
+      { kind: 'bridge', name: 'cni0', address: `10.244.${i}.1/24`, mac: `0a:58:0a:f4:0${i}:01`, mtu: 1450 },
+      { kind: 'vxlan', name: 'flannel.1', vni: 1, local: `10.0.0.${i}`, dev: 'eth0', dstport: 8472, learning: false, mac: vtepMac(i), address: `10.244.${i}.0/32`, mtu: 1450 },
+    ],
+    routes: others.map((k) => `10.244.${k}.0/24 via 10.244.${k}.0 dev flannel.1 onlink`),
+    neigh: opts.dynamic ? [] : others.map((k) => `10.244.${k}.0 lladdr ${vtepMac(k)} dev flannel.1 nud permanent`),
+    fdb: opts.dynamic ? [] : others.map((k) => `${vtepMac(k)} dev flannel.1 dst 10.0.0.${k} self permanent`),
+    pods: [
+      { name: `p${i}`, address: `10.244.${i}.2/24`, mac: `0a:58:0a:f4:0${i}:02`, hostVeth: `veth${i}a`, hostVethMac: `7e:00:00:00:0${i}:02`, bridge: 'cni0', routes: ['default via 10.244.' + i + '.1 dev eth0'], mtu: opts.podMtu ?? 1450 },
+      { name: `q${i}`, address: `10.244.${i}.3/24`, mac: `0a:58:0a:f4:0${i}:03`, hostVeth: `veth${i}b`, hostVethMac: `7e:00:00:00:0${i}:03`, bridge: 'cni0', routes: ['default via 10.244.' + i + '.1 dev eth0'], mtu: opts.podMtu ?? 1450 },
+    ],
+  };
+}
+
+function flannel(opts: { dynamic?: boolean; podMtu?: number } = {}): Scenario {
+  return { name: 'flannel-vxlan', description: 'two Flannel VXLAN nodes on one segment', segments: [{ name: 'lan' }], nodes: [flannelNode(1, 2, opts), flannelNode(2, 2, opts)], probes: [] };
+}
+
+describe('kernel model: Flannel VXLAN overlay', () => {
+  it('ping p1 -> p2 crosses cni0, flannel.1, the wire and back out of cni0: DELIVERED', () => {
+    const net = buildScenario(core, flannel());
+    const t = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(t.disposition).toBe('DELIVERED');
+    expect(t.hops.map((h) => h.node)).toEqual(['p1', 'node1', 'node2', 'p2']);
+    const n1 = t.hops[1].steps;
+    expect(n1.find((s) => s.kind === 'route')!.detail).toBe('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
+    expect(n1.find((s) => s.kind === 'fdb' && s.detail.includes('flannel.1'))!.detail).toBe(`${vtepMac(2)} dev flannel.1 dst 10.0.0.2`);
+    expect(n1.find((s) => s.kind === 'encapsulate')!.data).toMatchObject({ mode: 'vxlan', vni: 1, local: '10.0.0.1', remote: '10.0.0.2' });
+    expect(t.hops[2].steps.find((s) => s.kind === 'decapsulate')!.data).toMatchObject({ vni: 1, outerSrc: '10.0.0.1', outerDst: '10.0.0.2' });
+    net.dispose();
+  });
+
+  it('the wire frame on node1 eth0 decodes with the codec: VNI 1, dstport 8472, node addresses', () => {
+    const net = buildScenario(core, flannel());
+    net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'udp', dport: 5000, expect: 'DELIVERED' });
+    const frames = net.capture('node1', 'eth0');
+    expect(frames).toHaveLength(1);
+    const d = codec.decode(frames[0], { mode: 'vxlan' });
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.frame.vxlan!.vni).toBe(1);
+    expect(d.frame.udp!.dstPort).toBe(8472);
+    expect(d.frame.outer).toMatchObject({ src: '10.0.0.1', dst: '10.0.0.2', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02' });
+    expect(d.frame.inner).toMatchObject({ srcMac: vtepMac(1), dstMac: vtepMac(2) });
+    expect(d.frame.inner.flow).toMatchObject({ src: '10.244.1.2', dst: '10.244.2.2', protocol: 17, dstPort: 5000, ttl: 63 });
+    // same frame on node2's eth0; inner frame on both flannel.1 devices; pcap round trip
+    expect(net.capture('node2', 'eth0')[0]).toEqual(frames[0]);
+    expect(net.capture('node2', 'flannel.1')[0]).toEqual(frames[0].subarray(50));
+    const cap = readCapture(net.pcap('node1', 'eth0'));
+    expect(cap.packets[0].data).toEqual(frames[0]);
+    // the pod's own eth0 saw the original frame (ttl 64, to cni0's MAC)
+    const p = net.capture('p1', 'eth0')[0];
+    expect([...p.subarray(0, 6)]).toEqual([0x0a, 0x58, 0x0a, 0xf4, 0x01, 0x01]);
+    expect(p[14 + 8]).toBe(64);
+    net.dispose();
+  });
+
+  it('prints the node tables in Linux formats', () => {
+    const net = buildScenario(core, flannel());
+    net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(net.bridgeFdb('node1')).toContain(`${vtepMac(2)} dev flannel.1 dst 10.0.0.2 self permanent\n`);
+    expect(net.bridgeFdb('node1')).toContain('0a:58:0a:f4:01:02 dev veth1a master cni0 \n');
+    expect(net.ipNeigh('node1')).toContain(`10.244.2.0 dev flannel.1 lladdr ${vtepMac(2)} PERMANENT`);
+    const link = net.ipLink('node1');
+    expect(link).toContain('flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 state UP');
+    expect(link).toContain('vxlan id 1 local 10.0.0.1 dev eth0 srcport 0 0 dstport 8472 nolearning');
+    expect(link).toContain('veth1a@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 master cni0 state UP');
+    expect(link).toContain('link-netns p1');
+    expect(net.ipLink('p1')).toMatch(/2: eth0@if\d+: /);
+    net.dispose();
+  });
+
+  it('pods on one bridge reach each other without leaving node1', () => {
+    const net = buildScenario(core, flannel());
+    const t = net.walk({ name: 'x', from: 'p1', to: '10.244.1.3', proto: 'icmp', expect: 'DELIVERED' });
+    expect(t.disposition).toBe('DELIVERED');
+    expect(t.hops.map((h) => h.node)).toEqual(['p1', 'node1', 'q1']);
+    expect(t.hops[1].steps.map((s) => s.kind)).toEqual(['fdb', 'transmit', 'wire']);
+    net.dispose();
+  });
+
+  it('MTU overflow with DF: 1500-byte pod MTU over a 1450 flannel.1 -> MTU_EXCEEDED with frag needed', () => {
+    const net = buildScenario(core, flannel({ podMtu: 1500 }));
+    const t = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472 - 8 + 8, df: true, expect: 'MTU_EXCEEDED' });
+    expect(t.disposition).toBe('MTU_EXCEEDED');
+    const last = t.hops[t.hops.length - 1];
+    expect(last.node).toBe('node1');
+    expect(last.steps[last.steps.length - 1].data).toEqual({ icmp: { type: 3, code: 4, mtu: 1450 } });
+    // the pod itself refuses with EMSGSIZE when its own MTU is smaller
+    const net2 = buildScenario(core, flannel());
+    const t2 = net2.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, expect: 'MTU_EXCEEDED' });
+    expect(t2.disposition).toBe('MTU_EXCEEDED');
+    expect(t2.hops).toHaveLength(1);
+    // without DF it goes through (no fragmentation modelled)
+    const t3 = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, df: false, expect: 'DELIVERED' });
+    expect(t3.disposition).toBe('DELIVERED');
+    net.dispose();
+    net2.dispose();
+  });
+
+  it('L3 and L2 MISS agents (old flanneld) answer and the packet continues', () => {
+    const net = buildScenario(core, flannel({ dynamic: true }));
+    const silent = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
+    expect(silent.disposition).toBe('NEIGH_FAILED');
+    const asked: string[] = [];
+    net.setMissAgents('node1', 'flannel.1', {
+      neigh: (q) => {
+        asked.push(`L3 ${q.dst}`);
+        return q.dst === '10.244.2.0' ? { lladdr: vtepMac(2) } : undefined;
+      },
+      fdb: (q) => {
+        asked.push(`L2 ${q.mac}`);
+        return q.mac === vtepMac(2) ? { dst: '10.0.0.2' } : undefined;
+      },
+    });
+    const t = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(asked).toEqual(['L3 10.244.2.0', `L2 ${vtepMac(2)}`]);
+    expect(t.disposition).toBe('DELIVERED');
+    const n1 = t.hops[1].steps;
+    expect(n1.find((s) => s.kind === 'neighbour' && s.action === 'AGENT')!.detail).toContain('L3 MISS answered by the agent');
+    expect(n1.find((s) => s.kind === 'fdb' && s.action === 'AGENT')!.detail).toContain('L2 MISS answered by the agent: dst 10.0.0.2');
+    // installed: the next packet hits
+    const again = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(again.hops[1].steps.filter((s) => s.action === 'AGENT')).toEqual([]);
+    expect(net.ipNeigh('node1')).toContain(`10.244.2.0 dev flannel.1 lladdr ${vtepMac(2)} REACHABLE`);
+    net.dispose();
+  });
+});
