@@ -63,9 +63,12 @@ export class Iface {
     public mtu = 1500,
   ) {}
 
+  /** Whether {@link see} keeps frames (default true; benchmarks turn it off). */
+  capture = true;
+
   /** Records a frame seen on this device (a copy, as a capture would keep). */
   see(frame: Uint8Array): void {
-    this.frames.push(frame.slice());
+    if (this.capture) this.frames.push(frame.slice());
   }
 
   /** Whether the device answers ARP itself (IFF_NOARP is set on tunnels and TUN). */

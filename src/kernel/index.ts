@@ -13,7 +13,7 @@ export { Netns, parseAddr } from './netns.js';
 export { buildIpPacket, ethFrame, readIp, decTtl, type ProbeBytes, type IpView } from './packet.js';
 export { SimNetwork } from './network.js';
 export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from './build.js';
-export { Walker, type WalkEnv } from './walk.js';
+export { Walker, type WalkEnv, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
 export { Segment, portName } from '../fabric/segment.js';

@@ -17,7 +17,7 @@ import type { NeighAgent } from './neigh-types.js';
 import { buildIpPacket } from './packet.js';
 import type { Probe } from './scenario.js';
 import { TraceBuilder } from './trace-builder.js';
-import { Walker, type WalkEnv } from './walk.js';
+import { Walker, type WalkEnv, type WalkStats } from './walk.js';
 import { arpResolve } from './arp.js';
 import { linkShow } from './link-show.js';
 
@@ -28,6 +28,8 @@ const LINKTYPE_RAW = 101;
 export class SimNetwork implements WalkEnv {
   readonly namespaces = new Map<string, Netns>();
   readonly segments = new Map<string, Segment>();
+  /** Set to count the WASM calls walks make (see {@link WalkStats}). */
+  stats?: WalkStats;
 
   constructor(
     readonly core: Core,
@@ -101,6 +103,11 @@ export class SimNetwork implements WalkEnv {
   pcap(ns: string, dev: string): Uint8Array {
     const i = this.ns(ns).iface(dev);
     return writePcap(i.frames, { linkType: i.ether ? 1 : LINKTYPE_RAW });
+  }
+
+  /** Turns capturing on every device on or off (on by default). */
+  setCapture(on: boolean): void {
+    for (const n of this.namespaces.values()) for (const i of n.ifaces.values()) i.capture = on;
   }
 
   /** Forgets every capture. */

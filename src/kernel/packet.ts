@@ -13,7 +13,7 @@
  * |                    Destination Address                        |
  */
 import { internetChecksum } from '../codec/reference.js';
-import { formatMac, parseMac } from '../net/ip.js';
+import { parseMac } from '../net/ip.js';
 
 /** Ethernet header length. */
 export const ETH_HLEN = 14;
@@ -76,11 +76,31 @@ export function buildIpPacket(p: ProbeBytes): Uint8Array {
   return b;
 }
 
+// MACs are strings in the tables and bytes on the wire; the walk converts the
+// same few addresses millions of times, so both directions are memoised.
+const macBytesCache = new Map<string, Uint8Array>();
+const HEX = [...Array(256).keys()].map((i) => i.toString(16).padStart(2, '0'));
+
+/** `parseMac`, memoised (the result must not be modified). */
+export function macBytes(s: string): Uint8Array {
+  let b = macBytesCache.get(s);
+  if (!b) {
+    b = parseMac(s);
+    if (macBytesCache.size < 65536) macBytesCache.set(s, b);
+  }
+  return b;
+}
+
+/** `formatMac` of the 6 bytes at `off` (lower-case, colon-separated). */
+export function macText(b: Uint8Array, off: number): string {
+  return `${HEX[b[off]]}:${HEX[b[off + 1]]}:${HEX[b[off + 2]]}:${HEX[b[off + 3]]}:${HEX[b[off + 4]]}:${HEX[b[off + 5]]}`;
+}
+
 /** Prepends an Ethernet header (EtherType IPv4). */
 export function ethFrame(dstMac: string, srcMac: string, ip: Uint8Array): Uint8Array {
   const f = new Uint8Array(ETH_HLEN + ip.length);
-  f.set(parseMac(dstMac), 0);
-  f.set(parseMac(srcMac), 6);
+  f.set(macBytes(dstMac), 0);
+  f.set(macBytes(srcMac), 6);
   f[12] = 0x08;
   f[13] = 0x00;
   f.set(ip, ETH_HLEN);
@@ -137,12 +157,12 @@ export function decTtl(f: Uint8Array, off = ETH_HLEN): Uint8Array {
 /** A copy of frame `f` with new MAC addresses (what neigh output writes). */
 export function rewriteMacs(f: Uint8Array, dstMac: string, srcMac: string): Uint8Array {
   const g = f.slice();
-  g.set(parseMac(dstMac), 0);
-  g.set(parseMac(srcMac), 6);
+  g.set(macBytes(dstMac), 0);
+  g.set(macBytes(srcMac), 6);
   return g;
 }
 
 /** Destination and source MAC of a frame, as text. */
 export function frameMacs(f: Uint8Array): { dst: string; src: string } {
-  return { dst: formatMac(f, 0), src: formatMac(f, 6) };
+  return { dst: macText(f, 0), src: macText(f, 6) };
 }

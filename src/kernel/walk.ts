@@ -31,6 +31,15 @@ export interface WalkEnv {
   codec: Codec;
   /** Namespaces entered before the walk is called a LOOP. */
   hopLimit: number;
+  /** When set, counts the calls that go into WASM (route lookups, netfilter hook walks, codec calls). */
+  stats?: WalkStats;
+}
+
+/** Calls into WASM made by walks (for the benchmark's WASM share). */
+export interface WalkStats {
+  fib: number;
+  ipt: number;
+  codec: number;
 }
 
 /** Flanneld's udp backend port. */
@@ -53,7 +62,7 @@ export class Walker {
     const r = this.route(ns, v);
     if (typeof r === 'string') return r;
     if (r.type === 'local') {
-      if (!netfilter(ns, this.tb, 'OUTPUT', v, '', 'lo') || !netfilter(ns, this.tb, 'INPUT', v, 'lo', '')) return 'DENIED';
+      if (!this.nf(ns, 'OUTPUT', v, '', 'lo') || !this.nf(ns, 'INPUT', v, 'lo', '')) return 'DENIED';
       return this.deliver(ns, v, 'lo');
     }
     const dev = ns.ifaces.get(r.dev!)!;
@@ -61,12 +70,18 @@ export class Walker {
       this.tb.step('mtu', `${v.totalLength} > mtu ${dev.mtu} of ${dev.name} with DF: sendmsg fails with EMSGSIZE (message too long)`, 'DROP', { mtu: dev.mtu, length: v.totalLength });
       return 'MTU_EXCEEDED';
     }
-    if (!netfilter(ns, this.tb, 'OUTPUT', v, '', dev.name)) return 'DENIED';
+    if (!this.nf(ns, 'OUTPUT', v, '', dev.name)) return 'DENIED';
     return this.postrouting(ns, r, dev, ip, v, '');
+  }
+
+  private nf(ns: Netns, hook: 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING', v: IpView, inDev: string, outDev: string): boolean {
+    if (ns.ipt && this.env.stats) this.env.stats.ipt++;
+    return netfilter(ns, this.tb, hook, v, inDev, outDev);
   }
 
   /** Route lookup step: the route, or the disposition when there is none usable. */
   private route(ns: Netns, v: IpView): KRoute | Disposition {
+    if (this.env.stats) this.env.stats.fib++;
     const r = ns.fib.get(v.dst);
     if (!r) {
       this.tb.step('route', `${formatIPv4(v.dst)}: RTNETLINK answers: Network is unreachable`, 'NO_ROUTE');
@@ -90,7 +105,7 @@ export class Walker {
   /** POSTROUTING, neighbour and transmit (ip_finish_output2). */
   private postrouting(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView, inDev: string): Disposition {
     void inDev;
-    if (!netfilter(ns, this.tb, 'POSTROUTING', v, '', dev.name)) return 'DENIED';
+    if (!this.nf(ns, 'POSTROUTING', v, '', dev.name)) return 'DENIED';
     const nh = r.via ?? v.dst;
     if (dev.kind === 'ipip' || dev.kind === 'tun') return this.tunnelXmit(ns, dev, nh, ip);
     const mac = this.neighbour(ns, dev, nh);
@@ -201,11 +216,11 @@ export class Walker {
     const ns = i.ns;
     const v = readIp(frame, ETH_HLEN);
     this.tb.step('receive', `${formatIPv4(v.src)} > ${formatIPv4(v.dst)} ${v.proto === IPPROTO_UDP ? `udp dport ${v.dport}` : `proto ${v.proto}`} ttl ${v.ttl} length ${v.totalLength} in ${i.name}`, 'RECEIVED', { dev: i.name });
-    if (!netfilter(ns, this.tb, 'PREROUTING', v, i.name, '')) return 'DENIED';
+    if (!this.nf(ns, 'PREROUTING', v, i.name, '')) return 'DENIED';
     const r = this.route(ns, v);
     if (typeof r === 'string') return r;
     if (r.type === 'local') {
-      if (!netfilter(ns, this.tb, 'INPUT', v, i.name, '')) return 'DENIED';
+      if (!this.nf(ns, 'INPUT', v, i.name, '')) return 'DENIED';
       if (v.proto === IPPROTO_UDP) {
         const vx = [...ns.ifaces.values()].find((d) => d.vxlan && d.vxlan.dstport === v.dport);
         if (vx) return this.vxlanRcv(vx, frame);
@@ -231,7 +246,7 @@ export class Walker {
     }
     const g = decTtl(frame, ETH_HLEN);
     const v2 = { ...v, ttl: v.ttl - 1 };
-    if (!netfilter(ns, this.tb, 'FORWARD', v2, i.name, dev.name)) return 'DENIED';
+    if (!this.nf(ns, 'FORWARD', v2, i.name, dev.name)) return 'DENIED';
     this.tb.step('forward', `ttl ${v.ttl} -> ${v2.ttl}, out ${dev.name}`, 'FORWARDED');
     return this.postrouting(ns, r, dev, g.subarray(ETH_HLEN), v2, i.name);
   }
@@ -269,6 +284,10 @@ export class Walker {
   /** Routes the outer packet to `remote`, encapsulates with the codec and transmits (iptunnel_xmit). */
   private encapSend(ns: Netns, dev: Iface, inner: Uint8Array, remote: string, mode: 'vxlan' | 'ipip' | 'flannel-udp'): Disposition {
     const dstIp = parseIPv4(remote);
+    if (this.env.stats) {
+      this.env.stats.fib++;
+      this.env.stats.codec++;
+    }
     const r = ns.fib.get(dstIp);
     if (!r || r.type !== 'unicast' || !r.dev) {
       this.tb.step('route', `${remote} (outer): ${r ? routeText(r) : 'Network is unreachable'}`, 'NO_ROUTE');
@@ -290,12 +309,13 @@ export class Walker {
     });
     this.tb.step('encapsulate', `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, 'ENCAPSULATED', { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote });
     const ov = readIp(outer, ETH_HLEN);
-    if (!netfilter(ns, this.tb, 'OUTPUT', ov, '', under.name) || !netfilter(ns, this.tb, 'POSTROUTING', ov, '', under.name)) return 'DENIED';
+    if (!this.nf(ns, 'OUTPUT', ov, '', under.name) || !this.nf(ns, 'POSTROUTING', ov, '', under.name)) return 'DENIED';
     return this.transmit(under, outer);
   }
 
   /** IPIP (ipip_rcv) or flanneld writing a udp-backend datagram into its TUN: the inner packet enters `dev`. */
   private tunnelRcv(dev: Iface, frame: Uint8Array, mode: 'ipip' | 'flannel-udp'): Disposition {
+    if (this.env.stats) this.env.stats.codec++;
     const d = this.env.codec.decode(frame, { mode });
     if (!d.ok) {
       this.tb.step('decapsulate', `${dev.name}: ${d.error.message}`, 'DROP');
@@ -310,6 +330,7 @@ export class Walker {
   /** The VXLAN socket got a datagram (vxlan_rcv): decapsulate, learn, receive the inner frame on the device. */
   private vxlanRcv(vx: Iface, frame: Uint8Array): Disposition {
     const p = vx.vxlan!;
+    if (this.env.stats) this.env.stats.codec++;
     const d = this.env.codec.decode(frame, { mode: 'vxlan', ports: [p.dstport] });
     if (!d.ok || d.frame.vxlan!.vni !== p.vni) {
       this.tb.step('decapsulate', `${vx.name}: ${d.ok ? `vni ${d.frame.vxlan!.vni} is not ${p.vni}` : d.error.message}`, 'DROP');
