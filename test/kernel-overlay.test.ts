@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { Codec, readCapture } from '../src/codec/index.js';
-import { buildScenario, type NodeSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario } from '../src/kernel/index.js';
+import { flannel, vtepMac } from './support/kernel-scenarios.js';
 
 let core: Core;
 let codec: Codec;
@@ -9,32 +10,6 @@ beforeAll(async () => {
   core = await createCore();
   codec = new Codec(core);
 });
-
-const vtepMac = (i: number) => `d6:51:2e:80:5c:6${i}`;
-
-/** A Flannel VXLAN node `i` of `n`, with static neigh/FDB entries for the others unless `dynamic`. */
-function flannelNode(i: number, n: number, opts: { dynamic?: boolean; podMtu?: number } = {}): NodeSpec {
-  const others = [...Array(n).keys()].map((k) => k + 1).filter((k) => k !== i);
-  return {
-    name: `node${i}`,
-    interfaces: [
-      { kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:0${i}` },
-      { kind: 'bridge', name: 'cni0', address: `10.244.${i}.1/24`, mac: `0a:58:0a:f4:0${i}:01`, mtu: 1450 },
-      { kind: 'vxlan', name: 'flannel.1', vni: 1, local: `10.0.0.${i}`, dev: 'eth0', dstport: 8472, learning: false, mac: vtepMac(i), address: `10.244.${i}.0/32`, mtu: 1450 },
-    ],
-    routes: others.map((k) => `10.244.${k}.0/24 via 10.244.${k}.0 dev flannel.1 onlink`),
-    neigh: opts.dynamic ? [] : others.map((k) => `10.244.${k}.0 lladdr ${vtepMac(k)} dev flannel.1 nud permanent`),
-    fdb: opts.dynamic ? [] : others.map((k) => `${vtepMac(k)} dev flannel.1 dst 10.0.0.${k} self permanent`),
-    pods: [
-      { name: `p${i}`, address: `10.244.${i}.2/24`, mac: `0a:58:0a:f4:0${i}:02`, hostVeth: `veth${i}a`, hostVethMac: `7e:00:00:00:0${i}:02`, bridge: 'cni0', routes: ['default via 10.244.' + i + '.1 dev eth0'], mtu: opts.podMtu ?? 1450 },
-      { name: `q${i}`, address: `10.244.${i}.3/24`, mac: `0a:58:0a:f4:0${i}:03`, hostVeth: `veth${i}b`, hostVethMac: `7e:00:00:00:0${i}:03`, bridge: 'cni0', routes: ['default via 10.244.' + i + '.1 dev eth0'], mtu: opts.podMtu ?? 1450 },
-    ],
-  };
-}
-
-function flannel(opts: { dynamic?: boolean; podMtu?: number } = {}): Scenario {
-  return { name: 'flannel-vxlan', description: 'two Flannel VXLAN nodes on one segment', segments: [{ name: 'lan' }], nodes: [flannelNode(1, 2, opts), flannelNode(2, 2, opts)], probes: [] };
-}
 
 describe('kernel model: Flannel VXLAN overlay', () => {
   it('ping p1 -> p2 crosses cni0, flannel.1, the wire and back out of cni0: DELIVERED', () => {

@@ -154,14 +154,6 @@ export function decTtl(f: Uint8Array, off = ETH_HLEN): Uint8Array {
   return g;
 }
 
-/** A copy of frame `f` with new MAC addresses (what neigh output writes). */
-export function rewriteMacs(f: Uint8Array, dstMac: string, srcMac: string): Uint8Array {
-  const g = f.slice();
-  g.set(macBytes(dstMac), 0);
-  g.set(macBytes(srcMac), 6);
-  return g;
-}
-
 /** Destination and source MAC of a frame, as text. */
 export function frameMacs(f: Uint8Array): { dst: string; src: string } {
   return { dst: macText(f, 0), src: macText(f, 6) };

@@ -16,11 +16,6 @@ export class TraceBuilder {
     this.hops[this.hops.length - 1].steps.push(data ? { kind, detail, action, data } : { kind, detail, action });
   }
 
-  /** Number of hops so far. */
-  get length(): number {
-    return this.hops.length;
-  }
-
   /** The finished trace. */
   done(disposition: Disposition): Trace {
     return { disposition, hops: this.hops.map((h): Hop => ({ node: h.node, steps: h.steps })) };

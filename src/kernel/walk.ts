@@ -71,7 +71,7 @@ export class Walker {
       return 'MTU_EXCEEDED';
     }
     if (!this.nf(ns, 'OUTPUT', v, '', dev.name)) return 'DENIED';
-    return this.postrouting(ns, r, dev, ip, v, '');
+    return this.postrouting(ns, r, dev, ip, v);
   }
 
   private nf(ns: Netns, hook: 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING', v: IpView, inDev: string, outDev: string): boolean {
@@ -103,8 +103,7 @@ export class Walker {
   }
 
   /** POSTROUTING, neighbour and transmit (ip_finish_output2). */
-  private postrouting(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView, inDev: string): Disposition {
-    void inDev;
+  private postrouting(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView): Disposition {
     if (!this.nf(ns, 'POSTROUTING', v, '', dev.name)) return 'DENIED';
     const nh = r.via ?? v.dst;
     if (dev.kind === 'ipip' || dev.kind === 'tun') return this.tunnelXmit(ns, dev, nh, ip);
@@ -248,7 +247,7 @@ export class Walker {
     const v2 = { ...v, ttl: v.ttl - 1 };
     if (!this.nf(ns, 'FORWARD', v2, i.name, dev.name)) return 'DENIED';
     this.tb.step('forward', `ttl ${v.ttl} -> ${v2.ttl}, out ${dev.name}`, 'FORWARDED');
-    return this.postrouting(ns, r, dev, g.subarray(ETH_HLEN), v2, i.name);
+    return this.postrouting(ns, r, dev, g.subarray(ETH_HLEN), v2);
   }
 
   /** Encapsulates an inner frame on a VXLAN device (vxlan_xmit) and sends the outer packet. */
