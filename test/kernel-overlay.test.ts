@@ -50,6 +50,26 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     net.dispose();
   });
 
+  it('pins the fields Linux randomises; check() compares probes with their expectation', () => {
+    const s = flannel();
+    s.probes = [
+      { name: 'ok', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED', path: ['p1', 'node1', 'node2', 'p2'] },
+      { name: 'bad', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DENIED', path: ['p1', 'node2'] },
+    ];
+    const net = buildScenario(core, s, { pins: { vxlanSrcPort: 40000, outerIpId: 7, ipId: 9, icmpId: 99 } });
+    const [ok, bad] = net.check(s.probes);
+    expect(ok).toMatchObject({ ok: true, problems: [], path: ['p1', 'node1', 'node2', 'p2'] });
+    expect(bad.ok).toBe(false);
+    expect(bad.problems).toEqual(['disposition DELIVERED, expected DENIED', 'path p1 > node1 > node2 > p2, expected p1 > node2']);
+    const d = codec.decode(net.capture('node1', 'eth0')[0]);
+    expect(d.ok && d.frame.udp!.srcPort).toBe(40000);
+    expect(d.ok && d.frame.outer.id).toBe(7);
+    const inner = net.capture('p1', 'eth0')[0];
+    expect((inner[18] << 8) | inner[19]).toBe(9);
+    expect((inner[38] << 8) | inner[39]).toBe(99);
+    net.dispose();
+  });
+
   it('prints the node tables in Linux formats', () => {
     const net = buildScenario(core, flannel());
     net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });

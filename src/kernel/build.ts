@@ -17,6 +17,7 @@ import { Netns, parseAddr } from './netns.js';
 import { parseRouteLine } from './route.js';
 import type { IfaceSpec, NodeSpec, PodSpec, Scenario } from './scenario.js';
 import { SimNetwork } from './network.js';
+import type { WalkPins } from './walk.js';
 
 /** Options of {@link buildScenario}. */
 export interface BuildOptions {
@@ -24,12 +25,15 @@ export interface BuildOptions {
   clock?: SimClock;
   /** Devices a walk may cross before it is a LOOP. Default 64. */
   hopLimit?: number;
+  /** Values Linux randomises, pinned for byte comparisons. Default none. */
+  pins?: WalkPins;
 }
 
 /** Builds `s` on `core`'s WASM tables. Throws InputError naming the node and table on bad data. */
 export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}): SimNetwork {
   const clock = opts.clock ?? new SimClock();
   const net = new SimNetwork(core, new Codec(core), clock, opts.hopLimit ?? 64);
+  net.pins = opts.pins;
   for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
   for (const n of s.nodes) buildNode(net, n);
   return net;

@@ -11,9 +11,9 @@ export { Fib, parseRouteLine, routeText, type KRoute, type KRouteType } from './
 export { Iface, type IfKind, type IfAddr, type VxlanParams, type TunAgent } from './iface.js';
 export { Netns, parseAddr } from './netns.js';
 export { buildIpPacket, ethFrame, readIp, decTtl, type ProbeBytes, type IpView } from './packet.js';
-export { SimNetwork } from './network.js';
+export { SimNetwork, type ProbeResult } from './network.js';
 export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from './build.js';
-export { Walker, type WalkEnv, type WalkStats } from './walk.js';
+export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
 export { Segment, portName } from '../fabric/segment.js';

@@ -17,17 +17,30 @@ import type { NeighAgent } from './neigh-types.js';
 import { buildIpPacket } from './packet.js';
 import type { Probe } from './scenario.js';
 import { TraceBuilder } from './trace-builder.js';
-import { Walker, type WalkEnv, type WalkStats } from './walk.js';
+import { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 import { arpResolve } from './arp.js';
 import { linkShow } from './link-show.js';
 
 /** pcap link type of bare IPv4 (IPIP and TUN devices carry no Ethernet header). */
 const LINKTYPE_RAW = 101;
 
+/** One probe walked by {@link SimNetwork.check}. */
+export interface ProbeResult {
+  probe: Probe;
+  trace: Trace;
+  /** Namespaces passed, in order. */
+  path: string[];
+  ok: boolean;
+  /** What differed from the expectation. */
+  problems: string[];
+}
+
 /** The simulated network of one scenario. */
 export class SimNetwork implements WalkEnv {
   readonly namespaces = new Map<string, Netns>();
   readonly segments = new Map<string, Segment>();
+  /** Pinned values of randomised fields (see {@link WalkPins}). */
+  pins?: WalkPins;
   /** Set to count the WASM calls walks make (see {@link WalkStats}). */
   stats?: WalkStats;
 
@@ -65,7 +78,7 @@ export class SimNetwork implements WalkEnv {
     const dst = parseIPv4(probe.to);
     const r = ns.fib.get(dst);
     const src = r?.src ?? (r?.dev ? ns.primary(r.dev) : undefined) ?? firstAddress(ns);
-    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, size: probe.size, ttl: probe.ttl, df: probe.df ?? probe.proto === 'icmp' });
+    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, size: probe.size, ttl: probe.ttl, df: probe.df ?? probe.proto === 'icmp', id: this.pins?.ipId, icmpId: this.pins?.icmpId });
     const tb = new TraceBuilder();
     const disposition = new Walker(this, tb).output(ns, ip);
     return tb.done(disposition);
@@ -92,6 +105,21 @@ export class SimNetwork implements WalkEnv {
       fdb.setAgent(agents.fdb);
       i.vxlan.fdb = fdb;
     }
+  }
+
+  /**
+   * Walks every probe and compares with its expectation: the disposition,
+   * and the namespaces passed when `path` is given.
+   */
+  check(probes: readonly Probe[]): ProbeResult[] {
+    return probes.map((probe) => {
+      const trace = this.walk(probe);
+      const path = trace.hops.map((h) => h.node);
+      const problems: string[] = [];
+      if (trace.disposition !== probe.expect) problems.push(`disposition ${trace.disposition}, expected ${probe.expect}`);
+      if (probe.path && path.join(' ') !== probe.path.join(' ')) problems.push(`path ${path.join(' > ')}, expected ${probe.path.join(' > ')}`);
+      return { probe, trace, path, ok: problems.length === 0, problems };
+    });
   }
 
   /** Frames seen on device `dev` of namespace `ns` so far (copies, oldest first). */

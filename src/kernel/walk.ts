@@ -31,8 +31,24 @@ export interface WalkEnv {
   codec: Codec;
   /** Namespaces entered before the walk is called a LOOP. */
   hopLimit: number;
+  /** Values Linux randomises, pinned so frames compare byte for byte with a capture. */
+  pins?: WalkPins;
   /** When set, counts the calls that go into WASM (route lookups, netfilter hook walks, codec calls). */
   stats?: WalkStats;
+}
+
+/** Pinned values of fields Linux randomises. */
+export interface WalkPins {
+  /** UDP source port of VXLAN frames (Linux: a flow hash with a per-boot key). Default: the codec's flow hash with seed 0. */
+  vxlanSrcPort?: number;
+  /** Seed of the VXLAN source-port flow hash. Default 0. */
+  hashSeed?: number;
+  /** IPv4 ID of outer (tunnel) headers. Default 0. */
+  outerIpId?: number;
+  /** IPv4 ID of probes. Default 0. */
+  ipId?: number;
+  /** ICMP echo identifier of probes (ping uses its pid or a socket port). Default 0x4d2. */
+  icmpId?: number;
 }
 
 /** Calls into WASM made by walks (for the benchmark's WASM share). */
@@ -305,6 +321,9 @@ export class Walker {
       dstMac: mac,
       vni: dev.vxlan?.vni ?? 1,
       dstPort: dev.vxlan?.dstport,
+      srcPort: mode === 'vxlan' ? this.env.pins?.vxlanSrcPort : undefined,
+      hashSeed: this.env.pins?.hashSeed,
+      ipId: this.env.pins?.outerIpId,
     });
     this.tb.step('encapsulate', `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, 'ENCAPSULATED', { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote });
     const ov = readIp(outer, ETH_HLEN);
