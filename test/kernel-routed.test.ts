@@ -25,6 +25,21 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
     net.dispose();
   });
 
+  it('walks the echo reply back; an asymmetric hole drops only the reply', () => {
+    const net = buildScenario(core, calicoSameL2());
+    const rt = net.walkRoundTrip({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(rt.reply!.disposition).toBe('DELIVERED');
+    expect(rt.reply!.hops.map((h) => h.node)).toEqual(['b', 'node2', 'node1', 'a']);
+    expect(rt.reply!.hops[3].steps.at(-1)!.detail).toBe('icmp 192.168.1.2 delivered to the local stack of a (in eth0)');
+    net.ns('node2').fib.del(0xc0a80100, 26);
+    const one = net.walkRoundTrip({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(one.request.disposition).toBe('DELIVERED');
+    // node2 now sends the reply to its default router, which nobody answers ARP for
+    expect(one.reply!.disposition).toBe('NEIGH_FAILED');
+    expect(net.walkRoundTrip({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'udp', expect: 'DELIVERED' }).reply).toBeUndefined();
+    net.dispose();
+  });
+
   it('prints ip route in iproute2 format, connected and local routes implied', () => {
     const net = buildScenario(core, calicoSameL2());
     expect(net.ipRoute('node1')).toBe(

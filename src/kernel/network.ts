@@ -76,8 +76,7 @@ export class SimNetwork implements WalkEnv {
   walk(probe: Probe): Trace {
     const ns = this.ns(probe.from);
     const dst = parseIPv4(probe.to);
-    const r = ns.fib.get(dst);
-    const src = r?.src ?? (r?.dev ? ns.primary(r.dev) : undefined) ?? firstAddress(ns);
+    const src = this.sourceFor(ns, dst);
     const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, size: probe.size, ttl: probe.ttl, df: probe.df ?? probe.proto === 'icmp', id: this.pins?.ipId, icmpId: this.pins?.icmpId });
     const tb = new TraceBuilder();
     const disposition = new Walker(this, tb).output(ns, ip);
@@ -105,6 +104,28 @@ export class SimNetwork implements WalkEnv {
       fdb.setAgent(agents.fdb);
       i.vxlan.fdb = fdb;
     }
+  }
+
+  /**
+   * Walks an ICMP probe and, when the echo request is delivered, the echo
+   * reply the destination sends back (from the probe's destination address
+   * to the request's source, out of the namespace that received it), as
+   * `ping` needs both. Simplified: the reply is a fresh walk (no conntrack
+   * state links the two); UDP probes get no reply (`reply` undefined).
+   */
+  walkRoundTrip(probe: Probe): { request: Trace; reply?: Trace } {
+    const request = this.walk(probe);
+    if (probe.proto !== 'icmp' || request.disposition !== 'DELIVERED') return { request };
+    const ns = this.ns(request.hops[request.hops.length - 1].node);
+    const src = this.sourceFor(this.ns(probe.from), parseIPv4(probe.to));
+    const ip = buildIpPacket({ proto: 'icmp', icmpType: 0, src: parseIPv4(probe.to), dst: src, size: probe.size, ttl: 64, df: probe.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    const tb = new TraceBuilder();
+    return { request, reply: tb.done(new Walker(this, tb).output(ns, ip)) };
+  }
+
+  private sourceFor(ns: Netns, dst: number): number {
+    const r = ns.fib.get(dst);
+    return r?.src ?? (r?.dev ? ns.primary(r.dev) : undefined) ?? firstAddress(ns);
   }
 
   /**

@@ -40,6 +40,8 @@ export interface ProbeBytes {
   id?: number;
   /** ICMP echo identifier. Default 0x4d2. */
   icmpId?: number;
+  /** ICMP type: 8 echo request (default) or 0 echo reply. */
+  icmpType?: 0 | 8;
 }
 
 /** Builds the IPv4 packet (no Ethernet header) of a probe. */
@@ -60,7 +62,7 @@ export function buildIpPacket(p: ProbeBytes): Uint8Array {
   // Payload: ping's pattern (byte i = i), deterministic so captures compare.
   for (let i = 0; i < size; i++) b[IP_HLEN + 8 + i] = i & 0xff;
   if (p.proto === 'icmp') {
-    b[IP_HLEN] = 8;
+    b[IP_HLEN] = p.icmpType ?? 8;
     dv.setUint16(IP_HLEN + 4, p.icmpId ?? 0x4d2);
     dv.setUint16(IP_HLEN + 6, 1);
     dv.setUint16(IP_HLEN + 2, internetChecksum(b, IP_HLEN, l4));
