@@ -79,6 +79,16 @@ describe('kernel model: two subnets behind a router', () => {
     net.dispose();
   });
 
+  it('a gateway without dev takes the device of its link route; conf.all.proxy_arp answers for every device', () => {
+    const s = twoSubnets(false);
+    s.nodes[0].routes = ['default via 10.0.1.254', '192.168.1.2 dev cali1 scope link', '192.168.2.0/26 via 10.0.1.254'];
+    s.nodes[0].sysctls = { 'net.ipv4.conf.all.proxy_arp': '1', 'net.ipv4.conf.default.proxy_arp': '1', 'net.ipv4.conf.all.forwarding': '1' };
+    const net = buildScenario(core, s);
+    expect(net.ipRoute('node1')).toContain('192.168.2.0/26 via 10.0.1.254 dev eth0\n');
+    expect(net.walk({ name: 'x', from: 'pod1', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' }).disposition).toBe('DELIVERED');
+    net.dispose();
+  });
+
   it('ip_forward=0 on the router stops forwarding', () => {
     const s = twoSubnets(false);
     s.nodes[2].sysctls = { 'net.ipv4.ip_forward': '0' };
@@ -144,6 +154,9 @@ describe('kernel model: input errors name what was wrong', () => {
     expect(bad((s) => (s.nodes[0].pods[0].bridge = 'eth0'))).toThrow(/bridge device/);
     expect(bad((s) => (s.nodes[1].pods[0].name = 'pod1'))).toThrow(/unique/);
     expect(bad((s) => (s.nodes[0].sysctls = { 'net.ipv4.conf.nope.proxy_arp': '1' }))).toThrow(/nope/);
+    expect(bad((s) => s.nodes[0].routes.push('10.50.0.0/16 via 10.9.9.9 dev eth0'))).toThrow(/Nexthop has invalid gateway/);
+    expect(bad((s) => s.nodes[0].routes.push('10.50.0.0/16 via 192.168.1.2 dev eth0'))).toThrow(/on eth0/);
+    expect(bad((s) => s.nodes[0].routes.push('10.50.0.0/16 via 10.9.9.9 onlink'))).toThrow(/device for an onlink route/);
     const net = buildScenario(core, twoSubnets(false));
     expect(() => net.ns('ghost')).toThrow(/node or pod/);
     expect(() => net.setMissAgents('node1', 'eth0', { fdb: () => undefined })).toThrow(/vxlan/);

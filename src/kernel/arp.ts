@@ -77,7 +77,7 @@ export function arpResolve(env: WalkEnv, ns: Netns, dst: string, devName: string
 }
 
 function proxies(i: Iface, a: number): boolean {
-  if (!i.proxyArp || !i.ns.ipForward) return false;
+  if (!(i.proxyArp || i.ns.proxyArpAll) || !i.ns.ipForward) return false;
   const r = i.ns.fib.get(a);
   return r !== undefined && r.type === 'unicast' && r.dev !== undefined && r.dev !== i.name;
 }

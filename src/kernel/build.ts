@@ -104,12 +104,17 @@ function addPod(net: SimNetwork, host: Netns, p: PodSpec): void {
   at(p.name, 'neigh', () => (p.neigh ?? []).forEach((a) => neighAdd(pod, a)));
 }
 
-/** `net.ipv4.ip_forward`, `net.ipv4.conf.DEV.proxy_arp`, `net.ipv4.neigh.DEV.app_solicit`; others are kept as text only. */
+/**
+ * `net.ipv4.ip_forward` (= `conf.all.forwarding`), `net.ipv4.conf.{all,DEV}.proxy_arp`
+ * (Linux ORs the two), `net.ipv4.neigh.DEV.app_solicit`; others (and
+ * `conf.default.*`, which only affects devices created later) are kept as text only.
+ */
 export function applySysctl(ns: Netns, key: string, value: string): void {
   ns.sysctls.set(key, value);
-  if (key === 'net.ipv4.ip_forward') ns.ipForward = value === '1';
+  if (key === 'net.ipv4.ip_forward' || key === 'net.ipv4.conf.all.forwarding') ns.ipForward = value === '1';
   const conf = /^net\.ipv4\.conf\.(.+)\.proxy_arp$/.exec(key);
-  if (conf) ns.iface(sysctlDev(conf[1])).proxyArp = value === '1';
+  if (conf && conf[1] === 'all') ns.proxyArpAll = value === '1';
+  else if (conf && conf[1] !== 'default') ns.iface(sysctlDev(conf[1])).proxyArp = value === '1';
   const neigh = /^net\.ipv4\.neigh\.(.+)\.app_solicit$/.exec(key);
   if (neigh) ns.neigh.setParams(sysctlDev(neigh[1]), { appSolicit: Number(value) });
 }

@@ -21,6 +21,8 @@ export class Netns {
   readonly neigh: NeighTable;
   /** `net.ipv4.ip_forward`. */
   ipForward = false;
+  /** `net.ipv4.conf.all.proxy_arp` (ORed with each device's). */
+  proxyArpAll = false;
   /** Loaded iptables rules and their WASM engine (host namespaces only). */
   ipt?: { ruleset: Ruleset; engine: IptEngine };
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */

@@ -133,10 +133,22 @@ export class Fib {
     this.main = new FibTable(core);
   }
 
-  /** `ip route add`: fails with EEXIST as iproute2 does. */
+  /**
+   * `ip route add`: fails with EEXIST as iproute2 does. A gateway without
+   * `onlink` must be reachable through a link-scope route (fib_check_nh):
+   * else "Nexthop has invalid gateway"; a missing `dev` is taken from it.
+   */
   add(r: KRoute): void {
     const t = r.table === 'local' ? this.local : this.main;
     if ((r.prefix & maskV4(r.len)) >>> 0 !== r.prefix >>> 0) throw new InputError('InvalidPrefix', cidrOf(r), 'invalid prefix for given prefix length');
+    if (r.via !== undefined && !r.onlink) {
+      const g = this.main.lookup(r.via);
+      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || (r.dev !== undefined && g.dev !== r.dev)) {
+        throw new CnikitError('InvalidGateway', `Error: Nexthop has invalid gateway (${routeText(r)}: no link-scope route to ${formatIPv4(r.via)}${r.dev ? ` on ${r.dev}` : ''}; add it first or use onlink)`);
+      }
+      if (r.dev === undefined) r = { ...r, dev: g.dev };
+    }
+    if (r.via !== undefined && r.onlink && r.dev === undefined) throw new InputError('InvalidRoute', routeText(r), 'a device for an onlink route');
     if (!t.add(r)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
   }
 
