@@ -84,7 +84,7 @@ describe('kernel model: two subnets behind a router', () => {
     s.nodes[0].routes = ['default via 10.0.1.254', '192.168.1.2 dev cali1 scope link', '192.168.2.0/26 via 10.0.1.254'];
     s.nodes[0].sysctls = { 'net.ipv4.conf.all.proxy_arp': '1', 'net.ipv4.conf.default.proxy_arp': '1', 'net.ipv4.conf.all.forwarding': '1' };
     const net = buildScenario(core, s);
-    expect(net.ipRoute('node1')).toContain('192.168.2.0/26 via 10.0.1.254 dev eth0\n');
+    expect(net.ipRoute('node1')).toContain('192.168.2.0/26 via 10.0.1.254 dev eth0 \n');
     expect(net.walk({ name: 'x', from: 'pod1', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' }).disposition).toBe('DELIVERED');
     net.dispose();
   });

@@ -37,9 +37,12 @@ export class Netns {
     this.fib = new Fib(core);
     this.neigh = new NeighTable(clock);
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
-    // Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
+    // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
     lo.addrs.push(parseAddr('127.0.0.1/8'));
-    this.fib.add({ table: 'local', type: 'local', prefix: 0x7f000000, len: 8, dev: 'lo', onlink: false, scope: 'host', src: 0x7f000001, proto: 'kernel' });
+    const k = { table: 'local', dev: 'lo', onlink: false, src: 0x7f000001, proto: 'kernel' } as const;
+    this.fib.add({ ...k, type: 'local', prefix: 0x7f000000, len: 8, scope: 'host' });
+    this.fib.add({ ...k, type: 'local', prefix: 0x7f000001, len: 32, scope: 'host' });
+    this.fib.add({ ...k, type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' });
   }
 
   /** `ip link add NAME type KIND`. */

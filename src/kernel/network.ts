@@ -169,16 +169,24 @@ export class SimNetwork implements WalkEnv {
     return this.ns(ns).fib.show(table);
   }
 
-  /** `ip route get ADDR` in `ns`: the route line, or undefined when unreachable. */
-  ipRouteGet(ns: string, addr: string): string | undefined {
+  /**
+   * `ip route get ADDR` in `ns`: the route line as iproute2 prints it
+   * (without `uid 0` and the `cache` line), or the error it prints
+   * (`RTNETLINK answers: Network is unreachable`, `No route to host`
+   * for unreachable, `Invalid argument` for blackhole, `Permission denied`
+   * for prohibit).
+   */
+  ipRouteGet(ns: string, addr: string): string {
     const n = this.ns(ns);
-    const a = parseIPv4(addr);
-    const r = n.fib.get(a);
-    if (!r) return undefined;
+    const r = n.fib.get(parseIPv4(addr));
+    if (!r || r.type === 'throw') return 'RTNETLINK answers: Network is unreachable';
+    if (r.type === 'blackhole') return 'RTNETLINK answers: Invalid argument';
+    if (r.type === 'unreachable') return 'RTNETLINK answers: No route to host';
+    if (r.type === 'prohibit') return 'RTNETLINK answers: Permission denied';
     const via = r.via !== undefined ? ` via ${formatIPv4(r.via)}` : '';
     const src = r.src ?? (r.dev ? n.primary(r.dev) : undefined);
-    if (r.type !== 'unicast' && r.type !== 'local') return `${r.type} ${addr}`;
-    return `${r.type === 'local' ? 'local ' : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}`;
+    const local = r.type === 'local' || r.type === 'broadcast';
+    return `${local ? `${r.type} ` : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}`;
   }
 
   /** `ip neigh` in `ns`. */

@@ -152,12 +152,21 @@ export class Fib {
     if (!t.add(r)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
   }
 
-  /** Adds the routes Linux adds for an address: the local /32 and (if shorter) the connected prefix. */
+  /**
+   * Adds the routes Linux adds for an address (fib_add_ifaddr): the local
+   * /32, the subnet broadcast (prefixes shorter than /31) and, if shorter
+   * than /32, the connected prefix.
+   */
   addAddress(addr: number, len: number, dev: string): void {
-    this.local.add({ table: 'local', type: 'local', prefix: addr >>> 0, len: 32, dev, onlink: false, scope: 'host', src: addr >>> 0, proto: 'kernel' });
+    const src = addr >>> 0;
+    this.local.add({ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' });
+    if (len < 31) {
+      const bcast = (addr | ~maskV4(len)) >>> 0;
+      this.local.add({ table: 'local', type: 'broadcast', prefix: bcast, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+    }
     if (len < 32) {
       const net = (addr & maskV4(len)) >>> 0;
-      this.main.add({ table: 'main', type: 'unicast', prefix: net, len, dev, onlink: false, scope: 'link', src: addr >>> 0, proto: 'kernel' });
+      this.main.add({ table: 'main', type: 'unicast', prefix: net, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
     }
   }
 
@@ -176,11 +185,11 @@ export class Fib {
     return this.local.lookup(addr)?.type === 'local';
   }
 
-  /** `ip route show [table local]`. */
+  /** `ip route show [table local]`, byte for byte (iproute2 ends each route with a blank). */
   show(table: 'main' | 'local' = 'main'): string {
     return (table === 'main' ? this.main : this.local)
       .list()
-      .map((r) => routeText(r) + '\n')
+      .map((r) => routeText(r) + ' \n')
       .join('');
   }
 

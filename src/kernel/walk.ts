@@ -77,7 +77,7 @@ export class Walker {
     const v = readIp(ip, 0);
     const r = this.route(ns, v);
     if (typeof r === 'string') return r;
-    if (r.type === 'local') {
+    if (r.type === 'local' || r.type === 'broadcast') {
       if (!this.nf(ns, 'OUTPUT', v, '', 'lo') || !this.nf(ns, 'INPUT', v, 'lo', '')) return 'DENIED';
       return this.deliver(ns, v, 'lo');
     }
@@ -234,7 +234,7 @@ export class Walker {
     if (!this.nf(ns, 'PREROUTING', v, i.name, '')) return 'DENIED';
     const r = this.route(ns, v);
     if (typeof r === 'string') return r;
-    if (r.type === 'local') {
+    if (r.type === 'local' || r.type === 'broadcast') {
       if (!this.nf(ns, 'INPUT', v, i.name, '')) return 'DENIED';
       if (v.proto === IPPROTO_UDP) {
         const vx = [...ns.ifaces.values()].find((d) => d.vxlan && d.vxlan.dstport === v.dport);
