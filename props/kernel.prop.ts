@@ -74,13 +74,6 @@ const topo = (withExtras: boolean): fc.Arbitrary<Topo> =>
     }),
   );
 
-interface ProbeSpec {
-  from: number; // index into the pod list
-  to: string;
-  proto: 'icmp' | 'udp';
-  dport: number;
-  ttl: number;
-}
 const probe = fc.record({
   from: fc.nat(),
   to: fc.constantFrom('10.244.1.2', '10.244.1.3', '10.244.2.2', '10.244.2.4', '10.244.3.2', '10.0.0.1', '10.0.0.3', '10.99.1.1', '8.8.8.8', '10.244.2.1'),
