@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, type Scenario } from '../src/kernel/index.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
+import { readCapture } from '../src/codec/index.js';
+import { readFileSync } from 'node:fs';
 
 function scenario(withDefault: boolean): Scenario {
   const pod = (name: string, i: number, veth: string) => ({
@@ -32,7 +34,7 @@ function scenario(withDefault: boolean): Scenario {
   };
 }
 
-const lane = kernelLane(['ip', 'ping']);
+const lane = kernelLane(['ip', 'ping', 'tcpdump']);
 if (!lane.ok) sayskip('kernel-real-arp proxy_arp vs the model', lane.reason);
 
 describe.skipIf(!lane.ok)('the real kernel: proxy_arp needs a route, as the model says', () => {
@@ -73,5 +75,27 @@ for x in a:2 b:3; do n=\${x%:*}; i=\${x#*:}; ip -n ${p}-$n link set eth0 address
     expect(withDefault.ipNeigh('a')).toBe(sh(`ip -n ${p}-a neigh show`));
     expect(withDefault.ipRoute('n')).toBe(sh(`ip -n ${p}-n route`));
     withDefault.dispose();
+  });
+
+  it('the forwarded echo request on cali2 is the same frame, apart from the fields ping randomises', () => {
+    const file = `/tmp/${p}-cali2.pcap`;
+    sh(`ip -n ${p}-n route replace default via 10.0.0.254 dev up0
+(ip netns exec ${p}-n timeout 5 tcpdump -U -c 1 -i cali2 -w ${file} icmp[0]==8 >/dev/null 2>&1 &)
+sleep 0.7
+ip netns exec ${p}-a ping -c1 -W1 192.168.1.3 >/dev/null
+sleep 0.5`);
+    const real = readCapture(readFileSync(file)).packets[0].data;
+    const net = buildScenario(core, scenario(true));
+    const id = (real[18] << 8) | real[19];
+    const icmpId = (real[38] << 8) | real[39];
+    net.pins = { ipId: id, icmpId };
+    net.walk({ name: 'x', from: 'a', to: '192.168.1.3', proto: 'icmp', expect: 'DELIVERED' });
+    const model = net.capture('n', 'cali2')[0];
+    // Ethernet + IPv4 header (TTL 63, DF, addresses, checksum with the pinned ID) and ICMP type/code/id
+    expect([...model.subarray(0, 36)]).toEqual([...real.subarray(0, 36)]);
+    expect([...model.subarray(38, 40)]).toEqual([...real.subarray(38, 40)]);
+    expect(model.length).toBe(real.length);
+    sh(`rm -f ${file}`);
+    net.dispose();
   });
 });
