@@ -17,6 +17,7 @@ import type { Result } from './results.js';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, type NodeSpec, type Probe, type Scenario, type SimNetwork } from '../src/kernel/index.js';
 import { parseIptPacket } from '../src/iptables/index.js';
+import { resolveDecap, resolveEncap } from '../src/codec/index.js';
 
 function forwardChain(rules: number): string | undefined {
   if (!rules) return undefined;
@@ -107,12 +108,14 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
   const ov = cases[2].net;
   const frame = ov.capture('node1', 'eth0')[0] ?? new Uint8Array();
   const inner = frame.subarray(50);
-  const codecParams = { local: '10.0.0.1', remote: '10.0.0.2', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02' };
+  // Resolved once, as the walker caches them per tunnel and peer.
+  const codecParams = resolveEncap({ local: '10.0.0.1', remote: '10.0.0.2', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02' });
+  const decap = resolveDecap({ mode: 'vxlan', ports: [8472] });
   const unit = await timeBatches(
     [
       { name: 'fib', opsPerCall: n, fn: () => { for (let i = 0; i < n; i++) routed.fib.get(0xc0a80202); } },
       { name: 'ipt', opsPerCall: n, fn: () => { for (let i = 0; i < n; i++) rules.evalInPlace('FORWARD', 1); } },
-      { name: 'codec', opsPerCall: n, fn: () => { for (let i = 0; i < n; i += 2) { ov.codec.encap(inner, codecParams); ov.codec.decode(frame); } } },
+      { name: 'codec', opsPerCall: n, fn: () => { for (let i = 0; i < n; i += 2) { ov.codec.encap(inner, codecParams); ov.codec.decode(frame, decap); } } },
     ],
     opts,
   );

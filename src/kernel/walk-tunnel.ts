@@ -10,9 +10,36 @@ import type { Netns } from './netns.js';
 import { ethFrame, ETH_HLEN, frameMacs, readIp } from './packet.js';
 import { routeText } from './route.js';
 import { L2Walk } from './walk-l2.js';
+import type { WalkPins } from './walk-base.js';
+import { resolveDecap, resolveEncap, type EncapMode, type ResolvedDecap, type ResolvedEncap } from '../codec/params.js';
 
 /** Route types that end a walk (NULL_ROUTED). */
 export const NULL_TYPES = new Set(['blackhole', 'unreachable', 'prohibit', 'throw']);
+
+// Validated codec parameters per tunnel and peer: resolving them parses
+// addresses and MACs, which costs more than the encapsulation itself.
+const encapCache = new WeakMap<Iface, Map<string, ResolvedEncap>>();
+const decapCache = new Map<string, ResolvedDecap>();
+
+function encapParams(dev: Iface, mode: EncapMode, local: string, remote: string, srcMac: string, dstMac: string, pins: WalkPins | undefined): ResolvedEncap {
+  const srcPort = mode === 'vxlan' ? pins?.vxlanSrcPort : undefined;
+  const key = `${mode} ${local} ${remote} ${srcMac} ${dstMac} ${dev.vxlan?.vni} ${dev.vxlan?.dstport} ${srcPort} ${pins?.hashSeed} ${pins?.outerIpId}`;
+  let m = encapCache.get(dev);
+  if (!m) encapCache.set(dev, (m = new Map()));
+  let r = m.get(key);
+  if (!r) {
+    r = resolveEncap({ mode, local, remote, srcMac, dstMac, vni: dev.vxlan?.vni ?? 1, dstPort: dev.vxlan?.dstport, srcPort, hashSeed: pins?.hashSeed, ipId: pins?.outerIpId });
+    m.set(key, r);
+  }
+  return r;
+}
+
+function decapParams(mode: EncapMode, port: number | undefined): ResolvedDecap {
+  const key = `${mode} ${port}`;
+  let d = decapCache.get(key);
+  if (!d) decapCache.set(key, (d = resolveDecap({ mode, ports: port === undefined ? undefined : [port] })));
+  return d;
+}
 
 /** Tunnel part of the walker. */
 export abstract class TunnelWalk extends L2Walk {
@@ -63,18 +90,7 @@ export abstract class TunnelWalk extends L2Walk {
     const local = dev.vxlan?.local ?? dev.ipipLocal ?? r.src ?? ns.primary(under.name) ?? 0;
     const mac = this.neighbour(ns, under, r.via ?? dstIp);
     if (!mac) return 'NEIGH_FAILED';
-    const outer = this.env.codec.encap(inner, {
-      mode,
-      local: formatIPv4(local),
-      remote,
-      srcMac: under.mac,
-      dstMac: mac,
-      vni: dev.vxlan?.vni ?? 1,
-      dstPort: dev.vxlan?.dstport,
-      srcPort: mode === 'vxlan' ? this.env.pins?.vxlanSrcPort : undefined,
-      hashSeed: this.env.pins?.hashSeed,
-      ipId: this.env.pins?.outerIpId,
-    });
+    const outer = this.env.codec.encap(inner, encapParams(dev, mode, formatIPv4(local), remote, under.mac, mac, this.env.pins));
     this.tb.step('encapsulate', `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, 'ENCAPSULATED', { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote });
     const ov = readIp(outer, ETH_HLEN);
     if (!this.nf(ns, 'OUTPUT', ov, '', under.name) || !this.nf(ns, 'POSTROUTING', ov, '', under.name)) return 'DENIED';
@@ -84,7 +100,7 @@ export abstract class TunnelWalk extends L2Walk {
   /** IPIP (ipip_rcv) or flanneld writing a udp-backend datagram into its TUN: the inner packet enters `dev`. */
   protected tunnelRcv(dev: Iface, frame: Uint8Array, mode: 'ipip' | 'flannel-udp'): Disposition {
     if (this.env.stats) this.env.stats.codec++;
-    const d = this.env.codec.decode(frame, { mode });
+    const d = this.env.codec.decode(frame, decapParams(mode, undefined));
     if (!d.ok) {
       this.tb.step('decapsulate', `${dev.name}: ${d.error.message}`, 'DROP');
       return 'DENIED';
@@ -99,7 +115,7 @@ export abstract class TunnelWalk extends L2Walk {
   protected vxlanRcv(vx: Iface, frame: Uint8Array): Disposition {
     const p = vx.vxlan!;
     if (this.env.stats) this.env.stats.codec++;
-    const d = this.env.codec.decode(frame, { mode: 'vxlan', ports: [p.dstport] });
+    const d = this.env.codec.decode(frame, decapParams('vxlan', p.dstport));
     if (!d.ok || d.frame.vxlan!.vni !== p.vni) {
       this.tb.step('decapsulate', `${vx.name}: ${d.ok ? `vni ${d.frame.vxlan!.vni} is not ${p.vni}` : d.error.message}`, 'DROP');
       return 'DENIED';
