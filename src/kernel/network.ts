@@ -77,7 +77,9 @@ export class SimNetwork implements WalkEnv {
     const ns = this.ns(probe.from);
     const dst = parseIPv4(probe.to);
     const src = this.sourceFor(ns, dst);
-    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, size: probe.size, ttl: probe.ttl, df: probe.df ?? probe.proto === 'icmp', id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
+    const sport = (probe as { sport?: number }).sport;
+    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, sport, size: probe.size, ttl: probe.ttl, df: probe.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
     const tb = new TraceBuilder();
     const disposition = new Walker(this, tb).output(ns, ip);
     return tb.done(disposition);
@@ -118,7 +120,8 @@ export class SimNetwork implements WalkEnv {
     if (probe.proto !== 'icmp' || request.disposition !== 'DELIVERED') return { request };
     const ns = this.ns(request.hops[request.hops.length - 1].node);
     const src = this.sourceFor(this.ns(probe.from), parseIPv4(probe.to));
-    const ip = buildIpPacket({ proto: 'icmp', icmpType: 0, src: parseIPv4(probe.to), dst: src, size: probe.size, ttl: 64, df: probe.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    // The kernel's echo reply has DF clear (its ICMP socket uses IP_PMTUDISC_DONT).
+    const ip = buildIpPacket({ proto: 'icmp', icmpType: 0, src: parseIPv4(probe.to), dst: src, size: probe.size, ttl: 64, df: false, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
     const tb = new TraceBuilder();
     return { request, reply: tb.done(new Walker(this, tb).output(ns, ip)) };
   }

@@ -32,7 +32,7 @@ export interface ProbeBytes {
   dport?: number;
   /** UDP source port. Default 40000. */
   sport?: number;
-  /** Payload bytes after the ICMP/UDP header. Default 56 (ping's default). */
+  /** Payload bytes after the ICMP/UDP header (ping's pattern for ICMP, zeros for UDP as the real-kernel runner sends). Default 56. */
   size?: number;
   ttl?: number;
   df?: boolean;
@@ -59,9 +59,9 @@ export function buildIpPacket(p: ProbeBytes): Uint8Array {
   dv.setUint32(12, p.src >>> 0);
   dv.setUint32(16, p.dst >>> 0);
   dv.setUint16(10, internetChecksum(b, 0, IP_HLEN));
-  // Payload: ping's pattern (byte i = i), deterministic so captures compare.
-  for (let i = 0; i < size; i++) b[IP_HLEN + 8 + i] = i & 0xff;
   if (p.proto === 'icmp') {
+    // ping's pattern (byte i = i; ping overwrites the first 16 with a timestamp).
+    for (let i = 0; i < size; i++) b[IP_HLEN + 8 + i] = i & 0xff;
     b[IP_HLEN] = p.icmpType ?? 8;
     dv.setUint16(IP_HLEN + 4, p.icmpId ?? 0x4d2);
     dv.setUint16(IP_HLEN + 6, 1);
