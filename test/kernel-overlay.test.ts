@@ -29,7 +29,12 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     const net = buildScenario(core, flannel());
     net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'udp', dport: 5000, expect: 'DELIVERED' });
     const frames = net.capture('node1', 'eth0');
-    expect(frames).toHaveLength(1);
+    // the datagram, then the ICMP port unreachable coming back through the overlay
+    expect(frames).toHaveLength(2);
+    const back = codec.decode(frames[1], { mode: 'vxlan' });
+    expect(back.ok && back.frame.outer).toMatchObject({ src: '10.0.0.2', dst: '10.0.0.1' });
+    expect(back.ok && back.frame.inner.flow).toMatchObject({ src: '10.244.2.2', dst: '10.244.1.2', protocol: 1, icmp: { type: 3, code: 3 } });
+    expect(net.lastErrors.map((t) => t.disposition)).toEqual(['DELIVERED']);
     const d = codec.decode(frames[0], { mode: 'vxlan' });
     expect(d.ok).toBe(true);
     if (!d.ok) return;
@@ -101,6 +106,12 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     const last = t.hops[t.hops.length - 1];
     expect(last.node).toBe('node1');
     expect(last.steps[last.steps.length - 1].data).toEqual({ icmp: { type: 3, code: 4, mtu: 1450 } });
+    // frag needed goes back to the pod from cni0's address, next-hop MTU 1450 in bytes 6-7
+    expect(net.lastErrors[0].hops.map((h) => h.node)).toEqual(['node1', 'p1']);
+    const fn = net.capture('p1', 'eth0').at(-1)!;
+    expect([fn[34], fn[35], (fn[40] << 8) | fn[41]]).toEqual([3, 4, 1450]);
+    expect([...fn.subarray(26, 30)]).toEqual([10, 244, 1, 1]);
+    expect(fn.length).toBe(14 + 576);
     // the pod itself refuses with EMSGSIZE when its own MTU is smaller
     const net2 = buildScenario(core, flannel());
     const t2 = net2.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, expect: 'MTU_EXCEEDED' });

@@ -57,7 +57,7 @@ for x in a:2 b:3; do n=\${x%:*}; i=\${x#*:}; ip -n ${p}-$n link set eth0 address
     sh(`for x in n a b; do ip netns del ${p}-$x 2>/dev/null || true; done`);
   });
 
-  const realPing = () => sh(`ip netns exec ${p}-a ping -c1 -W1 192.168.1.3 >/dev/null 2>&1 && echo DELIVERED || echo FAILED`).trim();
+  const realPing = () => sh(`ip netns exec ${p}-a ping -c3 -i0.2 -W1 192.168.1.3 >/dev/null 2>&1 && echo DELIVERED || echo FAILED`).trim();
 
   it('no default route on the node: neither answers; with one: both deliver', () => {
     const without = buildScenario(core, scenario(false));

@@ -27,6 +27,8 @@ export interface BuildOptions {
   hopLimit?: number;
   /** Values Linux randomises, pinned for byte comparisons. Default none. */
   pins?: WalkPins;
+  /** Walk the ICMP errors Linux sends (time exceeded, unreachable, frag needed, port unreachable). Default true. */
+  icmpErrors?: boolean;
 }
 
 /** Builds `s` on `core`'s WASM tables. Throws InputError naming the node and table on bad data. */
@@ -34,6 +36,7 @@ export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}):
   const clock = opts.clock ?? new SimClock();
   const net = new SimNetwork(core, new Codec(core), clock, opts.hopLimit ?? 64);
   net.pins = opts.pins;
+  net.icmpErrors = opts.icmpErrors ?? true;
   for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
   for (const n of s.nodes) buildNode(net, n);
   return net;

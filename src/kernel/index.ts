@@ -16,4 +16,5 @@ export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from 
 export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
+export { icmpError, ICMP } from './icmp.js';
 export { Segment, portName } from '../fabric/segment.js';

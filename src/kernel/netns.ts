@@ -67,9 +67,16 @@ export class Netns {
     this.fib.addAddress(a.addr, a.len, i.name);
   }
 
-  /** The primary address of a device (for `src` selection), if any. */
+  /**
+   * The source address for a route out of `dev` without `src`
+   * (inet_select_addr): the device's primary address, else the first
+   * non-loopback address of any device in creation (ifindex) order.
+   */
   primary(dev: string): number | undefined {
-    return this.ifaces.get(dev)?.addrs[0]?.addr;
+    const own = this.ifaces.get(dev)?.addrs[0]?.addr;
+    if (own !== undefined) return own;
+    for (const i of this.ifaces.values()) if (i.kind !== 'loopback' && i.addrs.length) return i.addrs[0].addr;
+    return undefined;
   }
 
   /** Frees WASM tables. */

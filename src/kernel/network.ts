@@ -39,6 +39,10 @@ export interface ProbeResult {
 export class SimNetwork implements WalkEnv {
   readonly namespaces = new Map<string, Netns>();
   readonly segments = new Map<string, Segment>();
+  /** Walk the ICMP errors Linux would send (default true; see icmp.ts). */
+  icmpErrors = true;
+  /** Traces of the ICMP errors the last walk caused (walked after it, in order). */
+  lastErrors: Trace[] = [];
   /** Pinned values of randomised fields (see {@link WalkPins}). */
   pins?: WalkPins;
   /** Set to count the WASM calls walks make (see {@link WalkStats}). */
@@ -80,9 +84,21 @@ export class SimNetwork implements WalkEnv {
     // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
     const sport = (probe as { sport?: number }).sport;
     const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, sport, size: probe.size, ttl: probe.ttl, df: probe.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    return this.run(ns, ip);
+  }
+
+  /** Walks `ip` out of `ns`, then the ICMP errors it caused; returns the first trace. */
+  private run(ns: Netns, ip: Uint8Array): Trace {
     const tb = new TraceBuilder();
-    const disposition = new Walker(this, tb).output(ns, ip);
-    return tb.done(disposition);
+    const w = new Walker(this, tb);
+    const trace = tb.done(w.output(ns, ip));
+    this.lastErrors = w.errors.map((e) => {
+      const etb = new TraceBuilder();
+      const ew = new Walker(this, etb);
+      ew.quiet = true;
+      return etb.done(ew.output(e.ns, e.ip));
+    });
+    return trace;
   }
 
   /**
@@ -122,8 +138,10 @@ export class SimNetwork implements WalkEnv {
     const src = this.sourceFor(this.ns(probe.from), parseIPv4(probe.to));
     // The kernel's echo reply has DF clear (its ICMP socket uses IP_PMTUDISC_DONT).
     const ip = buildIpPacket({ proto: 'icmp', icmpType: 0, src: parseIPv4(probe.to), dst: src, size: probe.size, ttl: 64, df: false, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
-    const tb = new TraceBuilder();
-    return { request, reply: tb.done(new Walker(this, tb).output(ns, ip)) };
+    const errors = this.lastErrors;
+    const reply = this.run(ns, ip);
+    this.lastErrors = [...errors, ...this.lastErrors];
+    return { request, reply };
   }
 
   private sourceFor(ns: Netns, dst: number): number {

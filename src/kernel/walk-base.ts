@@ -19,6 +19,8 @@ export interface WalkEnv {
   hopLimit: number;
   /** Values Linux randomises, pinned so frames compare byte for byte with a capture. */
   pins?: WalkPins;
+  /** Send (and walk) the ICMP errors Linux sends: time exceeded, unreachable, frag needed, port unreachable. */
+  icmpErrors?: boolean;
   /** When set, counts the calls that go into WASM (route lookups, netfilter hook walks, codec calls). */
   stats?: WalkStats;
 }

@@ -21,6 +21,7 @@ import { decTtl, ethFrame, ETH_HLEN, IPPROTO_UDP, readIp, type IpView } from './
 import { routeText, type KRoute } from './route.js';
 import { arpResolve } from './arp.js';
 import { NULL_TYPES, TunnelWalk } from './walk-tunnel.js';
+import { ICMP, icmpError } from './icmp.js';
 
 export type { WalkEnv, WalkPins, WalkStats } from './walk-base.js';
 
@@ -28,8 +29,25 @@ export type { WalkEnv, WalkPins, WalkStats } from './walk-base.js';
 const FLANNEL_UDP_PORT = 8285;
 const IPPROTO_IPIP = 4;
 
+/** An ICMP error a walk caused, to be walked after it. */
+export interface PendingError {
+  ns: Netns;
+  ip: Uint8Array;
+}
+
 /** Follows one packet. */
 export class Walker extends TunnelWalk {
+  /** ICMP errors this walk caused (walked afterwards by the caller with `quiet` walkers). */
+  readonly errors: PendingError[] = [];
+  /** Set on walkers of ICMP errors: they cause no further errors. */
+  quiet = false;
+
+  private sendError(ns: Netns, ip: Uint8Array, tc: readonly [number, number] | undefined, mtu?: number): void {
+    if (this.quiet || !tc || !this.env.icmpErrors) return;
+    const e = icmpError(ns, ip, tc[0], tc[1], { mtu, id: this.env.pins?.ipId });
+    if (e) this.errors.push({ ns, ip: e });
+  }
+
   /** A packet sent by a local socket of `ns` (ip_local_out). `ip` is the IPv4 packet. */
   output(ns: Netns, ip: Uint8Array): Disposition {
     this.tb.enter(ns.name);
@@ -38,7 +56,7 @@ export class Walker extends TunnelWalk {
     if (typeof r === 'string') return r;
     if (r.type === 'local' || r.type === 'broadcast') {
       if (!this.nf(ns, 'OUTPUT', v, '', 'lo') || !this.nf(ns, 'INPUT', v, 'lo', '')) return 'DENIED';
-      return this.deliver(ns, v, 'lo');
+      return this.deliver(ns, v, 'lo', ip);
     }
     const dev = ns.ifaces.get(r.dev!)!;
     if (v.df && v.totalLength > dev.mtu) {
@@ -69,7 +87,9 @@ export class Walker extends TunnelWalk {
   }
 
 
-  protected deliver(ns: Netns, v: IpView, dev: string): Disposition {
+  protected deliver(ns: Netns, v: IpView, dev: string, ip: Uint8Array): Disposition {
+    // No sockets are modelled: a UDP datagram finds its port closed, as the real-kernel runs do.
+    if (v.proto === IPPROTO_UDP) this.sendError(ns, ip, ICMP.PORT_UNREACH);
     this.tb.step('deliver', `${v.proto === IPPROTO_UDP ? `udp ${formatIPv4(v.dst)}:${v.dport}` : `icmp ${formatIPv4(v.dst)}`} delivered to the local stack of ${ns.name} (in ${dev})`, 'DELIVERED');
     return 'DELIVERED';
   }
@@ -111,7 +131,11 @@ export class Walker extends TunnelWalk {
     this.tb.step('receive', `${formatIPv4(v.src)} > ${formatIPv4(v.dst)} ${v.proto === IPPROTO_UDP ? `udp dport ${v.dport}` : `proto ${v.proto}`} ttl ${v.ttl} length ${v.totalLength} in ${i.name}`, 'RECEIVED', { dev: i.name });
     if (!this.nf(ns, 'PREROUTING', v, i.name, '')) return 'DENIED';
     const r = this.route(ns, v);
-    if (typeof r === 'string') return r;
+    if (typeof r === 'string') {
+      const t = ns.fib.get(v.dst)?.type;
+      if (ns.ipForward) this.sendError(ns, frame.subarray(ETH_HLEN), r === 'NO_ROUTE' ? ICMP.NET_UNREACH : t === 'unreachable' ? ICMP.HOST_UNREACH : t === 'prohibit' ? ICMP.PKT_FILTERED : undefined);
+      return r;
+    }
     if (r.type === 'local' || r.type === 'broadcast') {
       if (!this.nf(ns, 'INPUT', v, i.name, '')) return 'DENIED';
       if (v.proto === IPPROTO_UDP) {
@@ -122,7 +146,7 @@ export class Walker extends TunnelWalk {
       }
       const ipip = v.proto === IPPROTO_IPIP ? [...ns.ifaces.values()].find((d) => d.kind === 'ipip') : undefined;
       if (ipip) return this.tunnelRcv(ipip, frame, 'ipip');
-      return this.deliver(ns, v, i.name);
+      return this.deliver(ns, v, i.name, frame.subarray(ETH_HLEN));
     }
     if (!ns.ipForward) {
       this.tb.step('forward', `net.ipv4.ip_forward = 0 in ${ns.name}: not forwarded`, 'DROP');
@@ -130,11 +154,13 @@ export class Walker extends TunnelWalk {
     }
     if (v.ttl <= 1) {
       this.tb.step('forward', `ttl ${v.ttl}: ICMP time exceeded in transit (type 11 code 0) to ${formatIPv4(v.src)}`, 'TTL_EXCEEDED', { icmp: { type: 11, code: 0 } });
+      this.sendError(ns, frame.subarray(ETH_HLEN), ICMP.TIME_EXCEEDED);
       return 'TTL_EXCEEDED';
     }
     const dev = ns.ifaces.get(r.dev!)!;
     if (v.df && v.totalLength > dev.mtu) {
       this.tb.step('forward', `${v.totalLength} > mtu ${dev.mtu} of ${dev.name} with DF: ICMP frag needed (type 3 code 4, mtu ${dev.mtu}) to ${formatIPv4(v.src)}`, 'MTU_EXCEEDED', { icmp: { type: 3, code: 4, mtu: dev.mtu } });
+      this.sendError(ns, frame.subarray(ETH_HLEN), ICMP.FRAG_NEEDED, dev.mtu);
       return 'MTU_EXCEEDED';
     }
     const g = decTtl(frame, ETH_HLEN);
