@@ -48,6 +48,10 @@ describe('kernel model: two subnets behind a router', () => {
     expect(t.hops.map((h) => h.node)).toEqual(['pod1', 'node1', 'r1', 'node2', 'pod2']);
     expect(t.hops[2].steps.find((s) => s.kind === 'route')!.detail).toBe('192.168.2.0/26 via 10.0.2.2 dev eth1');
     expect(t.hops[4].steps[0].detail).toContain('ttl 61');
+    // switch ports are capturable as the netns export names them (NODE.IF)
+    expect(net.capture('s1', 'node1.eth0')).toEqual(net.capture('node1', 'eth0'));
+    expect(net.capture('s2', 'r1.eth1').length).toBeGreaterThan(0);
+    expect(() => net.capture('s1', 'nope')).toThrow(/node1.eth0/);
     net.dispose();
   });
 

@@ -13,6 +13,8 @@ import type { SimClock } from '../store/clock.js';
 /** A learning switch. Ports are named `NS/DEV` in its FDB. */
 export class Segment {
   readonly members: Iface[] = [];
+  /** Switch port names (as the netns export names them) -> the NIC on that port. */
+  readonly ports = new Map<string, Iface>();
   readonly fdb: BridgeFdb;
 
   /** @param mtu underlay MTU (default 1500) */
@@ -24,10 +26,11 @@ export class Segment {
     this.fdb = new BridgeFdb(name, clock);
   }
 
-  /** Plugs a NIC in. */
-  attach(i: Iface): void {
+  /** Plugs a NIC in, on switch port `port` (default `NODE.IF`). */
+  attach(i: Iface, port = `${i.ns.name}.${i.name}`): void {
     i.segment = this.name;
     this.members.push(i);
+    this.ports.set(port, i);
   }
 
   /**

@@ -38,13 +38,14 @@ export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}):
   net.pins = opts.pins;
   net.icmpErrors = opts.icmpErrors ?? true;
   for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
-  for (const n of s.nodes) buildNode(net, n);
+  const ports = { n: 0 };
+  for (const n of s.nodes) buildNode(net, n, ports);
   return net;
 }
 
-function buildNode(net: SimNetwork, n: NodeSpec): void {
+function buildNode(net: SimNetwork, n: NodeSpec, ports: { n: number }): void {
   const ns = net.addNamespace(n.name, n.name);
-  for (const spec of n.interfaces) addIface(net, ns, spec);
+  for (const spec of n.interfaces) addIface(net, ns, spec, ports);
   for (const p of n.pods) addPod(net, ns, p);
   const sysctls = { 'net.ipv4.ip_forward': '1', ...(n.sysctls ?? {}) };
   for (const [k, v] of Object.entries(sysctls)) applySysctl(ns, k, v);
@@ -67,7 +68,7 @@ function at(node: string, what: string, f: () => void): void {
   }
 }
 
-function addIface(net: SimNetwork, ns: Netns, s: IfaceSpec): void {
+function addIface(net: SimNetwork, ns: Netns, s: IfaceSpec, ports: { n: number }): void {
   if (s.kind === 'ipip') {
     const i = ns.addIface(s.name, 'ipip', '00:00:00:00:00:00', s.mtu ?? 1480);
     if (s.local) i.ipipLocal = parseIPv4(s.local);
@@ -78,7 +79,10 @@ function addIface(net: SimNetwork, ns: Netns, s: IfaceSpec): void {
   if (s.kind === 'phys') {
     const seg = net.segments.get(s.segment);
     if (!seg) throw new InputError('NoSuchSegment', s.segment, `a segment of the scenario (${ns.name} ${s.name})`);
-    seg.attach(i);
+    // Switch port names as the netns export gives them: NODE.IF, or pN past IFNAMSIZ.
+    const long = `${ns.name}.${s.name}`;
+    seg.attach(i, long.length <= 15 ? long : `p${ports.n}`);
+    ports.n++;
   } else if (s.kind === 'bridge') {
     i.ports = [];
     i.bridgeFdb = new BridgeFdb(s.name, net.clock);

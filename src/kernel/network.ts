@@ -164,14 +164,28 @@ export class SimNetwork implements WalkEnv {
     });
   }
 
-  /** Frames seen on device `dev` of namespace `ns` so far (copies, oldest first). */
+  /**
+   * Frames seen on device `dev` of namespace `ns` so far (copies, oldest
+   * first). `ns` may also be a segment and `dev` a switch port (`NODE.IF`):
+   * the frames that passed that port, which are those its NIC saw.
+   */
   capture(ns: string, dev: string): Uint8Array[] {
-    return [...this.ns(ns).iface(dev).frames];
+    return [...this.device(ns, dev).frames];
+  }
+
+  private device(ns: string, dev: string) {
+    const seg = this.namespaces.has(ns) ? undefined : this.segments.get(ns);
+    if (seg) {
+      const i = seg.ports.get(dev);
+      if (!i) throw new InputError('NoSuchPort', dev, `a port of segment ${ns} (${[...seg.ports.keys()].join(', ')})`);
+      return i;
+    }
+    return this.ns(ns).iface(dev);
   }
 
   /** The capture of a device as a classic pcap file (Ethernet, or raw IPv4 for ipip/tun). */
   pcap(ns: string, dev: string): Uint8Array {
-    const i = this.ns(ns).iface(dev);
+    const i = this.device(ns, dev);
     return writePcap(i.frames, { linkType: i.ether ? 1 : LINKTYPE_RAW });
   }
 

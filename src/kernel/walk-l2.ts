@@ -27,6 +27,8 @@ export abstract class L2Walk extends WalkBase {
       return 'NEIGH_FAILED';
     }
     const { to, flooded } = seg.carry(dev, src, dst);
+    // A flooded frame reaches every other station (tcpdump on their NICs sees it).
+    if (flooded) for (const m of seg.members) if (m !== dev && m !== to) m.see(frame);
     if (!to) {
       this.tb.step('wire', `segment ${seg.name}: no station ${dst}`, 'DROP');
       return 'NEIGH_FAILED';
