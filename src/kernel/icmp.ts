@@ -60,3 +60,26 @@ export function icmpError(ns: Netns, offending: Uint8Array, type: number, code: 
   dv.setUint16(IP_HLEN + 2, internetChecksum(b, IP_HLEN, 8 + quote.length));
   return b;
 }
+
+/**
+ * The echo reply the kernel sends for a delivered echo request `req`
+ * (icmp_echo -> icmp_reply): addresses swapped, the request's TOS, TTL 64,
+ * DF clear (the ICMP socket's IP_PMTUDISC_DONT), type 0, the same id,
+ * sequence and data.
+ */
+export function echoReply(req: Uint8Array, id = 0): Uint8Array {
+  const b = req.slice();
+  const dv = new DataView(b.buffer);
+  const hl = (b[0] & 15) * 4;
+  b.copyWithin(12, 16, 20);
+  b.set(req.subarray(12, 16), 16);
+  dv.setUint16(4, id);
+  dv.setUint16(6, 0);
+  b[8] = 64;
+  dv.setUint16(10, 0);
+  dv.setUint16(10, internetChecksum(b, 0, hl));
+  b[hl] = 0;
+  dv.setUint16(hl + 2, 0);
+  dv.setUint16(hl + 2, internetChecksum(b, hl, b.length - hl));
+  return b;
+}

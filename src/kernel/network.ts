@@ -43,6 +43,8 @@ export class SimNetwork implements WalkEnv {
   icmpErrors = true;
   /** Traces of the ICMP errors the last walk caused (walked after it, in order). */
   lastErrors: Trace[] = [];
+  /** Trace of the echo reply to the last walk's echo request, if it was delivered. */
+  lastReply: Trace | undefined;
   /** Pinned values of randomised fields (see {@link WalkPins}). */
   pins?: WalkPins;
   /** Set to count the WASM calls walks make (see {@link WalkStats}). */
@@ -87,17 +89,21 @@ export class SimNetwork implements WalkEnv {
     return this.run(ns, ip);
   }
 
-  /** Walks `ip` out of `ns`, then the ICMP errors it caused; returns the first trace. */
+  /** Walks `ip` out of `ns`, then the responses it caused (ICMP errors, echo reply); returns the first trace. */
   private run(ns: Netns, ip: Uint8Array): Trace {
     const tb = new TraceBuilder();
     const w = new Walker(this, tb);
     const trace = tb.done(w.output(ns, ip));
-    this.lastErrors = w.errors.map((e) => {
+    this.lastErrors = [];
+    this.lastReply = undefined;
+    for (const e of w.errors) {
       const etb = new TraceBuilder();
       const ew = new Walker(this, etb);
       ew.quiet = true;
-      return etb.done(ew.output(e.ns, e.ip));
-    });
+      const t = etb.done(ew.output(e.ns, e.ip));
+      if (e.echo) this.lastReply = t;
+      else this.lastErrors.push(t);
+    }
     return trace;
   }
 
@@ -124,24 +130,16 @@ export class SimNetwork implements WalkEnv {
     }
   }
 
+
   /**
-   * Walks an ICMP probe and, when the echo request is delivered, the echo
-   * reply the destination sends back (from the probe's destination address
-   * to the request's source, out of the namespace that received it), as
+   * Walks a probe and returns with it the echo reply the destination kernel
+   * sent back (walked by every `walk` too: captures hold its frames), as
    * `ping` needs both. Simplified: the reply is a fresh walk (no conntrack
    * state links the two); UDP probes get no reply (`reply` undefined).
    */
   walkRoundTrip(probe: Probe): { request: Trace; reply?: Trace } {
     const request = this.walk(probe);
-    if (probe.proto !== 'icmp' || request.disposition !== 'DELIVERED') return { request };
-    const ns = this.ns(request.hops[request.hops.length - 1].node);
-    const src = this.sourceFor(this.ns(probe.from), parseIPv4(probe.to));
-    // The kernel's echo reply has DF clear (its ICMP socket uses IP_PMTUDISC_DONT).
-    const ip = buildIpPacket({ proto: 'icmp', icmpType: 0, src: parseIPv4(probe.to), dst: src, size: probe.size, ttl: 64, df: false, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
-    const errors = this.lastErrors;
-    const reply = this.run(ns, ip);
-    this.lastErrors = [...errors, ...this.lastErrors];
-    return { request, reply };
+    return { request, reply: this.lastReply };
   }
 
   private sourceFor(ns: Netns, dst: number): number {

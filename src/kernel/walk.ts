@@ -9,19 +9,20 @@
  *
  * Simplified (see docs/kernel.md): ARP is an instant exchange (no ARP
  * frames are captured, the answering side learns nothing); the first data
- * frame of an unlearnt bridge or switch is flooded; no ICMP errors are sent
- * back (they are recorded in the step); no fragmentation (a packet over the
- * MTU without DF is sent whole, a VXLAN outer packet is never checked).
+ * frame of an unlearnt bridge or switch is flooded; ICMP errors and echo
+ * replies are walked after the packet (see icmp.ts); no fragmentation (a
+ * packet over the MTU without DF is sent whole, a VXLAN outer packet is
+ * never checked).
  */
 import type { Disposition } from '../core/trace.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Iface } from './iface.js';
 import type { Netns } from './netns.js';
-import { decTtl, ethFrame, ETH_HLEN, IPPROTO_UDP, readIp, type IpView } from './packet.js';
+import { decTtl, ethFrame, ETH_HLEN, IPPROTO_ICMP, IPPROTO_UDP, readIp, type IpView } from './packet.js';
 import { routeText, type KRoute } from './route.js';
 import { arpResolve } from './arp.js';
 import { NULL_TYPES, TunnelWalk } from './walk-tunnel.js';
-import { ICMP, icmpError } from './icmp.js';
+import { echoReply, ICMP, icmpError } from './icmp.js';
 
 export type { WalkEnv, WalkPins, WalkStats } from './walk-base.js';
 
@@ -29,15 +30,17 @@ export type { WalkEnv, WalkPins, WalkStats } from './walk-base.js';
 const FLANNEL_UDP_PORT = 8285;
 const IPPROTO_IPIP = 4;
 
-/** An ICMP error a walk caused, to be walked after it. */
+/** A packet the kernel sent in response to the walked one (an ICMP error or the echo reply), walked after it. */
 export interface PendingError {
   ns: Netns;
   ip: Uint8Array;
+  /** The echo reply (else an ICMP error). */
+  echo?: boolean;
 }
 
 /** Follows one packet. */
 export class Walker extends TunnelWalk {
-  /** ICMP errors this walk caused (walked afterwards by the caller with `quiet` walkers). */
+  /** Responses this walk caused: ICMP errors and the echo reply (walked afterwards by the caller with `quiet` walkers). */
   readonly errors: PendingError[] = [];
   /** Set on walkers of ICMP errors: they cause no further errors. */
   quiet = false;
@@ -90,6 +93,8 @@ export class Walker extends TunnelWalk {
   protected deliver(ns: Netns, v: IpView, dev: string, ip: Uint8Array): Disposition {
     // No sockets are modelled: a UDP datagram finds its port closed, as the real-kernel runs do.
     if (v.proto === IPPROTO_UDP) this.sendError(ns, ip, ICMP.PORT_UNREACH);
+    // The kernel answers echo requests itself (icmp_echo_ignore_all = 0).
+    else if (v.proto === IPPROTO_ICMP && v.icmpType === 8 && !this.quiet) this.errors.push({ ns, ip: echoReply(ip, this.env.pins?.ipId), echo: true });
     this.tb.step('deliver', `${v.proto === IPPROTO_UDP ? `udp ${formatIPv4(v.dst)}:${v.dport}` : `icmp ${formatIPv4(v.dst)}`} delivered to the local stack of ${ns.name} (in ${dev})`, 'DELIVERED');
     return 'DELIVERED';
   }
