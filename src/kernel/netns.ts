@@ -25,6 +25,8 @@ export class Netns {
   proxyArpAll = false;
   /** Loaded iptables rules and their WASM engine (host namespaces only). */
   ipt?: { ruleset: Ruleset; engine: IptEngine };
+  /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
+  readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
   readonly sysctls = new Map<string, string>();
 

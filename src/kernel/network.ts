@@ -89,22 +89,39 @@ export class SimNetwork implements WalkEnv {
     return this.run(ns, ip);
   }
 
-  /** Walks `ip` out of `ns`, then the responses it caused (ICMP errors, echo reply); returns the first trace. */
+  /**
+   * Walks `ip` out of `ns`, then what it caused, in order: the fragments
+   * after the first (from where they were made), ICMP errors and the echo
+   * reply (and their own fragments). Returns the first trace; a later
+   * fragment that does not arrive decides the disposition.
+   */
   private run(ns: Netns, ip: Uint8Array): Trace {
     const tb = new TraceBuilder();
     const w = new Walker(this, tb);
-    const trace = tb.done(w.output(ns, ip));
+    let disposition = w.output(ns, ip);
     this.lastErrors = [];
     this.lastReply = undefined;
-    for (const e of w.errors) {
-      const etb = new TraceBuilder();
-      const ew = new Walker(this, etb);
-      ew.quiet = true;
-      const t = etb.done(ew.output(e.ns, e.ip));
-      if (e.echo) this.lastReply = t;
-      else this.lastErrors.push(t);
+    const queue: { w: Walker; main: boolean }[] = [{ w, main: true }];
+    while (queue.length) {
+      const { w: from, main } = queue.shift()!;
+      for (const f of from.fragments) {
+        const fw = new Walker(this, new TraceBuilder());
+        fw.quiet = from.quiet;
+        const d = fw.fragmentOut(f.ns, f.route, f.dev, f.ip);
+        if (main && d !== 'DELIVERED' && disposition === 'DELIVERED') disposition = d;
+        queue.push({ w: fw, main });
+      }
+      for (const e of from.errors) {
+        const etb = new TraceBuilder();
+        const ew = new Walker(this, etb);
+        ew.quiet = true;
+        const t = etb.done(ew.output(e.ns, e.ip));
+        if (e.echo) this.lastReply = t;
+        else this.lastErrors.push(t);
+        queue.push({ w: ew, main: false });
+      }
     }
-    return trace;
+    return tb.done(disposition);
   }
 
   /**

@@ -160,3 +160,62 @@ export function decTtl(f: Uint8Array, off = ETH_HLEN): Uint8Array {
 export function frameMacs(f: Uint8Array): { dst: string; src: string } {
   return { dst: macText(f, 0), src: macText(f, 6) };
 }
+
+/**
+ * Splits IPv4 packet `ip` for `mtu` (ip_fragment): fragments carry the
+ * header (no options), data in multiples of 8 bytes, MF on all but the last.
+ */
+export function fragment(ip: Uint8Array, mtu: number): Uint8Array[] {
+  const hl = (ip[0] & 15) * 4;
+  const dv0 = new DataView(ip.buffer, ip.byteOffset, ip.byteLength);
+  const total = dv0.getUint16(2);
+  const baseOff = (dv0.getUint16(6) & 0x1fff) * 8;
+  const moreAfter = (dv0.getUint16(6) & 0x2000) !== 0;
+  const step = (mtu - hl) & ~7;
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < total - hl; off += step) {
+    const len = Math.min(step, total - hl - off);
+    const f = new Uint8Array(hl + len);
+    f.set(ip.subarray(0, hl), 0);
+    f.set(ip.subarray(hl + off, hl + off + len), hl);
+    const dv = new DataView(f.buffer);
+    const last = off + len >= total - hl;
+    dv.setUint16(2, f.length);
+    dv.setUint16(6, ((baseOff + off) / 8) | (last && !moreAfter ? 0 : 0x2000));
+    dv.setUint16(10, 0);
+    dv.setUint16(10, internetChecksum(f, 0, hl));
+    out.push(f);
+  }
+  return out;
+}
+
+/** Whether `ip` is a fragment (MF set or a non-zero offset). */
+export function isFragment(ip: Uint8Array): boolean {
+  return ((ip[6] << 8) | ip[7]) & 0x3fff ? true : false;
+}
+
+/**
+ * Adds fragment `ip` to `queue` (ip_defrag); returns the reassembled packet
+ * once every byte is there, else undefined.
+ */
+export function reassemble(queue: Uint8Array[], ip: Uint8Array): Uint8Array | undefined {
+  queue.push(ip);
+  const hl = (ip[0] & 15) * 4;
+  const parts = queue.map((f) => ({ off: (((f[6] << 8) | f[7]) & 0x1fff) * 8, mf: (f[6] & 0x20) !== 0, data: f.subarray((f[0] & 15) * 4) })).sort((a, b) => a.off - b.off);
+  let have = 0;
+  for (const p of parts) {
+    if (p.off !== have) return undefined;
+    have += p.data.length;
+  }
+  if (parts[parts.length - 1].mf) return undefined;
+  const first = queue.find((f) => (((f[6] << 8) | f[7]) & 0x1fff) === 0)!;
+  const out = new Uint8Array(hl + have);
+  out.set(first.subarray(0, hl), 0);
+  for (const p of parts) out.set(p.data, hl + p.off);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(2, out.length);
+  dv.setUint16(6, dv.getUint16(6) & 0x4000);
+  dv.setUint16(10, 0);
+  dv.setUint16(10, internetChecksum(out, 0, hl));
+  return out;
+}

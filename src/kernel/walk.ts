@@ -10,15 +10,16 @@
  * Simplified (see docs/kernel.md): ARP is an instant exchange (no ARP
  * frames are captured, the answering side learns nothing); the first data
  * frame of an unlearnt bridge or switch is flooded; ICMP errors and echo
- * replies are walked after the packet (see icmp.ts); no fragmentation (a
- * packet over the MTU without DF is sent whole, a VXLAN outer packet is
- * never checked).
+ * replies are walked after the packet (see icmp.ts); a packet over the MTU
+ * without DF is fragmented (the first fragment continues the walk, the others
+ * are walked after it) and reassembled at local delivery; a VXLAN outer
+ * packet is never checked against the underlay MTU.
  */
 import type { Disposition } from '../core/trace.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Iface } from './iface.js';
 import type { Netns } from './netns.js';
-import { decTtl, ethFrame, ETH_HLEN, IPPROTO_ICMP, IPPROTO_UDP, readIp, type IpView } from './packet.js';
+import { decTtl, ethFrame, ETH_HLEN, fragment, IPPROTO_ICMP, IPPROTO_UDP, isFragment, readIp, reassemble, type IpView } from './packet.js';
 import { routeText, type KRoute } from './route.js';
 import { arpResolve } from './arp.js';
 import { NULL_TYPES, TunnelWalk } from './walk-tunnel.js';
@@ -42,6 +43,8 @@ export interface PendingError {
 export class Walker extends TunnelWalk {
   /** Responses this walk caused: ICMP errors and the echo reply (walked afterwards by the caller with `quiet` walkers). */
   readonly errors: PendingError[] = [];
+  /** Fragments after the first, to be walked on from where they were made (by the caller). */
+  readonly fragments: { ns: Netns; route: KRoute; dev: Iface; ip: Uint8Array }[] = [];
   /** Set on walkers of ICMP errors: they cause no further errors. */
   quiet = false;
 
@@ -91,6 +94,20 @@ export class Walker extends TunnelWalk {
 
 
   protected deliver(ns: Netns, v: IpView, dev: string, ip: Uint8Array): Disposition {
+    if (isFragment(ip)) {
+      const key = `${v.src} ${v.dst} ${(ip[4] << 8) | ip[5]} ${v.proto}`;
+      const q = ns.reasm.get(key) ?? [];
+      ns.reasm.set(key, q);
+      const whole = reassemble(q, ip);
+      if (!whole) {
+        this.tb.step('deliver', `fragment queued for reassembly in ${ns.name} (${q.length} so far)`, 'DELIVERED');
+        return 'DELIVERED';
+      }
+      ns.reasm.delete(key);
+      this.tb.step('reassemble', `${q.length} fragments reassembled: ${whole.length} bytes`, 'REASSEMBLED');
+      ip = whole;
+      v = readIp(whole, 0);
+    }
     // No sockets are modelled: a UDP datagram finds its port closed, as the real-kernel runs do.
     if (v.proto === IPPROTO_UDP) this.sendError(ns, ip, ICMP.PORT_UNREACH);
     // The kernel answers echo requests itself (icmp_echo_ignore_all = 0).
@@ -103,6 +120,24 @@ export class Walker extends TunnelWalk {
   /** POSTROUTING, neighbour and transmit (ip_finish_output2). */
   protected postrouting(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView): Disposition {
     if (!this.nf(ns, 'POSTROUTING', v, '', dev.name)) return 'DENIED';
+    if (ip.length > dev.mtu && !v.df) {
+      // ip_fragment: the first fragment continues this walk; the others follow it (walked by the caller).
+      const [first, ...rest] = fragment(ip, dev.mtu);
+      this.tb.step('fragment', `${ip.length} > mtu ${dev.mtu} of ${dev.name}: ${rest.length + 1} fragments`, 'FRAGMENTED', { count: rest.length + 1 });
+      for (const f of rest) this.fragments.push({ ns, route: r, dev, ip: f });
+      return this.finishOutput(ns, r, dev, first, v);
+    }
+    return this.finishOutput(ns, r, dev, ip, v);
+  }
+
+  /** Continues a fragment made in `ns` for `dev` (a fresh walk from there). */
+  fragmentOut(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array): Disposition {
+    this.tb.enter(ns.name);
+    return this.finishOutput(ns, r, dev, ip, readIp(ip, 0));
+  }
+
+  /** Neighbour and transmit of one packet or fragment (ip_finish_output2). */
+  finishOutput(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView): Disposition {
     const nh = r.via ?? v.dst;
     if (dev.kind === 'ipip' || dev.kind === 'tun') return this.tunnelXmit(ns, dev, nh, ip);
     const mac = this.neighbour(ns, dev, nh);
