@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, buildIpPacket, readIp, decTtl, ethFrame } from '../src/kernel/index.js';
+import { buildScenario, buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/index.js';
 import { internetChecksum } from '../src/codec/index.js';
 import { calicoSameL2, flannel, vtepMac } from './support/kernel-scenarios.js';
 
@@ -90,6 +90,22 @@ describe('kernel model: edges of the walk', () => {
     net.ns('p1').neigh.replace('10.244.1.3', 'eth0', { lladdr: '0a:58:0a:f4:01:77' });
     expect(net.walk({ name: 'x', from: 'p1', to: '10.244.1.3', proto: 'udp', expect: 'NEIGH_FAILED' }).disposition).toBe('NEIGH_FAILED');
     net.dispose();
+  });
+
+  it('fragments reassemble in any order to the original packet', () => {
+    const ip = buildIpPacket({ proto: 'udp', src: 0x0a000001, dst: 0x0a000002, size: 1200, id: 77 });
+    const frags = fragment(ip, 500);
+    expect(frags.map((f) => f.length)).toEqual([500, 500, 268]);
+    expect(frags.every(isFragment)).toBe(true);
+    expect(isFragment(ip)).toBe(false);
+    for (const f of frags) expect(internetChecksum(f, 0, 20)).toBe(0);
+    const q: Uint8Array[] = [];
+    expect(reassemble(q, frags[2])).toBeUndefined();
+    expect(reassemble(q, frags[0])).toBeUndefined();
+    expect(reassemble(q, frags[1])).toEqual(ip);
+    // a fragment fragmented again keeps its offset and MF
+    const again = fragment(frags[0], 300);
+    expect(again.map((f) => ((f[6] << 8) | f[7]) & 0x3fff)).toEqual([0x2000, 0x2000 | 35]);
   });
 
   it('probe bytes: valid IPv4 and UDP checksums, TTL decrement keeps the header valid', () => {

@@ -117,9 +117,21 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     const t2 = net2.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, expect: 'MTU_EXCEEDED' });
     expect(t2.disposition).toBe('MTU_EXCEEDED');
     expect(t2.hops).toHaveLength(1);
-    // without DF it goes through (no fragmentation modelled)
+    // without DF node1 fragments into flannel.1; p2 reassembles and answers; node2 fragments the reply
+    net.clearCaptures();
     const t3 = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, df: false, expect: 'DELIVERED' });
     expect(t3.disposition).toBe('DELIVERED');
+    expect(t3.hops[1].steps.find((s) => s.kind === 'fragment')!.detail).toBe('1500 > mtu 1450 of flannel.1: 2 fragments');
+    const vx = net.capture('node1', 'flannel.1').map((f) => [((f[20] << 8) | f[21]) & 0x3fff, (f[16] << 8) | f[17]]);
+    expect(vx).toEqual([
+      [0x2000, 1444], // request: MF, offset 0, 1424 bytes of data
+      [178, 76], // offset 1424/8, last
+      [0x2000, 1444], // reply fragments, made by node2
+      [178, 76],
+    ]);
+    expect(net.capture('p2', 'eth0').map((f) => f.length)).toEqual([14 + 1444, 14 + 76, 14 + 1500]);
+    expect(net.lastReply!.disposition).toBe('DELIVERED');
+    expect(net.capture('p1', 'eth0').map((f) => f.length)).toEqual([14 + 1500, 14 + 1444, 14 + 76]);
     net.dispose();
     net2.dispose();
   });

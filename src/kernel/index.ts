@@ -10,11 +10,11 @@ export type { Scenario, SegmentSpec, NodeSpec, IfaceSpec, PodSpec, Probe } from 
 export { Fib, parseRouteLine, routeText, type KRoute, type KRouteType } from './route.js';
 export { Iface, type IfKind, type IfAddr, type VxlanParams, type TunAgent } from './iface.js';
 export { Netns, parseAddr } from './netns.js';
-export { buildIpPacket, ethFrame, readIp, decTtl, type ProbeBytes, type IpView } from './packet.js';
+export { buildIpPacket, ethFrame, readIp, decTtl, fragment, reassemble, isFragment, type ProbeBytes, type IpView } from './packet.js';
 export { SimNetwork, type ProbeResult } from './network.js';
 export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from './build.js';
 export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
-export { icmpError, ICMP } from './icmp.js';
+export { icmpError, echoReply, ICMP } from './icmp.js';
 export { Segment, portName } from '../fabric/segment.js';
