@@ -29,6 +29,7 @@ export class Segment {
   /** Plugs a NIC in, on switch port `port` (default `NODE.IF`). */
   attach(i: Iface, port = `${i.ns.name}.${i.name}`): void {
     i.segment = this.name;
+    i.segmentPeers = () => this.members.filter((m) => m !== i);
     this.members.push(i);
     this.ports.set(port, i);
   }

@@ -29,6 +29,8 @@ export interface BuildOptions {
   pins?: WalkPins;
   /** Walk the ICMP errors Linux sends (time exceeded, unreachable, frag needed, port unreachable). Default true. */
   icmpErrors?: boolean;
+  /** Record ARP request/reply frames in captures. Default false (ARP resolves invisibly). */
+  arpFrames?: boolean;
 }
 
 /** Builds `s` on `core`'s WASM tables. Throws InputError naming the node and table on bad data. */
@@ -37,6 +39,7 @@ export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}):
   const net = new SimNetwork(core, new Codec(core), clock, opts.hopLimit ?? 64);
   net.pins = opts.pins;
   net.icmpErrors = opts.icmpErrors ?? true;
+  net.arpFrames = opts.arpFrames ?? false;
   for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
   const ports = { n: 0 };
   for (const n of s.nodes) buildNode(net, n, ports);

@@ -48,6 +48,8 @@ export class Iface {
   bridgeFdb?: BridgeFdb;
   /** The fabric segment a physical NIC is plugged into. */
   segment?: string;
+  /** The other NICs on that segment (set when plugged in). */
+  segmentPeers?: () => Iface[];
   vxlan?: VxlanParams;
   /** IPIP: local address (`local`), `any` when undefined. */
   ipipLocal?: number;

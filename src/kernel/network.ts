@@ -39,6 +39,10 @@ export interface ProbeResult {
 export class SimNetwork implements WalkEnv {
   readonly namespaces = new Map<string, Netns>();
   readonly segments = new Map<string, Segment>();
+  /** Record ARP frames on the devices they pass (default false). */
+  arpFrames = false;
+  /** Source address of the packet being resolved for (walker internal). */
+  arpSource?: number;
   /** Walk the ICMP errors Linux would send (default true; see icmp.ts). */
   icmpErrors = true;
   /** Traces of the ICMP errors the last walk caused (walked after it, in order). */

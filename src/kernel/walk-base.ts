@@ -21,6 +21,10 @@ export interface WalkEnv {
   pins?: WalkPins;
   /** Send (and walk) the ICMP errors Linux sends: time exceeded, unreachable, frag needed, port unreachable. */
   icmpErrors?: boolean;
+  /** Record ARP request/reply frames on the devices they pass (default false: ARP stays invisible). */
+  arpFrames?: boolean;
+  /** Source address of the packet being resolved for (set by the walker before a neighbour lookup). */
+  arpSource?: number;
   /** When set, counts the calls that go into WASM (route lookups, netfilter hook walks, codec calls). */
   stats?: WalkStats;
 }
@@ -64,5 +68,5 @@ export abstract class WalkBase {
   /** IP input of a frame received on `i` (ip_rcv). */
   protected abstract ipRcv(i: Iface, frame: Uint8Array): Disposition;
   /** Resolves the next hop's MAC (or records why not). */
-  protected abstract neighbour(ns: Netns, dev: Iface, nh: number): string | undefined;
+  protected abstract neighbour(ns: Netns, dev: Iface, nh: number, src?: number): string | undefined;
 }

@@ -88,7 +88,7 @@ export abstract class TunnelWalk extends L2Walk {
     this.tb.step('route', `${remote} (outer): ${routeText(r)}`, 'MATCHED', { outer: true });
     const under = ns.ifaces.get(r.dev)!;
     const local = dev.vxlan?.local ?? dev.ipipLocal ?? r.src ?? ns.primary(under.name) ?? 0;
-    const mac = this.neighbour(ns, under, r.via ?? dstIp);
+    const mac = this.neighbour(ns, under, r.via ?? dstIp, local);
     if (!mac) return 'NEIGH_FAILED';
     const outer = this.env.codec.encap(inner, encapParams(dev, mode, formatIPv4(local), remote, under.mac, mac, this.env.pins));
     this.tb.step('encapsulate', `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, 'ENCAPSULATED', { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote });

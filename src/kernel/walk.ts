@@ -140,7 +140,7 @@ export class Walker extends TunnelWalk {
   finishOutput(ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView): Disposition {
     const nh = r.via ?? v.dst;
     if (dev.kind === 'ipip' || dev.kind === 'tun') return this.tunnelXmit(ns, dev, nh, ip);
-    const mac = this.neighbour(ns, dev, nh);
+    const mac = this.neighbour(ns, dev, nh, v.src);
     if (!mac) return 'NEIGH_FAILED';
     const frame = ethFrame(mac, dev.mac, ip);
     if (dev.kind === 'vxlan') return this.vxlanXmit(ns, dev, frame);
@@ -149,7 +149,8 @@ export class Walker extends TunnelWalk {
 
 
   /** Resolves `nh` on `dev` through the namespace's neighbour table. */
-  protected neighbour(ns: Netns, dev: Iface, nh: number): string | undefined {
+  protected neighbour(ns: Netns, dev: Iface, nh: number, src?: number): string | undefined {
+    this.env.arpSource = src;
     const dst = formatIPv4(nh);
     ns.neigh.setResolver((q) => arpResolve(this.env, ns, q.dst, q.dev));
     const r = ns.neigh.lookup(dst, dev.name);
