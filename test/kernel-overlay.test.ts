@@ -75,6 +75,24 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     net.dispose();
   });
 
+  it('ARP frames through the bridge: a request is flooded to every port, the reply goes back one way', () => {
+    const net = buildScenario(core, flannel(), { arpFrames: true });
+    net.walk({ name: 'x', from: 'p1', to: '10.244.1.3', proto: 'udp', expect: 'DELIVERED' });
+    const isArp = (f: Uint8Array) => f[12] === 8 && f[13] === 6;
+    expect(net.capture('q1', 'eth0').filter(isArp).map((f) => f[21])).toEqual([1, 2]);
+    expect(net.capture('node1', 'cni0').filter(isArp).map((f) => f[21])).toEqual([1]);
+    expect(net.capture('node1', 'veth1b').filter(isArp).map((f) => f[21])).toEqual([1, 2]);
+    expect(net.capture('p1', 'eth0').filter(isArp).map((f) => f[21])).toEqual([1, 2]);
+    net.clearCaptures();
+    net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'udp', expect: 'DELIVERED' });
+    // the gateway (cni0) answers p1; node2's cni0 asks for p2 from its own address
+    const gw = net.capture('p1', 'eth0').filter(isArp);
+    expect([...gw[1].subarray(6, 12)]).toEqual([0x0a, 0x58, 0x0a, 0xf4, 0x01, 0x01]);
+    const ask = net.capture('p2', 'eth0').filter(isArp)[0];
+    expect([...ask.subarray(28, 32)]).toEqual([10, 244, 2, 1]);
+    net.dispose();
+  });
+
   it('prints the node tables in Linux formats', () => {
     const net = buildScenario(core, flannel());
     net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });

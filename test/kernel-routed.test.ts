@@ -40,6 +40,26 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
     net.dispose();
   });
 
+  it('ARP: the answerer learns the asker; with arpFrames the request and reply are captured', () => {
+    const net = buildScenario(core, calicoSameL2(), { arpFrames: true });
+    net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    // node1 answered by proxy ARP and learnt pod a (neigh_event_ns)
+    expect(net.ipNeigh('node1')).toContain('192.168.1.2 dev cali1 lladdr 02:aa:00:00:00:02 ');
+    const [req, rep, data] = net.capture('a', 'eth0');
+    expect(req.length).toBe(42);
+    expect([...req.subarray(0, 6)]).toEqual([255, 255, 255, 255, 255, 255]);
+    expect([...req.subarray(12, 22)]).toEqual([8, 6, 0, 1, 8, 0, 6, 4, 0, 1]);
+    expect([...req.subarray(28, 32)]).toEqual([192, 168, 1, 2]);
+    expect([...req.subarray(38, 42)]).toEqual([169, 254, 1, 1]);
+    expect([rep[21], ...rep.subarray(6, 12), ...rep.subarray(28, 32)]).toEqual([2, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 169, 254, 1, 1]);
+    expect(data[12] << 8 | data[13]).toBe(0x0800);
+    // on the segment: node1 asks for node2 from its own address; both NICs see it
+    const seg = net.capture('lan', 'node2.eth0');
+    expect([...seg[0].subarray(28, 32), ...seg[0].subarray(38, 42)]).toEqual([10, 0, 0, 1, 10, 0, 0, 2]);
+    expect(net.ipNeigh('node2')).toContain('10.0.0.1 dev eth0 lladdr 02:00:00:00:00:01 ');
+    net.dispose();
+  });
+
   it('prints ip route in iproute2 format, connected and local routes implied', () => {
     const net = buildScenario(core, calicoSameL2());
     expect(net.ipRoute('node1')).toBe(
