@@ -41,7 +41,10 @@ export interface FdbEntry {
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 function mac(s: string): string {
+  // Fast path: the kernel model passes canonical text on every frame.
+  if (CANONICAL_MAC.test(s)) return s;
   return formatMac(parseMac(s));
 }
 function isMulticast(m: string): boolean {

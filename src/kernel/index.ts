@@ -1,7 +1,20 @@
-// Kernel tables for the simulated Linux node (issue #5): neighbour and FDB.
-// The rest of the kernel model (interfaces, routing, forwarding) builds on these.
+// The simulated Linux kernel (issue #5): tables, devices, namespaces, the
+// forwarding walk and buildScenario. Names carry a K/Kernel prefix where a
+// plain one could clash with another domain.
 export { NeighTable } from './neigh.js';
 export { DEFAULT_NEIGH_PARAMS } from './neigh-types.js';
 export type { NudState, NeighParams, NeighEntry, NeighRequest, NeighAnswer, NeighAgent, ArpResolver, NeighProbe, NeighResult, NeighSetOptions } from './neigh-types.js';
 export { BridgeFdb, VxlanFdb, DEFAULT_AGEING_MS } from './fdb.js';
 export type { FdbState, FdbEntry, BridgeFdbResult, VxlanFdbOptions, FdbAgent, VxlanFdbResult } from './fdb.js';
+export type { Scenario, SegmentSpec, NodeSpec, IfaceSpec, PodSpec, Probe } from './scenario.js';
+export { Fib, parseRouteLine, routeText, type KRoute, type KRouteType } from './route.js';
+export { Iface, type IfKind, type IfAddr, type VxlanParams, type TunAgent } from './iface.js';
+export { Netns, parseAddr } from './netns.js';
+export { buildIpPacket, ethFrame, readIp, decTtl, fragment, reassemble, isFragment, type ProbeBytes, type IpView } from './packet.js';
+export { SimNetwork, type ProbeResult } from './network.js';
+export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from './build.js';
+export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
+export { arpResolve } from './arp.js';
+export { TraceBuilder } from './trace-builder.js';
+export { icmpError, echoReply, ICMP } from './icmp.js';
+export { Segment, portName } from '../fabric/segment.js';

@@ -1,0 +1,54 @@
+/**
+ * The netfilter step of a walk: one hook of one namespace through the WASM
+ * iptables engine, reported as the rule (or policy) that decided.
+ *
+ * Simplified: conntrack is the packet's own state only (every probe is NEW;
+ * no replies, so no ESTABLISHED); NAT targets rewrite the packet record
+ * but the model does not rewrite the frame bytes.
+ */
+import { P_RULE, P_VERDICT } from '../../assembly/shared/ipt.js';
+import { CTSTATE, type Hook } from '../iptables/model.js';
+import type { Verdict } from '../iptables/reference.js';
+import type { Packet } from '../iptables/packet.js';
+import { describe } from '../iptables/reference.js';
+import { ruleText } from '../iptables/save.js';
+import type { Netns } from './netns.js';
+import type { IpView } from './packet.js';
+import type { TraceBuilder } from './trace-builder.js';
+
+/** Verdict codes of a record, as the engine reads them (0 continue/accept, 1 accept, 2 drop, 3 reject). */
+const VERDICTS: readonly Verdict[] = ['ACCEPT', 'ACCEPT', 'DROP', 'REJECT'];
+
+/** Runs `hook`; returns false when the packet was dropped (the step names the rule). */
+export function netfilter(ns: Netns, tb: TraceBuilder, hook: Hook, ip: IpView, inDev: string, outDev: string): boolean {
+  if (!ns.ipt) return true;
+  const p: Packet = {
+    proto: ip.proto,
+    src: ip.src,
+    dst: ip.dst,
+    sport: ip.sport,
+    dport: ip.dport,
+    icmpType: ip.icmpType,
+    icmpCode: ip.icmpCode,
+    in: inDev,
+    out: outDev,
+    mark: 0,
+    state: CTSTATE.NEW,
+    len: ip.totalLength,
+  };
+  // One record through the engine's own batch buffer (encode, evaluate in
+  // place, read verdict and rule): no per-call arrays or result objects.
+  const eng = ns.ipt.engine;
+  eng.encode(hook, p, eng.recordsView(), 0);
+  eng.evalInPlace(hook, 1);
+  const recs = eng.recordsView();
+  const idx = recs[P_RULE];
+  if (idx < 0) return true;
+  const ref = eng.program.refs[idx]!;
+  const r = { verdict: VERDICTS[recs[P_VERDICT]] };
+  const chain = ns.ipt.ruleset.tables.get(ref.table)?.chains.get(ref.chain);
+  const rule = ref.policy ? undefined : chain?.rules[ref.index];
+  const text = rule ? `-A ${ref.chain} ${ruleText(rule)}` : `:${ref.chain} ${chain?.policy ?? 'ACCEPT'}`;
+  tb.step('netfilter', `${hook} ${describe(ref)}: ${text}`, r.verdict, { hook, table: ref.table, chain: ref.chain, rule: ref.policy ? 'policy' : ref.index, line: ref.line, verdict: r.verdict });
+  return r.verdict === 'ACCEPT';
+}
