@@ -10,4 +10,5 @@ export const suites: Record<string, () => Promise<Suite>> = {
   codec: async () => (await import('./codec.js')).run,
   iptables: async () => (await import('./iptables.js')).run,
   store: async () => (await import('./store.js')).run,
+  kernel: async () => (await import('./kernel.js')).run,
 };
