@@ -89,6 +89,16 @@ export function flowHashIPv4(ip: usize, avail: i32, seed: u32): u32 {
   if (frag == 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && ihl + 4 <= avail) {
     ports = load<u32>(ip + <usize>ihl);
   }
+  return flowHashWords(src, dst, ports, seed);
+}
+
+/**
+ * The flow hash of the raw network-order words: source and destination
+ * address and the port word (0 without ports). Never 0.
+ */
+// @ts-ignore: decorator
+@inline
+export function flowHashWords(src: u32, dst: u32, ports: u32, seed: u32): u32 {
   // Direction-independent: order by the raw address words, then ports.
   // Branch-free (select): the order is data-dependent and unpredictable.
   const sp = ports & 0xffff;
