@@ -37,16 +37,38 @@ export function overheadOf(mode: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function copyPayload(dst: usize, src: usize, len: i32): void {
-  if (len > 256) {
-    memory.copy(dst, src, <usize>len);
+  if (len < 32 || len > 4096) {
+    if (len > 256) {
+      memory.copy(dst, src, <usize>len);
+      return;
+    }
+    let i = 0;
+    for (; i + 16 <= len; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+    if (i + 8 <= len) { store<u64>(dst + <usize>i, load<u64>(src + <usize>i)); i += 8; }
+    if (i + 4 <= len) { store<u32>(dst + <usize>i, load<u32>(src + <usize>i)); i += 4; }
+    if (i + 2 <= len) { store<u16>(dst + <usize>i, load<u16>(src + <usize>i)); i += 2; }
+    if (i < len) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
     return;
   }
-  let i = 0;
-  for (; i + 16 <= len; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
-  if (i + 8 <= len) { store<u64>(dst + <usize>i, load<u64>(src + <usize>i)); i += 8; }
-  if (i + 4 <= len) { store<u32>(dst + <usize>i, load<u32>(src + <usize>i)); i += 4; }
-  if (i + 2 <= len) { store<u16>(dst + <usize>i, load<u16>(src + <usize>i)); i += 2; }
-  if (i < len) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+  // 32..4096 bytes: one unaligned head store, then 16-byte-aligned stores
+  // (a store that crosses a cache line costs two), the loads take the
+  // misalignment; one unaligned tail store that may overlap.
+  v128.store(dst, v128.load(src));
+  let i = <i32>((16 - (dst & 15)) & 15);
+  if (i == 0) i = 16;
+  const end = len - 16;
+  for (; i + 64 <= end; i += 64) {
+    const a = v128.load(src + <usize>i);
+    const b = v128.load(src + <usize>i, 16);
+    const c = v128.load(src + <usize>i, 32);
+    const d = v128.load(src + <usize>i, 48);
+    v128.store(dst + <usize>i, a);
+    v128.store(dst + <usize>i, b, 16);
+    v128.store(dst + <usize>i, c, 32);
+    v128.store(dst + <usize>i, d, 48);
+  }
+  for (; i < end; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+  v128.store(dst + <usize>end, v128.load(src + <usize>end));
 }
 
 /** Bytes of outer header written by a mode (overhead + the 14 replaced bytes for IPIP/UDP). */
