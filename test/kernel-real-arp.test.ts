@@ -4,19 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, type Scenario } from '../src/kernel/index.js';
+import { calicoPod } from '../src/kernel/scenarios/calico.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
 import { readCapture } from '../src/codec/index.js';
 import { readFileSync } from 'node:fs';
 
 function scenario(withDefault: boolean): Scenario {
-  const pod = (name: string, i: number, veth: string) => ({
-    name,
-    address: `192.168.1.${i}/32`,
-    mac: `02:aa:00:00:00:0${i}`,
-    hostVeth: veth,
-    hostVethMac: 'ee:ee:ee:ee:ee:ee',
-    routes: ['169.254.1.1 dev eth0 scope link', 'default via 169.254.1.1 dev eth0'],
-  });
+  const pod = (name: string, i: number, veth: string) => calicoPod(name, `192.168.1.${i}`, `02:aa:00:00:00:0${i}`, veth);
   return {
     name: 'proxy-arp',
     description: 'one Calico node, two pods',

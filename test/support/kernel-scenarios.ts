@@ -1,16 +1,9 @@
 /** Small inline scenarios shared by the kernel model tests. */
 import type { NodeSpec, Scenario } from '../../src/kernel/index.js';
+import { calicoPod } from '../../src/kernel/scenarios/calico.js';
 
 /** Two Calico-style nodes on one L2 segment: /32 pods on cali veths, proxy_arp, 169.254.1.1 gateway. */
 export function calicoSameL2(): Scenario {
-  const pod = (name: string, addr: string, mac: string, veth: string) => ({
-    name,
-    address: `${addr}/32`,
-    mac,
-    hostVeth: veth,
-    hostVethMac: 'ee:ee:ee:ee:ee:ee',
-    routes: ['169.254.1.1 dev eth0 scope link', 'default via 169.254.1.1 dev eth0'],
-  });
   return {
     name: 'calico-same-l2',
     description: 'routed pods, two nodes on one segment',
@@ -21,7 +14,7 @@ export function calicoSameL2(): Scenario {
         interfaces: [{ kind: 'phys', name: 'eth0', segment: 'lan', address: '10.0.0.1/24', mac: '02:00:00:00:00:01' }],
         routes: ['default via 10.0.0.254 dev eth0', '192.168.1.2 dev cali1 scope link', '192.168.1.3 dev cali2 scope link', '192.168.2.0/26 via 10.0.0.2 dev eth0 proto bird', 'blackhole 192.168.9.0/24'],
         sysctls: { 'net.ipv4.conf.cali1.proxy_arp': '1', 'net.ipv4.conf.cali2.proxy_arp': '1' },
-        pods: [pod('a', '192.168.1.2', '02:aa:00:00:00:02', 'cali1'), pod('a2', '192.168.1.3', '02:aa:00:00:00:03', 'cali2')],
+        pods: [calicoPod('a', '192.168.1.2', '02:aa:00:00:00:02', 'cali1'), calicoPod('a2', '192.168.1.3', '02:aa:00:00:00:03', 'cali2')],
       },
       {
         name: 'node2',
@@ -29,7 +22,7 @@ export function calicoSameL2(): Scenario {
         routes: ['default via 10.0.0.254 dev eth0', '192.168.2.2 dev cali3 scope link', '192.168.1.0/26 via 10.0.0.1 dev eth0 proto bird'],
         sysctls: { 'net.ipv4.conf.cali3.proxy_arp': '1' },
         iptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp --dport 53 -j DROP\nCOMMIT\n',
-        pods: [pod('b', '192.168.2.2', '02:bb:00:00:00:02', 'cali3')],
+        pods: [calicoPod('b', '192.168.2.2', '02:bb:00:00:00:02', 'cali3')],
       },
     ],
     probes: [],
