@@ -1,57 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Codec, DecodeError, referenceDecap, referenceEncap, resolveDecap, resolveEncap, CODEC_STATUS_NAMES, type EncapMode, type EncapParams } from '../src/codec/index.js';
-import { formatIPv4, formatMac } from '../src/net/ip.js';
 import * as C from '../assembly/shared/codec.js';
 import { innerFrame } from '../test/support/frames.js';
+import { anyFrame, ipFrame, params } from './codec.arb.js';
 
 let codec: Codec;
 beforeAll(async () => {
   codec = await Codec.create();
 });
-
-const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => formatMac(b));
-const ipv4 = fc.integer({ min: 0, max: 0xffffffff }).map(formatIPv4);
-
-/** Encapsulation parameters, any mode. */
-const params = (mode: EncapMode): fc.Arbitrary<EncapParams> =>
-  fc.record({
-    mode: fc.constant(mode),
-    local: ipv4,
-    remote: ipv4,
-    srcMac: mac,
-    dstMac: mac,
-    vni: fc.integer({ min: 0, max: C.VXLAN_VNI_MAX }),
-    dstPort: fc.constantFrom(C.VXLAN_PORT_LINUX, C.VXLAN_PORT_IANA, C.FLANNEL_UDP_PORT),
-    srcPortRange: fc.integer({ min: 1, max: 65534 }).chain((lo) => fc.tuple(fc.constant(lo), fc.integer({ min: lo + 1, max: 65535 }))),
-    ttl: fc.oneof(fc.constant('inherit' as const), fc.integer({ min: 1, max: 255 })),
-    tos: fc.integer({ min: 0, max: 255 }),
-    df: fc.constantFrom('unset' as const, 'set' as const, 'inherit' as const),
-    udpChecksum: fc.boolean(),
-    ecn: fc.boolean(),
-    ipId: fc.integer({ min: 0, max: 0xffff }),
-    hashSeed: fc.integer({ min: 0, max: 0xffffffff }),
-  });
-
-/** An inner IPv4 frame (TCP/UDP/ICMP/other, maybe tagged for VXLAN). */
-const ipFrame = (tagged: boolean) =>
-  fc
-    .record({
-      proto: fc.constantFrom(1, 6, 17, 47),
-      src: fc.integer({ min: 0, max: 0xffffffff }),
-      dst: fc.integer({ min: 0, max: 0xffffffff }),
-      sport: fc.integer({ min: 0, max: 0xffff }),
-      dport: fc.integer({ min: 0, max: 0xffff }),
-      ttl: fc.integer({ min: 1, max: 255 }),
-      tos: fc.integer({ min: 0, max: 255 }),
-      df: fc.boolean(),
-      payload: fc.integer({ min: 0, max: 1500 }),
-      vlan: tagged ? fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }) : fc.constant(undefined),
-    })
-    .map((s) => innerFrame(s));
-
-/** Anything 14..1600 bytes: a VXLAN inner frame need not be IP at all. */
-const anyFrame = fc.oneof(ipFrame(true), fc.uint8Array({ minLength: 14, maxLength: 1600 }));
 
 describe('codec properties', () => {
   it('decap(encap(x)) == x for VXLAN, any inner frame and parameters', () => {
