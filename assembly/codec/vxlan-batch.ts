@@ -1,0 +1,257 @@
+// VXLAN encapsulation eight frames at a time: the batch fast path.
+//
+// The common frame (untagged IPv4, 20-byte header, fast-path lengths) costs
+// about a hundred scalar instructions of header work: the flow hash
+// (jhash_3words), the port mapping, the IPv4 checksum and the stores. Done
+// for four frames in the four 32-bit lanes of a v128, the arithmetic costs
+// a quarter of the instructions per frame. The hash is a chain of some 50
+// dependent steps, so a lone group of four waits on it; two groups side by
+// side (eight frames) keep the core busy. The results are exactly those of
+// the frame-by-frame path (encapOne in encap.ts), bit for bit:
+// props/codec-batch.prop.ts compares the two on any frames and layout.
+//
+// Per group of eight table entries:
+//   1. the entries are transposed into lanes (pointer, length, destination)
+//      and checked: lengths, bounds, and that each frame's writes come after
+//      the previous frame's and touch no other frame's bytes (so that
+//      reading all eight before writing any gives the frame-by-frame result);
+//   2. the inner header words are gathered into lanes and checked
+//      (bytes 12..14 = 08 00 45);
+//   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane;
+//   4. the per-frame words are transposed back into two 16-byte header rows
+//      per frame and stored over the template.
+// A group that fails a check returns false having written nothing; the
+// caller then encapsulates its frames one by one.
+//
+// Outer header rows, as wire bytes (offsets from the outer frame):
+//   0..15   template row 0 (MACs, EtherType; bytes 14..15 overwritten)
+//   14..29  [0x45 tos | total length] [ID | flags+offset] [TTL proto | checksum] [source address]
+//   30..45  [destination address] [source port | destination port] [UDP length | 0] [VXLAN flags, reserved]
+//   46..49  template (VNI, reserved)
+
+import { FE_PTR, FE_DST, FE_STATUS, ST_OK, IPPROTO_TCP, IPPROTO_UDP } from "../shared/codec";
+import { lo32, hi32, lo64, hi64, wire16, rotl16x4, final3x4, storeRows, leU, all4 } from "./lanes";
+
+/**
+ * Per-batch constants of the fast path, one v128 each (every lane the
+ * same unless noted), filled by vxlan4Setup from the config and its template.
+ * They live in a static block of WASM memory that only this file writes: a
+ * load from it is one instruction, where a v128 immediate costs V8 three.
+ */
+const X4 = memory.data(32 * 16, 16);
+const X_T0 = 0;          // template row 0 (MACs, EtherType)
+const X_SRC = 16;        // source address word (wire bytes)
+const X_DST = 32;        // destination address word
+const X_VX = 48;         // VXLAN flags word (bytes 42..45)
+const X_K = 64;          // checksum constant: protocol + address halves (network values)
+const X_TOS = 80;        // 0x4500 | outer TOS without ECN
+const X_ECN = 96;        // 3 when ECN is copied, else 0
+const X_TTL = 112;       // configured TTL << 8 | protocol (TTL 0 = inherit)
+const X_TTL_IN = 128;    // 0xff00 when the TTL is inherited, else 0
+const X_DF = 144;        // 0x4000 when DF is set
+const X_DF_IN = 160;     // 0x4000 when DF is inherited
+const X_IV = 176;        // seed + JHASH_INITVAL + 12
+const X_RANGE = 192;     // port range size
+const X_PMIN = 208;      // lowest port, or the fixed source port
+const X_DPORT = 224;     // destination port << 16
+const X_WORD46 = 240;    // template bytes 46..49 (lane 0, scalar)
+const X_MEM = 256;       // memory size (capped below 2^32)
+const X_MEM42 = 272;     // memory size - 42: the highest frame start whose bytes 12..41 can be read
+const X_LEN = 288;       // 38 (shortest fast-path frame)
+const X_LENSPAN = 304;   // 0xffff - 36 - 38 (longest minus shortest)
+const X_FFFF = 320;
+const X_FF3F = 336;      // fragment offset and MF: no ports unless all zero
+const X_FFFFFF = 352;
+const X_ETH_IP = 368;    // 08 00 45 as a little-endian word
+const X_TCP = 384;
+const X_UDP = 400;
+const X_TWO = 416;
+const X_BIAS = 432;      // 0x80000000: unsigned compares as signed ones
+const X_ID_STEP = 448;   // 0, 1, 2, 3
+const X_LAST = 464;      // 0, 0, 0, -1
+const X_50 = 480;
+const X_36 = 496;
+
+/** Fills the per-batch constants. `pmin`/`pmax` already resolved (pmin < pmax); `fixed` >= 0 is a fixed source port. */
+// @ts-ignore: decorator
+@inline
+export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: bool, dfInherit: bool, seed: u32, pmin: u32, pmax: u32, fixed: i32, dport: u32, mem32: u32): void {
+  v128.store(X4 + X_T0, v128.load(t));
+  const src = load<u32>(t, 26);
+  const dst = load<u32>(t, 30);
+  v128.store(X4 + X_SRC, i32x4.splat(src));
+  v128.store(X4 + X_DST, i32x4.splat(dst));
+  v128.store(X4 + X_VX, i32x4.splat(load<u32>(t, 42)));
+  const k = <u32>bswap<u16>(<u16>src) + <u32>bswap<u16>(<u16>(src >>> 16)) + <u32>bswap<u16>(<u16>dst) + <u32>bswap<u16>(<u16>(dst >>> 16));
+  v128.store(X4 + X_K, i32x4.splat(k));
+  v128.store(X4 + X_TOS, i32x4.splat(0x4500 | (ecn ? tos & 0xfc : tos)));
+  v128.store(X4 + X_ECN, i32x4.splat(ecn ? 3 : 0));
+  v128.store(X4 + X_TTL, i32x4.splat((ttl << 8) | IPPROTO_UDP));
+  v128.store(X4 + X_TTL_IN, i32x4.splat(ttl == 0 ? 0xff00 : 0));
+  v128.store(X4 + X_DF, i32x4.splat(df ? 0x4000 : 0));
+  v128.store(X4 + X_DF_IN, i32x4.splat(dfInherit ? 0x4000 : 0));
+  v128.store(X4 + X_IV, i32x4.splat(seed + 0xdeadbeef + 12));
+  v128.store(X4 + X_RANGE, i32x4.splat(pmax - pmin));
+  v128.store(X4 + X_PMIN, i32x4.splat(fixed >= 0 ? <u32>fixed : pmin));
+  v128.store(X4 + X_DPORT, i32x4.splat(dport << 16));
+  store<u32>(X4 + X_WORD46, load<u32>(t, 46));
+  v128.store(X4 + X_MEM, i32x4.splat(mem32));
+  v128.store(X4 + X_MEM42, i32x4.splat(mem32 - 42));
+  v128.store(X4 + X_LEN, i32x4.splat(38));
+  v128.store(X4 + X_LENSPAN, i32x4.splat(0xffff - 36 - 38));
+  v128.store(X4 + X_FFFF, i32x4.splat(0xffff));
+  v128.store(X4 + X_FF3F, i32x4.splat(0xff3f));
+  v128.store(X4 + X_FFFFFF, i32x4.splat(0xffffff));
+  v128.store(X4 + X_ETH_IP, i32x4.splat(0x450008));
+  v128.store(X4 + X_TCP, i32x4.splat(IPPROTO_TCP));
+  v128.store(X4 + X_UDP, i32x4.splat(IPPROTO_UDP));
+  v128.store(X4 + X_TWO, i32x4.splat(2));
+  v128.store(X4 + X_BIAS, i32x4.splat(0x80000000));
+  v128.store(X4 + X_ID_STEP, i32x4(0, 1, 2, 3));
+  v128.store(X4 + X_LAST, i32x4(0, 0, 0, -1));
+  v128.store(X4 + X_50, i32x4.splat(50));
+  v128.store(X4 + X_36, i32x4.splat(36));
+}
+
+// @ts-ignore: decorator
+@inline
+function k4(off: usize): v128 {
+  return v128.load(X4 + off);
+}
+
+/** Lengths and bounds of four entries (P, L) writing [W, W + span): the lanes that may take this path. */
+// @ts-ignore: decorator
+@inline
+function bounds4(P: v128, L: v128, W: v128, span: v128, copy: bool): v128 {
+  // Lengths of the frame-by-frame fast path; every byte read (up to 42) and written in bounds.
+  let ok = leU(i32x4.sub(L, k4(X_LEN)), k4(X_LENSPAN));
+  ok = v128.and(ok, leU(P, i32x4.sub(k4(X_MEM), L)));
+  ok = v128.and(ok, leU(P, k4(X_MEM42)));
+  if (copy) return v128.and(ok, leU(W, i32x4.sub(k4(X_MEM), span)));
+  return v128.and(ok, leU(k4(X_50), P));
+}
+
+/** Outer UDP source ports of four frames: flowHashWords and srcPortFromHash per lane. */
+// @ts-ignore: decorator
+@inline
+function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): v128 {
+  if (!hash) return k4(X_PMIN); // the fixed port
+  // Ports only from unfragmented TCP/UDP; the lower (address, port) pair
+  // first, so that both directions of a flow hash alike.
+  const bLo01 = lo32(b0, b1), bLo23 = lo32(b2, b3);
+  const SRC = lo64(bLo01, bLo23);
+  const DST = hi64(bLo01, bLo23);
+  const proto = i32x4.shr_u(W20, 24);
+  const whole = i32x4.eq(v128.and(W20, k4(X_FF3F)), i32x4.splat(0));
+  const l4 = v128.or(i32x4.eq(proto, k4(X_TCP)), i32x4.eq(proto, k4(X_UDP)));
+  const ports = v128.and(lo64(hi32(b0, b1), hi32(b2, b3)), v128.and(whole, l4));
+  const sp = v128.and(ports, k4(X_FFFF));
+  const dp = i32x4.shr_u(ports, 16);
+  const bias = k4(X_BIAS); // unsigned < as a signed compare (x86 has only pcmpgtd)
+  const lt = i32x4.lt_s(v128.xor(DST, bias), v128.xor(SRC, bias));
+  const swap = v128.or(lt, v128.and(i32x4.eq(DST, SRC), i32x4.lt_s(dp, sp)));
+  const x = v128.and(v128.xor(SRC, DST), swap);
+  const iv = k4(X_IV);
+  let h = final3x4(
+    i32x4.add(v128.xor(DST, x), iv),
+    i32x4.add(v128.xor(SRC, x), iv),
+    i32x4.add(v128.xor(ports, v128.and(v128.xor(rotl16x4(ports), ports), swap)), iv));
+  h = i32x4.sub(h, i32x4.eq(h, i32x4.splat(0))); // 0 -> 1
+  // srcPortFromHash: ((u64)(h ^ h << 16) * range) >> 32, plus min.
+  h = v128.xor(h, i32x4.shl(h, 16));
+  const range = k4(X_RANGE);
+  const mLo = i64x2.extmul_low_i32x4_u(h, range);
+  const mHi = i64x2.extmul_high_i32x4_u(h, range);
+  return i32x4.add(i32x4.shuffle(mLo, mHi, 1, 3, 5, 7), k4(X_PMIN));
+}
+
+/**
+ * Writes the outer headers of four frames (entries at `e`, inner frames at
+ * p0..p3) and their statuses: everything but the payload copy.
+ */
+// @ts-ignore: decorator
+@inline
+function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usize, L: v128, W12: v128, W20: v128, sport: v128, id: u32): void {
+  // TOS with the inner ECN (RFC 6040: CE, 3, goes out as ECT(0), 2), TTL, DF,
+  // as network-order 16-bit values two to a lane: the header words at 14, 18, 22.
+  const ecn = i32x4.min_u(v128.and(i32x4.shr_u(W12, 24), k4(X_ECN)), k4(X_TWO));
+  const n14 = v128.or(v128.or(k4(X_TOS), ecn), i32x4.shl(i32x4.add(L, k4(X_36)), 16));
+  const frag = v128.or(k4(X_DF), v128.and(i32x4.shl(W20, 8), k4(X_DF_IN)));
+  const n18 = v128.or(v128.and(i32x4.add(i32x4.splat(id), k4(X_ID_STEP)), k4(X_FFFF)), i32x4.shl(frag, 16));
+  // TTL << 8 | protocol; an inherited TTL is byte 22, bits 8..15 of W20 >> 8.
+  const ttlw = v128.or(k4(X_TTL), v128.and(i32x4.shr_u(W20, 8), k4(X_TTL_IN)));
+  let sum = i32x4.add(i32x4.add(k4(X_K), ttlw), i32x4.add(i32x4.extadd_pairwise_i16x8_u(n14), i32x4.extadd_pairwise_i16x8_u(n18)));
+  sum = i32x4.add(v128.and(sum, k4(X_FFFF)), i32x4.shr_u(sum, 16));
+  sum = i32x4.add(v128.and(sum, k4(X_FFFF)), i32x4.shr_u(sum, 16));
+  const n22 = v128.or(ttlw, i32x4.shl(v128.not(sum), 16)); // the checksum: the complement, high half
+  const n34 = v128.or(sport, k4(X_DPORT));
+  const n38 = i32x4.add(L, i32x4.splat(16)); // UDP length; checksum 0 (finished after the copy if enabled)
+  let o0: usize, o1: usize, o2: usize, o3: usize;
+  if (copy) {
+    o0 = <usize>load<u32>(e, FE_DST << 2); o1 = <usize>load<u32>(e, 16 + (FE_DST << 2));
+    o2 = <usize>load<u32>(e, 32 + (FE_DST << 2)); o3 = <usize>load<u32>(e, 48 + (FE_DST << 2));
+  } else {
+    o0 = p0 - 50; o1 = p1 - 50; o2 = p2 - 50; o3 = p3 - 50;
+  }
+  const t0 = k4(X_T0);
+  v128.store(o0, t0); v128.store(o1, t0); v128.store(o2, t0); v128.store(o3, t0);
+  storeRows(wire16(n14), wire16(n18), wire16(n22), k4(X_SRC), o0, o1, o2, o3, 14);
+  storeRows(k4(X_DST), wire16(n34), wire16(n38), k4(X_VX), o0, o1, o2, o3, 30);
+  const w46 = load<u32>(X4 + X_WORD46);
+  store<u32>(o0, w46, 46); store<u32>(o1, w46, 46); store<u32>(o2, w46, 46); store<u32>(o3, w46, 46);
+  store<i32>(e, ST_OK, FE_STATUS << 2); store<i32>(e, ST_OK, 16 + (FE_STATUS << 2));
+  store<i32>(e, ST_OK, 32 + (FE_STATUS << 2)); store<i32>(e, ST_OK, 48 + (FE_STATUS << 2));
+}
+
+/**
+ * Encapsulates the eight frames of table entries `e`..`e + 112` in VXLAN,
+ * in place (`copy` false: outer frame at FE_PTR - 50) or into FE_DST (the
+ * caller copies the payloads). `id` is the IPv4 ID of the first frame,
+ * `hash` false when the source port is fixed. Returns false, having written
+ * nothing, when any of the eight needs the frame-by-frame path.
+ */
+// @ts-ignore: decorator
+@inline
+export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
+  const a0 = v128.load(e), a1 = v128.load(e, 16), a2 = v128.load(e, 32), a3 = v128.load(e, 48);
+  const b0 = v128.load(e, 64), b1 = v128.load(e, 80), b2 = v128.load(e, 96), b3 = v128.load(e, 112);
+  const aLo01 = lo32(a0, a1), aLo23 = lo32(a2, a3), bLo01 = lo32(b0, b1), bLo23 = lo32(b2, b3);
+  const PA = lo64(aLo01, aLo23), LA = hi64(aLo01, aLo23); // FE_PTR, FE_LEN
+  const PB = lo64(bLo01, bLo23), LB = hi64(bLo01, bLo23);
+  const spanA = i32x4.add(LA, k4(X_50)), spanB = i32x4.add(LB, k4(X_50));
+  // Each frame writes [W, W + span): its outer frame, or in place its headroom and the frame.
+  const WA = copy ? lo64(hi32(a0, a1), hi32(a2, a3)) : i32x4.sub(PA, k4(X_50));
+  const WB = copy ? lo64(hi32(b0, b1), hi32(b2, b3)) : i32x4.sub(PB, k4(X_50));
+  const endA = i32x4.add(WA, spanA), endB = i32x4.add(WB, spanB);
+  let ok = v128.and(bounds4(PA, LA, WA, spanA, copy), bounds4(PB, LB, WB, spanB, copy));
+  // The writes in increasing order, without overlap.
+  ok = v128.and(ok, leU(endA, i32x4.shuffle(WA, WB, 1, 2, 3, 4)));
+  ok = v128.and(ok, v128.or(leU(endB, i32x4.shuffle(WB, WB, 1, 2, 3, 3)), k4(X_LAST)));
+  if (copy) {
+    // ... and no frame's source inside the written range [WA0, endB3).
+    const lo = i32x4.shuffle(WA, WA, 0, 0, 0, 0);
+    const hi = i32x4.shuffle(endB, endB, 3, 3, 3, 3);
+    ok = v128.and(ok, v128.or(leU(i32x4.add(PA, LA), lo), leU(hi, PA)));
+    ok = v128.and(ok, v128.or(leU(i32x4.add(PB, LB), lo), leU(hi, PB)));
+  }
+  if (!all4(ok)) return false;
+
+  const p0 = <usize>load<u32>(e, FE_PTR << 2), p1 = <usize>load<u32>(e, 16 + (FE_PTR << 2));
+  const p2 = <usize>load<u32>(e, 32 + (FE_PTR << 2)), p3 = <usize>load<u32>(e, 48 + (FE_PTR << 2));
+  const p4 = <usize>load<u32>(e, 64 + (FE_PTR << 2)), p5 = <usize>load<u32>(e, 80 + (FE_PTR << 2));
+  const p6 = <usize>load<u32>(e, 96 + (FE_PTR << 2)), p7 = <usize>load<u32>(e, 112 + (FE_PTR << 2));
+  // Inner bytes 12..27 (EtherType, version/IHL, TOS; flags/offset, TTL, protocol) ...
+  const c0 = v128.load(p0, 12), c1 = v128.load(p1, 12), c2 = v128.load(p2, 12), c3 = v128.load(p3, 12);
+  const c4 = v128.load(p4, 12), c5 = v128.load(p5, 12), c6 = v128.load(p6, 12), c7 = v128.load(p7, 12);
+  const W12A = lo64(lo32(c0, c1), lo32(c2, c3)), W12B = lo64(lo32(c4, c5), lo32(c6, c7));
+  const ethIp = k4(X_ETH_IP), mask = k4(X_FFFFFF);
+  if (!all4(v128.and(i32x4.eq(v128.and(W12A, mask), ethIp), i32x4.eq(v128.and(W12B, mask), ethIp)))) return false;
+  const W20A = lo64(hi32(c0, c1), hi32(c2, c3)), W20B = lo64(hi32(c4, c5), hi32(c6, c7));
+  // ... and 26..41 (addresses, ports): the hash inputs. The two hashes
+  // stand side by side so that their chains overlap.
+  const sA = sport4(W20A, v128.load(p0, 26), v128.load(p1, 26), v128.load(p2, 26), v128.load(p3, 26), hash);
+  const sB = sport4(W20B, v128.load(p4, 26), v128.load(p5, 26), v128.load(p6, 26), v128.load(p7, 26), hash);
+  finish4(e, copy, p0, p1, p2, p3, LA, W12A, W20A, sA, id);
+  finish4(e + 64, copy, p4, p5, p6, p7, LB, W12B, W20B, sB, id + 4);
+  return true;
+}
