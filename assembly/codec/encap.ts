@@ -42,18 +42,22 @@ function copy64(dst: usize, src: usize): void {
 }
 
 /**
- * Copies `len` bytes from `src` to `dst` (non-overlapping). Frames move in
- * v128 blocks inline: a memory.copy is a call into the engine, which costs
- * more than the copy itself for a short frame. Loads come before stores in
- * each 64-byte block, and the last block (or pair of 16-byte moves) is
- * taken from the end and may overlap what was already written: the bytes
- * are the same, and no length needs a byte loop.
+ * Copies `len` bytes from `src` to `dst` (non-overlapping). Short frames
+ * move in v128 blocks inline: a memory.copy is a call into the engine,
+ * which costs more than the copy itself for a short frame. Loads come
+ * before stores in each 64-byte block, and the last block (or pair of
+ * 16-byte moves) is taken from the end and may overlap what was already
+ * written: the bytes are the same, and no length needs a byte loop.
+ * From 257 to 1024 bytes the engine's memmove (32-byte AVX moves) is
+ * faster than 16-byte v128 moves; at 1025..4096 (MTU-sized frames) the
+ * inline loop measured faster in the encapsulation benchmark, where it
+ * overlaps with the header work (docs/codec.md has the numbers).
  */
 // @ts-ignore: decorator
 @inline
 function copyPayload(dst: usize, src: usize, len: i32): void {
   if (len >= 64) {
-    if (len > 4096) {
+    if ((len > 256 && len <= 1024) || len > 4096) {
       memory.copy(dst, src, <usize>len);
       return;
     }

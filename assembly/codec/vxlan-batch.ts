@@ -34,7 +34,7 @@ import { lo32, hi32, lo64, hi64, wire16, rotl16x4, final3x4, storeRows, leU, all
 
 /**
  * Per-batch constants of the fast path, one v128 each (every lane the
- * same unless noted), filled by vxlan4Setup from the config and its template.
+ * same unless noted), filled by vxlanBatchSetup from the config and its template.
  * They live in a static block of WASM memory that only this file writes: a
  * load from it is one instruction, where a v128 immediate costs V8 three.
  */
