@@ -30,12 +30,20 @@ export function hi64(a: v128, b: v128): v128 {
   return i64x2.shuffle(a, b, 1, 3);
 }
 
-/** Swaps the two bytes of every 16-bit lane: network-order values become wire bytes. */
+/**
+ * Swaps the two bytes of every 16-bit lane (network-order values become
+ * wire bytes) with the byte indices in `swap` (SWAP16 below, loaded once):
+ * V8 turns a swizzle by a mask in a register into paddusb + pshufb, where
+ * the same shuffle with literal lanes becomes psrlw + psllw + por.
+ */
 // @ts-ignore: decorator
 @inline
-export function wire16(v: v128): v128 {
-  return i8x16.shuffle(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+export function wire16(v: v128, swap: v128): v128 {
+  return i8x16.swizzle(v, swap);
 }
+
+/** The byte indices of wire16. */
+export const SWAP16: v128 = i8x16(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
 
 // @ts-ignore: decorator
 @inline
@@ -43,17 +51,15 @@ function rotl4(x: v128, r: i32): v128 {
   return v128.or(i32x4.shl(x, r), i32x4.shr_u(x, 32 - r));
 }
 
-/** rotl by 16 and 24 are byte moves: one shuffle instead of three ops. */
+/**
+ * rotl by 16 swaps the halves of each lane: pshuflw + pshufhw, two ops for
+ * three. (A rotl by 24 as a byte shuffle would cost V8 a pshufb mask built
+ * from two 64-bit immediates per use, more than the shifts.)
+ */
 // @ts-ignore: decorator
 @inline
 export function rotl16x4(x: v128): v128 {
   return i8x16.shuffle(x, x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-}
-
-// @ts-ignore: decorator
-@inline
-function rotl24x4(x: v128): v128 {
-  return i8x16.shuffle(x, x, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
 }
 
 /** Linux jhash's __jhash_final, four lanes at once (final3 in flowhash.ts). */
@@ -66,7 +72,7 @@ export function final3x4(a: v128, b: v128, c: v128): v128 {
   c = i32x4.sub(v128.xor(c, b), rotl16x4(b));
   a = i32x4.sub(v128.xor(a, c), rotl4(c, 4));
   b = i32x4.sub(v128.xor(b, a), rotl4(a, 14));
-  c = i32x4.sub(v128.xor(c, b), rotl24x4(b));
+  c = i32x4.sub(v128.xor(c, b), rotl4(b, 24));
   return c;
 }
 

@@ -29,8 +29,9 @@
 //   30..45  [destination address] [source port | destination port] [UDP length | 0] [VXLAN flags, reserved]
 //   46..49  template (VNI, reserved)
 
-import { FE_PTR, FE_DST, FE_STATUS, ST_OK, IPPROTO_TCP, IPPROTO_UDP } from "../shared/codec";
-import { lo32, hi32, lo64, hi64, wire16, rotl16x4, final3x4, storeRows, leU, all4 } from "./lanes";
+import { FE_PTR, FE_LEN, FE_DST, FE_STATUS, ST_OK, IPPROTO_TCP, IPPROTO_UDP } from "../shared/codec";
+import { copyPayload } from "./copy";
+import { lo32, hi32, lo64, hi64, wire16, SWAP16, rotl16x4, final3x4, storeRows, leU, all4 } from "./lanes";
 
 /**
  * Per-batch constants of the fast path, one v128 each (every lane the
@@ -38,7 +39,7 @@ import { lo32, hi32, lo64, hi64, wire16, rotl16x4, final3x4, storeRows, leU, all
  * They live in a static block of WASM memory that only this file writes: a
  * load from it is one instruction, where a v128 immediate costs V8 three.
  */
-const X4 = memory.data(32 * 16, 16);
+const X4 = memory.data(33 * 16, 16);
 const X_T0 = 0;          // template row 0 (MACs, EtherType)
 const X_SRC = 16;        // source address word (wire bytes)
 const X_DST = 32;        // destination address word
@@ -71,6 +72,7 @@ const X_ID_STEP = 448;   // 0, 1, 2, 3
 const X_LAST = 464;      // 0, 0, 0, -1
 const X_50 = 480;
 const X_36 = 496;
+const X_SWAP16 = 512;    // wire16's byte indices
 
 /** Fills the per-batch constants. `pmin`/`pmax` already resolved (pmin < pmax); `fixed` >= 0 is a fixed source port. */
 // @ts-ignore: decorator
@@ -111,6 +113,7 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_LAST, i32x4(0, 0, 0, -1));
   v128.store(X4 + X_50, i32x4.splat(50));
   v128.store(X4 + X_36, i32x4.splat(36));
+  v128.store(X4 + X_SWAP16, SWAP16);
 }
 
 // @ts-ignore: decorator
@@ -167,7 +170,7 @@ function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): 
 
 /**
  * Writes the outer headers of four frames (entries at `e`, inner frames at
- * p0..p3) and their statuses: everything but the payload copy.
+ * p0..p3), copies their payloads (copy) and writes their statuses.
  */
 // @ts-ignore: decorator
 @inline
@@ -195,18 +198,25 @@ function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usiz
   }
   const t0 = k4(X_T0);
   v128.store(o0, t0); v128.store(o1, t0); v128.store(o2, t0); v128.store(o3, t0);
-  storeRows(wire16(n14), wire16(n18), wire16(n22), k4(X_SRC), o0, o1, o2, o3, 14);
-  storeRows(k4(X_DST), wire16(n34), wire16(n38), k4(X_VX), o0, o1, o2, o3, 30);
+  const swap = k4(X_SWAP16);
+  storeRows(wire16(n14, swap), wire16(n18, swap), wire16(n22, swap), k4(X_SRC), o0, o1, o2, o3, 14);
+  storeRows(k4(X_DST), wire16(n34, swap), wire16(n38, swap), k4(X_VX), o0, o1, o2, o3, 30);
   const w46 = load<u32>(X4 + X_WORD46);
   store<u32>(o0, w46, 46); store<u32>(o1, w46, 46); store<u32>(o2, w46, 46); store<u32>(o3, w46, 46);
+  if (copy) {
+    copyPayload(o0 + 50, p0, load<i32>(e, FE_LEN << 2));
+    copyPayload(o1 + 50, p1, load<i32>(e, 16 + (FE_LEN << 2)));
+    copyPayload(o2 + 50, p2, load<i32>(e, 32 + (FE_LEN << 2)));
+    copyPayload(o3 + 50, p3, load<i32>(e, 48 + (FE_LEN << 2)));
+  }
   store<i32>(e, ST_OK, FE_STATUS << 2); store<i32>(e, ST_OK, 16 + (FE_STATUS << 2));
   store<i32>(e, ST_OK, 32 + (FE_STATUS << 2)); store<i32>(e, ST_OK, 48 + (FE_STATUS << 2));
 }
 
 /**
  * Encapsulates the eight frames of table entries `e`..`e + 112` in VXLAN,
- * in place (`copy` false: outer frame at FE_PTR - 50) or into FE_DST (the
- * caller copies the payloads). `id` is the IPv4 ID of the first frame,
+ * in place (`copy` false: outer frame at FE_PTR - 50) or into FE_DST with
+ * the payload copied after the headers. `id` is the IPv4 ID of the first frame,
  * `hash` false when the source port is fixed. Returns false, having written
  * nothing, when any of the eight needs the frame-by-frame path.
  */
