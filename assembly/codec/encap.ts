@@ -260,13 +260,13 @@ export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i3
   const mode = load<i32>(cfg, ENC_MODE);
   // The loop is inlined with constant mode/copy for VXLAN (the hot case),
   // so the optimizer drops the per-frame mode branches.
-  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem);
-  return batchLoop(cfg, table, n, copy, mode, mem);
+  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem, true) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem, true);
+  return batchLoop(cfg, table, n, copy, mode, mem, false);
 }
 
 // @ts-ignore: decorator
 @inline
-function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64): i32 {
+function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64, vxlan8: bool): i32 {
   const ov = overheadOf(mode);
   const flags = load<u32>(cfg, ENC_FLAGS);
   const ttl = load<u32>(cfg, ENC_TTL);
@@ -285,7 +285,7 @@ function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: 
   let id = load<u32>(cfg, ENC_ID);
   let ok = 0;
   let i = 0;
-  if (mode == MODE_VXLAN && n >= 8) {
+  if (vxlan8 && n >= 8) {
     // Eight frames at a time where all eight take the fast path (vxlan-batch.ts).
     const local = pmin >= pmax;
     const hash = (flags & ENC_F_FIXED_SPORT) == 0;

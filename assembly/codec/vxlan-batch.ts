@@ -44,7 +44,7 @@ const X_T0 = 0;          // template row 0 (MACs, EtherType)
 const X_SRC = 16;        // source address word (wire bytes)
 const X_DST = 32;        // destination address word
 const X_VX = 48;         // VXLAN flags word (bytes 42..45)
-const X_K = 64;          // checksum constant: protocol + address halves (network values)
+const X_K = 64;          // checksum constant: address halves + 0x4500 | TOS + 36 (network values)
 const X_TOS = 80;        // 0x4500 | outer TOS without ECN
 const X_ECN = 96;        // 3 when ECN is copied, else 0
 const X_TTL = 112;       // configured TTL << 8 | protocol (TTL 0 = inherit)
@@ -61,11 +61,11 @@ const X_MEM42 = 272;     // memory size - 42: the highest frame start whose byte
 const X_LEN = 288;       // 38 (shortest fast-path frame)
 const X_LENSPAN = 304;   // 0xffff - 36 - 38 (longest minus shortest)
 const X_FFFF = 320;
-const X_FF3F = 336;      // fragment offset and MF: no ports unless all zero
+const X_L4 = 336;        // protocol, MF and fragment offset bits of W20: no ports unless TCP/UDP and all zero
 const X_FFFFFF = 352;
 const X_ETH_IP = 368;    // 08 00 45 as a little-endian word
-const X_TCP = 384;
-const X_UDP = 400;
+const X_TCP = 384;        // W20 & X_L4 of an unfragmented TCP segment
+const X_UDP = 400;        // ... and of a UDP datagram
 const X_TWO = 416;
 const X_BIAS = 432;      // 0x80000000: unsigned compares as signed ones
 const X_ID_STEP = 448;   // 0, 1, 2, 3
@@ -84,9 +84,10 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_SRC, i32x4.splat(src));
   v128.store(X4 + X_DST, i32x4.splat(dst));
   v128.store(X4 + X_VX, i32x4.splat(load<u32>(t, 42)));
+  const tosw = 0x4500 | (ecn ? tos & 0xfc : tos);
   const k = <u32>bswap<u16>(<u16>src) + <u32>bswap<u16>(<u16>(src >>> 16)) + <u32>bswap<u16>(<u16>dst) + <u32>bswap<u16>(<u16>(dst >>> 16));
-  v128.store(X4 + X_K, i32x4.splat(k));
-  v128.store(X4 + X_TOS, i32x4.splat(0x4500 | (ecn ? tos & 0xfc : tos)));
+  v128.store(X4 + X_K, i32x4.splat(k + tosw + 36));
+  v128.store(X4 + X_TOS, i32x4.splat(tosw));
   v128.store(X4 + X_ECN, i32x4.splat(ecn ? 3 : 0));
   v128.store(X4 + X_TTL, i32x4.splat((ttl << 8) | IPPROTO_UDP));
   v128.store(X4 + X_TTL_IN, i32x4.splat(ttl == 0 ? 0xff00 : 0));
@@ -102,11 +103,11 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_LEN, i32x4.splat(38));
   v128.store(X4 + X_LENSPAN, i32x4.splat(0xffff - 36 - 38));
   v128.store(X4 + X_FFFF, i32x4.splat(0xffff));
-  v128.store(X4 + X_FF3F, i32x4.splat(0xff3f));
+  v128.store(X4 + X_L4, i32x4.splat(0xff00ff3f));
   v128.store(X4 + X_FFFFFF, i32x4.splat(0xffffff));
   v128.store(X4 + X_ETH_IP, i32x4.splat(0x450008));
-  v128.store(X4 + X_TCP, i32x4.splat(IPPROTO_TCP));
-  v128.store(X4 + X_UDP, i32x4.splat(IPPROTO_UDP));
+  v128.store(X4 + X_TCP, i32x4.splat(IPPROTO_TCP << 24));
+  v128.store(X4 + X_UDP, i32x4.splat(IPPROTO_UDP << 24));
   v128.store(X4 + X_TWO, i32x4.splat(2));
   v128.store(X4 + X_BIAS, i32x4.splat(0x80000000));
   v128.store(X4 + X_ID_STEP, i32x4(0, 1, 2, 3));
@@ -144,10 +145,8 @@ function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): 
   const bLo01 = lo32(b0, b1), bLo23 = lo32(b2, b3);
   const SRC = lo64(bLo01, bLo23);
   const DST = hi64(bLo01, bLo23);
-  const proto = i32x4.shr_u(W20, 24);
-  const whole = i32x4.eq(v128.and(W20, k4(X_FF3F)), i32x4.splat(0));
-  const l4 = v128.or(i32x4.eq(proto, k4(X_TCP)), i32x4.eq(proto, k4(X_UDP)));
-  const ports = v128.and(lo64(hi32(b0, b1), hi32(b2, b3)), v128.and(whole, l4));
+  const l4 = v128.and(W20, k4(X_L4));
+  const ports = v128.and(lo64(hi32(b0, b1), hi32(b2, b3)), v128.or(i32x4.eq(l4, k4(X_TCP)), i32x4.eq(l4, k4(X_UDP))));
   const sp = v128.and(ports, k4(X_FFFF));
   const dp = i32x4.shr_u(ports, 16);
   const bias = k4(X_BIAS); // unsigned < as a signed compare (x86 has only pcmpgtd)
@@ -180,13 +179,16 @@ function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usiz
   const ecn = i32x4.min_u(v128.and(i32x4.shr_u(W12, 24), k4(X_ECN)), k4(X_TWO));
   const n14 = v128.or(v128.or(k4(X_TOS), ecn), i32x4.shl(i32x4.add(L, k4(X_36)), 16));
   const frag = v128.or(k4(X_DF), v128.and(i32x4.shl(W20, 8), k4(X_DF_IN)));
-  const n18 = v128.or(v128.and(i32x4.add(i32x4.splat(id), k4(X_ID_STEP)), k4(X_FFFF)), i32x4.shl(frag, 16));
+  const idv = v128.and(i32x4.add(i32x4.splat(id), k4(X_ID_STEP)), k4(X_FFFF));
+  const n18 = v128.or(idv, i32x4.shl(frag, 16));
   // TTL << 8 | protocol; an inherited TTL is byte 22, bits 8..15 of W20 >> 8.
   const ttlw = v128.or(k4(X_TTL), v128.and(i32x4.shr_u(W20, 8), k4(X_TTL_IN)));
-  let sum = i32x4.add(i32x4.add(k4(X_K), ttlw), i32x4.add(i32x4.extadd_pairwise_i16x8_u(n14), i32x4.extadd_pairwise_i16x8_u(n18)));
+  // The header's 16-bit words summed from their parts (0x4500 | TOS, 36 and
+  // the addresses are in X_K): under 2^20, so two folds give 16 bits.
+  let sum = i32x4.add(i32x4.add(i32x4.add(k4(X_K), ecn), i32x4.add(L, idv)), i32x4.add(frag, ttlw));
   sum = i32x4.add(v128.and(sum, k4(X_FFFF)), i32x4.shr_u(sum, 16));
   sum = i32x4.add(v128.and(sum, k4(X_FFFF)), i32x4.shr_u(sum, 16));
-  const n22 = v128.or(ttlw, i32x4.shl(v128.not(sum), 16)); // the checksum: the complement, high half
+  const n22 = v128.or(ttlw, i32x4.shl(i32x4.sub(k4(X_FFFF), sum), 16)); // the checksum (~sum), high half
   const n34 = v128.or(sport, k4(X_DPORT));
   const n38 = i32x4.add(L, i32x4.splat(16)); // UDP length; checksum 0 (finished after the copy if enabled)
   let o0: usize, o1: usize, o2: usize, o3: usize;
