@@ -158,7 +158,9 @@ function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): 
     i32x4.add(v128.xor(DST, x), iv),
     i32x4.add(v128.xor(SRC, x), iv),
     i32x4.add(v128.xor(ports, v128.and(v128.xor(rotl16x4(ports), ports), swap)), iv));
-  h = i32x4.sub(h, i32x4.eq(h, i32x4.splat(0))); // 0 -> 1
+  // flowHashWords maps a hash of 0 to 1, which cannot change the port:
+  // 0 and 1 both become port min (0x10001 * range < 2^32 for any range up
+  // to 65535), so the lanes skip it (test/codec-batch8.test.ts has such a flow).
   // srcPortFromHash: ((u64)(h ^ h << 16) * range) >> 32, plus min.
   h = v128.xor(h, i32x4.shl(h, 16));
   const range = k4(X_RANGE);
