@@ -108,3 +108,40 @@ describe('codecEncapBatch: the eight-frame VXLAN path', () => {
     }
   }
 });
+
+describe('codecEncapBatch: entries the batch itself overwrites', () => {
+  // Why this test? The eight-frame path reads eight table entries before it
+  // writes any frame. If a frame's outer header lands on later entries of
+  // its own table, frame by frame those entries are read after the write;
+  // the batch must notice and go frame by frame too.
+  it('a header written over the next entries is what those entries hold when read', () => {
+    const core = codec.core;
+    const r = resolveEncap({ ...base, srcMac: 'ff:ff:ff:ff:ff:ff', dstMac: 'ff:ff:ff:ff:ff:ff' });
+    const frames = fastFrames().slice(0, 8);
+    const cfg = core.alloc(C.ENC_BYTES);
+    const area = core.alloc(8 * C.FE_BYTES + 64 + 16 * 256);
+    // Frame 0's headroom (50 bytes before it) covers entries 1..3 of the table just before it.
+    const table = area;
+    const p0 = table + 64;
+    const ptrs = frames.map((_, i) => (i === 0 ? p0 : p0 + 256 * i + 64));
+    const run = (perEntry: boolean) => {
+      core.u8.fill(0, area, area + 8 * C.FE_BYTES + 64 + 16 * 256);
+      const dv = new DataView(core.u8.buffer);
+      frames.forEach((f, i) => {
+        core.u8.set(f, ptrs[i]);
+        dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, ptrs[i], true);
+        dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
+      });
+      writeEncapConfig(core, cfg, r);
+      codec.wasm.codecEncapPrepare(cfg);
+      let ok = 0;
+      if (perEntry) for (let i = 0; i < 8; i++) ok += codec.wasm.codecEncapBatch(cfg, table + i * C.FE_BYTES, 1, 0);
+      else ok = codec.wasm.codecEncapBatch(cfg, table, 8, 0);
+      return { ok, bytes: Buffer.from(core.u8.slice(area, area + 8 * C.FE_BYTES + 64 + 16 * 256)).toString('hex') };
+    };
+    const single = run(true);
+    const batch = run(false);
+    expect(single.ok).toBeLessThan(8); // the overwritten entries no longer describe frames
+    expect(batch).toEqual(single);
+  });
+});

@@ -39,7 +39,8 @@ import { lo32, hi32, lo64, hi64, wire16, SWAP16, rotl16x4, final3x4, storeRows, 
  * They live in a static block of WASM memory that only this file writes: a
  * load from it is one instruction, where a v128 immediate costs V8 three.
  */
-const X4 = memory.data(33 * 16, 16);
+const X4_BYTES: usize = 33 * 16;
+const X4 = memory.data(<i32>X4_BYTES, 16);
 const X_T0 = 0;          // template row 0 (MACs, EtherType)
 const X_SRC = 16;        // source address word (wire bytes)
 const X_DST = 32;        // destination address word
@@ -249,6 +250,11 @@ export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
     ok = v128.and(ok, v128.or(leU(i32x4.add(PB, LB), lo), leU(hi, PB)));
   }
   if (!all4(ok)) return false;
+  // Nor inside these eight table entries (read before any frame is written)
+  // or this file's constants: frame by frame, such a write would be seen.
+  const wLo = <usize>i32x4.extract_lane(WA, 0);
+  const wHi = <usize>i32x4.extract_lane(endB, 3);
+  if ((wHi > e && wLo < e + 128) || (wHi > X4 && wLo < X4 + X4_BYTES)) return false;
 
   const p0 = <usize>load<u32>(e, FE_PTR << 2), p1 = <usize>load<u32>(e, 16 + (FE_PTR << 2));
   const p2 = <usize>load<u32>(e, 32 + (FE_PTR << 2)), p3 = <usize>load<u32>(e, 48 + (FE_PTR << 2));
