@@ -116,3 +116,46 @@ describe('codecEncapBatch properties', () => {
     );
   });
 });
+
+describe('codecEncapBatch on wild tables', () => {
+  // Why this test? The table comes from the caller: pointers, lengths and
+  // destinations may be anything, near the ends of memory included. No
+  // entry may trap the instance (the eight-frame path reads 42 bytes into
+  // each frame and 128 bytes of table at once), and the count returned is
+  // the number of entries marked OK.
+  it('never traps, whatever the entries', async () => {
+    const { createCore } = await import('../src/core/core.js');
+    const core = await createCore(); // its own instance: wild writes land anywhere in it
+    const c = new Codec(core);
+    const t = core.alloc(24 * C.FE_BYTES);
+    const cf = core.alloc(C.ENC_BYTES);
+    const template = ipFrame(false, 64);
+    const memEnd = () => core.u8.length;
+    const addr = fc.oneof(
+      fc.nat({ max: 0xffffffff }),
+      fc.integer({ min: -200, max: 200 }).map((d) => Math.max(0, memEnd() + d)),
+      fc.nat({ max: 200 }),
+    );
+    const entry = fc.record({ ptr: addr, len: fc.oneof(fc.integer({ min: -2, max: 2000 }), fc.nat({ max: 0x7fffffff })), dst: addr });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 24 }), params('vxlan', true), template, fc.boolean(), (entries, p, f, copy) => {
+        const dv = new DataView(core.u8.buffer);
+        entries.forEach((x, i) => {
+          dv.setUint32(t + i * C.FE_BYTES + C.FE_PTR * 4, x.ptr >>> 0, true);
+          dv.setInt32(t + i * C.FE_BYTES + C.FE_LEN * 4, x.len | 0, true);
+          dv.setUint32(t + i * C.FE_BYTES + C.FE_DST * 4, x.dst >>> 0, true);
+          if (x.ptr + f.length <= memEnd()) core.u8.set(f, x.ptr);
+        });
+        writeEncapConfig(core, cf, resolveEncap(p));
+        c.wasm.codecEncapPrepare(cf);
+        const ok = core.guard(() => c.wasm.codecEncapBatch(cf, t, entries.length, copy ? 1 : 0));
+        expect(core.poisoned).toBe(false);
+        const st = new DataView(core.u8.buffer);
+        let marked = 0;
+        for (let i = 0; i < entries.length; i++) if (st.getInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, true) === C.ST_OK) marked++;
+        expect(ok).toBe(marked);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -145,3 +145,34 @@ describe('codecEncapBatch: entries the batch itself overwrites', () => {
     expect(batch).toEqual(single);
   });
 });
+
+describe('codecEncapBatch at the end of memory', () => {
+  // Why this test? The eight-frame path reads bytes 12..41 of every frame;
+  // a 38-byte frame that ends at the last byte of memory is valid, and
+  // reading 42 bytes of it would trap. The group must go frame by frame.
+  it('encapsulates a 38-byte frame that ends at the last byte of memory', async () => {
+    const { createCore } = await import('../src/core/core.js');
+    const core = await createCore();
+    const c = new Codec(core);
+    const r = resolveEncap(base);
+    const frames = fastFrames().slice(0, 8);
+    frames[7] = innerFrame({ payload: 0 }).subarray(0, 38).slice();
+    const cfg = core.alloc(C.ENC_BYTES);
+    const table = core.alloc(8 * C.FE_BYTES);
+    const ptrs = frames.map((f) => core.alloc(f.length + 64) + 64);
+    ptrs[7] = core.u8.length - 38;
+    const dv = new DataView(core.u8.buffer);
+    frames.forEach((f, i) => {
+      core.u8.set(f, ptrs[i]);
+      dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, ptrs[i], true);
+      dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
+    });
+    writeEncapConfig(core, cfg, r);
+    c.wasm.codecEncapPrepare(cfg);
+    expect(core.guard(() => c.wasm.codecEncapBatch(cfg, table, 8, 0))).toBe(8);
+    frames.forEach((f, i) => {
+      const want = referenceEncap(f, r, (r.ipId + i) & 0xffff) as Uint8Array;
+      expect(Buffer.from(core.u8.subarray(ptrs[i] - 50, ptrs[i] + f.length)).equals(Buffer.from(want)), `frame ${i}`).toBe(true);
+    });
+  });
+});
