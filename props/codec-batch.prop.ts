@@ -18,7 +18,7 @@ beforeAll(async () => {
   cfg = codec.core.alloc(C.ENC_BYTES);
 });
 
-/** Mostly frames the four-frame VXLAN path takes, some it must hand back (tagged, short, not IPv4). */
+/** Mostly frames the eight-frame VXLAN path takes (some fragments), some it must hand back (tagged, short, not IPv4). */
 const frame = fc.oneof(
   { weight: 12, arbitrary: ipFrame(false, 200, true) },
   { weight: 1, arbitrary: ipFrame(true, 200) },
@@ -62,8 +62,8 @@ function place(lens: number[], l: { kind: string; gap: number; seeds: number[] }
 }
 
 describe('codecEncapBatch properties', () => {
-  // Why this test? The batch encapsulates four VXLAN frames at a time
-  // (assembly/codec/vxlan4.ts) where all four qualify, and frame by frame
+  // Why this test? The batch encapsulates eight VXLAN frames at a time
+  // (assembly/codec/vxlan-batch.ts) where all eight qualify, and frame by frame
   // otherwise. Whatever the frames, parameters and layout (frames and outputs
   // overlapping included), a batch must leave memory, statuses, its count and
   // the next IPv4 ID exactly as the same entries do, one call each.
