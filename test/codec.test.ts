@@ -132,6 +132,45 @@ describe('decapsulation errors name the layer, offset and value', () => {
   });
 });
 
+describe('the fixed-offset VXLAN decap path hands every edge to the full checks', () => {
+  // Why this test? decap-vxlan.ts accepts the common frame with a few
+  // compares; each edge below differs from an accepted frame in one field
+  // only (IPv4 checksum kept valid), so only that compare can reject it.
+  const p = resolveDecap({ ports: [4789] });
+  const same = (b: Uint8Array) => {
+    const w = codec.decapRecord(b, p);
+    const ref = referenceDecap(b, p);
+    if (ref[C.R_STATUS] === C.ST_OK) expect(w).toEqual(ref);
+    else expect([...w.slice(0, 3)]).toEqual([...ref.slice(0, 3)]);
+    const batch = codec.decodeMany([b], p)[0];
+    expect(batch.ok ? C.ST_OK : batch.error.status).toBe(ref[C.R_STATUS]);
+    return CODEC_STATUS_NAMES[ref[C.R_STATUS]];
+  };
+  it('accepts the frame, with Ethernet padding after the IPv4 packet too', () => {
+    expect(same(gopacket)).toBe('Ok');
+    const padded = new Uint8Array(gopacket.length + 10);
+    padded.set(gopacket);
+    expect(same(padded)).toBe('Ok');
+  });
+  it('fragments, lengths and the shortest inner frame', () => {
+    expect(same(fixIpChecksum(mut((b) => (b[20] |= 0x20))))).toBe('IPv4Fragment');
+    expect(same(fixIpChecksum(mut((b, dv) => dv.setUint16(20, 0x4001))))).toBe('IPv4Fragment');
+    // One byte beyond the frame, the UDP length agreeing: only the total-length compare can tell.
+    expect(same(fixIpChecksum(mut((b, dv) => { dv.setUint16(16, gopacket.length - 14 + 1); dv.setUint16(38, gopacket.length - 34 + 1); })))).toBe('IPv4TotalLength');
+    const inner = (n: number) => fixIpChecksum(mut((b, dv) => { dv.setUint16(16, 36 + n); dv.setUint16(38, 16 + n); }));
+    expect(same(inner(13))).toBe('InnerTooShort');
+    expect(same(inner(14))).toBe('Ok');
+    expect(same(fixIpChecksum(mut((b) => (b[23] = 6))))).toBe('NotUdp');
+    expect(same(mut((b, dv) => dv.setUint16(38, 0x71)))).toBe('UdpLength');
+  });
+  it('VXLAN flags, reserved bytes and ports', () => {
+    for (const [at, v] of [[42, 0x0c], [43, 1], [44, 1], [45, 1], [49, 1], [42, 0]] as const) expect(same(mut((b) => (b[at] = v)))).not.toBe('Ok');
+    expect(same(mut((b, dv) => dv.setUint16(36, 4790)))).toBe('UdpDstPort');
+    expect(codec.decodeMany([gopacket], { ports: [4789], vnis: [255] })[0].ok).toBe(true);
+    expect(codec.decodeMany([gopacket], { ports: [4789], vnis: [254] })[0].ok).toBe(false);
+  });
+});
+
 describe('encapsulation', () => {
   it('VXLAN defaults: port 8472, DF unset, TTL 64, UDP checksum on, source port from the flow hash in range', () => {
     const inner = innerFrame({ ttl: 9, tos: 0x03 });

@@ -14,7 +14,7 @@ import {
   ST_IPV4_TOTLEN_SHORT, ST_IPV4_FRAGMENT, ST_IPV4_CHECKSUM, ST_NOT_UDP, ST_NOT_IPIP, ST_TRUNC_UDP,
   ST_UDP_DPORT, ST_UDP_LENGTH, ST_UDP_CHECKSUM, ST_TRUNC_VXLAN, ST_VXLAN_I_FLAG, ST_VXLAN_VNI,
   ST_VXLAN_RESERVED, ST_INNER_TOO_SHORT, ST_OUT_OF_BOUNDS, ST_BAD_MODE,
-  DEC_MODE, DEC_FLAGS, DEC_PORT_A, DEC_PORT_B, DEC_VNI_COUNT, DEC_VNIS, DEC_MAX_VNIS,
+  DEC_MODE, DEC_FLAGS, DEC_PORT_A, DEC_PORT_B,
   DEC_F_IP_CSUM, DEC_F_UDP_CSUM, DEC_F_IGNORE_RESERVED,
   R_STATUS, R_ERR_OFFSET, R_ERR_VALUE, R_OUTER_VLAN, R_OUTER_L3, R_OUTER_TOS, R_OUTER_TOTLEN, R_OUTER_ID,
   R_OUTER_FRAG, R_OUTER_TTL, R_OUTER_PROTO, R_OUTER_CSUM, R_OUTER_SRC, R_OUTER_DST, R_UDP_SPORT, R_UDP_DPORT,
@@ -28,6 +28,7 @@ import { udpChecksum } from "./udp";
 import { vxlanFlagsWord, vxlanVniWord } from "./vxlan";
 import { IPIP_PROTO } from "./ipip";
 import { decodeInnerEth, decodeInnerIPv4 } from "./inner";
+import { decapVxlanFast, vniConfigured } from "./decap-vxlan";
 
 // @ts-ignore: decorator
 @inline
@@ -44,16 +45,6 @@ function fail(out: usize, st: i32, off: i32, val: i32): i32 {
   return st;
 }
 
-// @ts-ignore: decorator
-@inline
-function vniConfigured(cfg: usize, vni: u32): bool {
-  const n = load<i32>(cfg, DEC_VNI_COUNT);
-  if (n < 0) return true;
-  const m = n < DEC_MAX_VNIS ? n : DEC_MAX_VNIS;
-  for (let i = 0; i < m; i++) if (load<u32>(cfg + DEC_VNIS + (<usize>i << 2)) == vni) return true;
-  return false;
-}
-
 /**
  * Decapsulates the frame at `p` (`len` bytes) per the decap config at `cfg`
  * and writes an R_WORDS record at `out`. Returns the status.
@@ -61,7 +52,9 @@ function vniConfigured(cfg: usize, vni: u32): bool {
 export function codecDecap(cfg: usize, p: usize, len: i32, out: usize): i32 {
   const mem = <u64>memory.size() << 16;
   if (len < 0 || <u64>p + <u64>len > mem || <u64>out + (R_WORDS << 2) > mem) return ST_OUT_OF_BOUNDS;
-  return decapOne(cfg, p, len, out, load<i32>(cfg, DEC_MODE));
+  const mode = load<i32>(cfg, DEC_MODE);
+  if (mode == MODE_VXLAN && decapVxlanFast(cfg, p, len, out, load<u32>(cfg, DEC_FLAGS), load<i32>(cfg, DEC_PORT_A), load<i32>(cfg, DEC_PORT_B))) return ST_OK;
+  return decapOne(cfg, p, len, out, mode);
 }
 
 // @ts-ignore: decorator
@@ -192,12 +185,19 @@ export function codecDecapBatch(cfg: usize, table: usize, n: i32, out: usize): i
 // @ts-ignore: decorator
 @inline
 function decapLoop(cfg: usize, table: usize, n: i32, out: usize, mode: i32, mem: u64): i32 {
+  const flags = load<u32>(cfg, DEC_FLAGS);
+  const portA = load<i32>(cfg, DEC_PORT_A);
+  const portB = load<i32>(cfg, DEC_PORT_B);
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const e = table + <usize>i * FE_BYTES;
     const p = <usize>load<u32>(e, FE_PTR << 2);
     const len = load<i32>(e, FE_LEN << 2);
-    const st = len < 0 || <u64>p + <u64>len > mem ? ST_OUT_OF_BOUNDS : decapOne(cfg, p, len, out + <usize>i * (R_WORDS << 2), mode);
+    const rec = out + <usize>i * (R_WORDS << 2);
+    let st: i32;
+    if (len < 0 || <u64>p + <u64>len > mem) st = ST_OUT_OF_BOUNDS;
+    else if (mode == MODE_VXLAN && decapVxlanFast(cfg, p, len, rec, flags, portA, portB)) st = ST_OK;
+    else st = decapOne(cfg, p, len, rec, mode);
     store<i32>(e, st, FE_STATUS << 2);
     if (st == ST_OK) ok++;
   }
