@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapParams } from '../src/codec/index.js';
+import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapParams, type ResolvedEncap } from '../src/codec/index.js';
 import * as C from '../assembly/shared/codec.js';
 import { fixIpChecksum, innerFrame } from './support/frames.js';
 import { flowHashIPv4, jhash3 } from '../src/codec/flowhash.js';
@@ -8,6 +8,22 @@ let codec: Codec;
 beforeAll(async () => {
   codec = await Codec.create();
 });
+
+/**
+ * Copies `frames` to `ptrs`, fills their entries of the table at `table`
+ * (FE_DST from `dsts`, when given), and writes and prepares the config.
+ */
+function lay(c: Codec, cfg: number, table: number, frames: Uint8Array[], ptrs: number[], r: ResolvedEncap, dsts?: number[]): void {
+  const dv = new DataView(c.core.u8.buffer);
+  frames.forEach((f, i) => {
+    c.core.u8.set(f, ptrs[i]);
+    dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, ptrs[i], true);
+    dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
+    if (dsts) dv.setUint32(table + i * C.FE_BYTES + C.FE_DST * 4, dsts[i], true);
+  });
+  writeEncapConfig(c.core, cfg, r);
+  expect(c.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
+}
 
 /** Sets MF and/or a fragment offset on the IPv4 header at 14. */
 function fragment(f: Uint8Array, bits: number): Uint8Array {
@@ -85,15 +101,7 @@ describe('codecEncapBatch: the eight-frame VXLAN path', () => {
         // One after another with room for the headers, as a NIC ring lays them out.
         const srcs = frames.map((f) => core.alloc(f.length + 64) + 64);
         const dsts = frames.map((f) => core.alloc(f.length + 64));
-        writeEncapConfig(core, cfg, r);
-        expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
-        const dv = new DataView(core.u8.buffer);
-        frames.forEach((f, i) => {
-          core.u8.set(f, srcs[i]);
-          dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, srcs[i], true);
-          dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
-          dv.setUint32(table + i * C.FE_BYTES + C.FE_DST * 4, dsts[i], true);
-        });
+        lay(codec, cfg, table, frames, srcs, r, dsts);
         expect(codec.wasm.codecEncapBatch(cfg, table, n, copy ? 1 : 0)).toBe(n);
         const u8 = core.u8;
         frames.forEach((f, i) => {
@@ -126,14 +134,7 @@ describe('codecEncapBatch: entries the batch itself overwrites', () => {
     const ptrs = frames.map((_, i) => (i === 0 ? p0 : p0 + 256 * i + 64));
     const run = (perEntry: boolean) => {
       core.u8.fill(0, area, area + 8 * C.FE_BYTES + 64 + 16 * 256);
-      const dv = new DataView(core.u8.buffer);
-      frames.forEach((f, i) => {
-        core.u8.set(f, ptrs[i]);
-        dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, ptrs[i], true);
-        dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
-      });
-      writeEncapConfig(core, cfg, r);
-      codec.wasm.codecEncapPrepare(cfg);
+      lay(codec, cfg, table, frames, ptrs, r);
       let ok = 0;
       if (perEntry) for (let i = 0; i < 8; i++) ok += codec.wasm.codecEncapBatch(cfg, table + i * C.FE_BYTES, 1, 0);
       else ok = codec.wasm.codecEncapBatch(cfg, table, 8, 0);
@@ -161,14 +162,7 @@ describe('codecEncapBatch at the end of memory', () => {
     const table = core.alloc(8 * C.FE_BYTES);
     const ptrs = frames.map((f) => core.alloc(f.length + 64) + 64);
     ptrs[7] = core.u8.length - 38;
-    const dv = new DataView(core.u8.buffer);
-    frames.forEach((f, i) => {
-      core.u8.set(f, ptrs[i]);
-      dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, ptrs[i], true);
-      dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
-    });
-    writeEncapConfig(core, cfg, r);
-    c.wasm.codecEncapPrepare(cfg);
+    lay(c, cfg, table, frames, ptrs, r);
     expect(core.guard(() => c.wasm.codecEncapBatch(cfg, table, 8, 0))).toBe(8);
     frames.forEach((f, i) => {
       const want = referenceEncap(f, r, (r.ipId + i) & 0xffff) as Uint8Array;
