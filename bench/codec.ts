@@ -100,12 +100,15 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
     if (w.codecEncapBatch(cfg, tIn, B, 1) !== B) throw new Error('codec bench: copy encapsulation failed');
     new DataView(mem).setUint32(cfg + C.ENC_ID, 0, true);
     if (w.codecEncapBatch(cfg, tIn, B, 0) !== B) throw new Error('codec bench: in-place encapsulation failed');
-    const wasmHdr = new Uint8Array(mem, inBuf + 64 - 50, 50).slice();
-    const copyHdr = new Uint8Array(mem, outBuf, 50 + size).slice();
+    // Every frame, not only the first: the batch takes eight at a time.
+    const hdr = (i: number) => Buffer.from(new Uint8Array(mem, inBuf + i * slot + 64 - 50, 50));
+    const wasmHdrs = Array.from({ length: B }, (_, i) => Buffer.from(hdr(i)));
     jsEncapBatch(mem, template, tIn, B, jsp);
-    const jsHdr = new Uint8Array(mem, inBuf + 14, 50);
-    if (!wasmHdr.every((b, k) => b === jsHdr[k])) throw new Error(`codec bench: JS and WASM encapsulation differ: ${Buffer.from(wasmHdr).toString('hex')} vs ${Buffer.from(jsHdr).toString('hex')}`);
-    if (!copyHdr.every((b, k) => b === new Uint8Array(mem)[inBuf + 14 + k])) throw new Error('codec bench: copy and in-place encapsulation differ');
+    for (let i = 0; i < B; i++) {
+      if (!wasmHdrs[i].equals(hdr(i))) throw new Error(`codec bench: JS and WASM encapsulation differ at frame ${i}: ${wasmHdrs[i].toString('hex')} vs ${hdr(i).toString('hex')}`);
+      const copied = Buffer.from(new Uint8Array(mem, outBuf + i * outSlot, 50 + size));
+      if (!copied.equals(Buffer.from(new Uint8Array(mem, inBuf + i * slot + 14, 50 + size)))) throw new Error(`codec bench: copy and in-place encapsulation differ at frame ${i}`);
+    }
     if (w.codecDecapBatch(dcfg, tOut, B, recs) !== B) throw new Error('codec bench: WASM decapsulation failed');
     const wasmRecs = new Int32Array(mem, recs, B * C.R_WORDS).slice();
     if (jsDecapBatch(mem, tOut, B, recs, [8472, 8472], 1) !== B) throw new Error('codec bench: JS decapsulation failed');
