@@ -15,6 +15,7 @@ import {
 } from "../shared/codec";
 import { ipv4HeaderSum20 } from "./checksum";
 import { decodeInnerEth } from "./inner";
+import { put } from "./record";
 
 /** Whether the decap config at `cfg` accepts `vni` (a count of -1 accepts any). */
 // @ts-ignore: decorator
@@ -25,12 +26,6 @@ export function vniConfigured(cfg: usize, vni: u32): bool {
   const m = n < DEC_MAX_VNIS ? n : DEC_MAX_VNIS;
   for (let i = 0; i < m; i++) if (load<u32>(cfg + DEC_VNIS + (<usize>i << 2)) == vni) return true;
   return false;
-}
-
-// @ts-ignore: decorator
-@inline
-function put(out: usize, word: i32, v: i32): void {
-  store<i32>(out + (<usize>word << 2), v);
 }
 
 /**

@@ -29,12 +29,7 @@ import { vxlanFlagsWord, vxlanVniWord } from "./vxlan";
 import { IPIP_PROTO } from "./ipip";
 import { decodeInnerEth, decodeInnerIPv4 } from "./inner";
 import { decapVxlanFast, vniConfigured } from "./decap-vxlan";
-
-// @ts-ignore: decorator
-@inline
-function put(out: usize, word: i32, v: i32): void {
-  store<i32>(out + (<usize>word << 2), v);
-}
+import { put } from "./record";
 
 // @ts-ignore: decorator
 @inline
@@ -52,8 +47,14 @@ function fail(out: usize, st: i32, off: i32, val: i32): i32 {
 export function codecDecap(cfg: usize, p: usize, len: i32, out: usize): i32 {
   const mem = <u64>memory.size() << 16;
   if (len < 0 || <u64>p + <u64>len > mem || <u64>out + (R_WORDS << 2) > mem) return ST_OUT_OF_BOUNDS;
-  const mode = load<i32>(cfg, DEC_MODE);
-  if (mode == MODE_VXLAN && decapVxlanFast(cfg, p, len, out, load<u32>(cfg, DEC_FLAGS), load<i32>(cfg, DEC_PORT_A), load<i32>(cfg, DEC_PORT_B))) return ST_OK;
+  return decapFrame(cfg, p, len, out, load<i32>(cfg, DEC_MODE), load<u32>(cfg, DEC_FLAGS), load<i32>(cfg, DEC_PORT_A), load<i32>(cfg, DEC_PORT_B));
+}
+
+/** One in-bounds frame: the fixed-offset path for the common VXLAN frame, every check for the rest. */
+// @ts-ignore: decorator
+@inline
+function decapFrame(cfg: usize, p: usize, len: i32, out: usize, mode: i32, flags: u32, portA: i32, portB: i32): i32 {
+  if (mode == MODE_VXLAN && decapVxlanFast(cfg, p, len, out, flags, portA, portB)) return ST_OK;
   return decapOne(cfg, p, len, out, mode);
 }
 
@@ -193,11 +194,7 @@ function decapLoop(cfg: usize, table: usize, n: i32, out: usize, mode: i32, mem:
     const e = table + <usize>i * FE_BYTES;
     const p = <usize>load<u32>(e, FE_PTR << 2);
     const len = load<i32>(e, FE_LEN << 2);
-    const rec = out + <usize>i * (R_WORDS << 2);
-    let st: i32;
-    if (len < 0 || <u64>p + <u64>len > mem) st = ST_OUT_OF_BOUNDS;
-    else if (mode == MODE_VXLAN && decapVxlanFast(cfg, p, len, rec, flags, portA, portB)) st = ST_OK;
-    else st = decapOne(cfg, p, len, rec, mode);
+    const st = len < 0 || <u64>p + <u64>len > mem ? ST_OUT_OF_BOUNDS : decapFrame(cfg, p, len, out + <usize>i * (R_WORDS << 2), mode, flags, portA, portB);
     store<i32>(e, st, FE_STATUS << 2);
     if (st == ST_OK) ok++;
   }

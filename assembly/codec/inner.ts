@@ -11,12 +11,7 @@ import {
   R_INNER_ETHERTYPE, R_INNER_VLAN, R_INNER_L3, R_INNER_SRC, R_INNER_DST, R_INNER_PROTO,
   R_INNER_SPORT, R_INNER_DPORT, R_INNER_TTL,
 } from "../shared/codec";
-
-// @ts-ignore: decorator
-@inline
-function put(out: usize, word: i32, v: i32): void {
-  store<i32>(out + (<usize>word << 2), v);
-}
+import { put } from "./record";
 
 /** Inner Ethernet frame at `p` (`len` >= 14) that starts at offset `off` in the outer frame. */
 export function decodeInnerEth(p: usize, len: i32, off: i32, out: usize): void {
