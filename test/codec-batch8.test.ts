@@ -170,3 +170,29 @@ describe('codecEncapBatch at the end of memory', () => {
     });
   });
 });
+
+describe('codecEncapBatch with a copy: payloads either side of 64 bytes, in every lane', () => {
+  // Why this test? The eight-frame path copies payloads of up to 64 bytes
+  // among its lane work and longer ones after both groups (copyLong8). A
+  // frame of 64 or 65 bytes in any of the eight lanes must be copied whole
+  // by one of the two, exactly once.
+  it('copies 63-, 64- and 65-byte frames in every lane as the reference does', () => {
+    const core = codec.core;
+    const r = resolveEncap(base);
+    // Three groups of eight: a long frame in the first four lanes only, in
+    // the last four only, and 63/65 mixed; a 64-byte frame in every lane.
+    const lens = [64, 65, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 65, 64, 64, 65, 63, 65, 63, 63, 65, 63, 65];
+    const frames = lens.map((n, i) => innerFrame({ sport: 1000 + i, payload: n - 42 }));
+    const cfg = core.alloc(C.ENC_BYTES);
+    const table = core.alloc(frames.length * C.FE_BYTES);
+    const srcs = frames.map((f) => core.alloc(f.length + 64) + 64);
+    const dsts = frames.map((f) => core.alloc(f.length + 64));
+    lay(codec, cfg, table, frames, srcs, r, dsts);
+    dsts.forEach((d, i) => core.u8.fill(0xa5, d, d + frames[i].length + 50)); // a copy left out shows
+    expect(codec.wasm.codecEncapBatch(cfg, table, frames.length, 1)).toBe(frames.length);
+    frames.forEach((f, i) => {
+      const want = referenceEncap(f, r, (r.ipId + i) & 0xffff) as Uint8Array;
+      expect(Buffer.from(core.u8.subarray(dsts[i], dsts[i] + want.length)).toString('hex'), `frame ${i} (${f.length} B, lane ${i % 8})`).toBe(Buffer.from(want).toString('hex'));
+    });
+  });
+});

@@ -31,7 +31,7 @@
 //   46..49  template (VNI, reserved)
 
 import { FE_PTR, FE_LEN, FE_DST, FE_STATUS, ST_OK, IPPROTO_TCP, IPPROTO_UDP } from "../shared/codec";
-import { copyPayload } from "./copy";
+import { copyPayload, copy32to64 } from "./copy";
 import { lo32, hi32, lo64, hi64, wire16, SWAP16, rotl16x4, final3x4, storeRows, leU, all4 } from "./lanes";
 
 /**
@@ -69,7 +69,7 @@ const X_ETH_IP = 368;    // 08 00 45 as a little-endian word
 const X_TCP = 384;        // W20 & X_L4 of an unfragmented TCP segment
 const X_UDP = 400;        // ... and of a UDP datagram
 const X_TWO = 416;
-const X_BIAS = 432;      // 0x80000000: unsigned compares as signed ones
+const X_64 = 432;        // 64: the longest payload copied among the lane work
 const X_ID_STEP = 448;   // 0, 1, 2, 3
 const X_LAST = 464;      // 0, 0, 0, -1
 const X_50 = 480;
@@ -111,7 +111,7 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_TCP, i32x4.splat(IPPROTO_TCP << 24));
   v128.store(X4 + X_UDP, i32x4.splat(IPPROTO_UDP << 24));
   v128.store(X4 + X_TWO, i32x4.splat(2));
-  v128.store(X4 + X_BIAS, i32x4.splat(0x80000000));
+  v128.store(X4 + X_64, i32x4.splat(64));
   v128.store(X4 + X_ID_STEP, i32x4(0, 1, 2, 3));
   v128.store(X4 + X_LAST, i32x4(0, 0, 0, -1));
   v128.store(X4 + X_50, i32x4.splat(50));
@@ -151,14 +151,15 @@ function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): 
   const ports = v128.and(lo64(hi32(b0, b1), hi32(b2, b3)), v128.or(i32x4.eq(l4, k4(X_TCP)), i32x4.eq(l4, k4(X_UDP))));
   const sp = v128.and(ports, k4(X_FFFF));
   const dp = i32x4.shr_u(ports, 16);
-  const bias = k4(X_BIAS); // unsigned < as a signed compare (x86 has only pcmpgtd)
-  const lt = i32x4.lt_s(v128.xor(DST, bias), v128.xor(SRC, bias));
-  const swap = v128.or(lt, v128.and(i32x4.eq(DST, SRC), i32x4.lt_s(dp, sp)));
-  const x = v128.and(v128.xor(SRC, DST), swap);
+  // flowHashWords hashes (max, min) of the addresses (pmaxud, pminud) and
+  // swaps the ports when dst < src, or when the addresses are equal and
+  // dp < sp: swap = (max == src) & !(src == dst & !(dp < sp)).
+  const hi = i32x4.max_u(SRC, DST);
+  const swap = v128.andnot(i32x4.eq(hi, SRC), v128.andnot(i32x4.eq(SRC, DST), i32x4.lt_s(dp, sp)));
   const iv = k4(X_IV);
   let h = final3x4(
-    i32x4.add(v128.xor(DST, x), iv),
-    i32x4.add(v128.xor(SRC, x), iv),
+    i32x4.add(hi, iv),
+    i32x4.add(i32x4.min_u(SRC, DST), iv),
     i32x4.add(v128.xor(ports, v128.and(v128.xor(rotl16x4(ports), ports), swap)), iv));
   // flowHashWords maps a hash of 0 to 1, which cannot change the port:
   // 0 and 1 both become port min (0x10001 * range < 2^32 for any range up
@@ -210,10 +211,13 @@ function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usiz
   const w46 = load<u32>(X4 + X_WORD46);
   store<u32>(o0, w46, 46); store<u32>(o1, w46, 46); store<u32>(o2, w46, 46); store<u32>(o3, w46, 46);
   if (copy) {
-    copyPayload(o0 + 50, p0, load<i32>(e, FE_LEN << 2));
-    copyPayload(o1 + 50, p1, load<i32>(e, 16 + (FE_LEN << 2)));
-    copyPayload(o2 + 50, p2, load<i32>(e, 32 + (FE_LEN << 2)));
-    copyPayload(o3 + 50, p3, load<i32>(e, 48 + (FE_LEN << 2)));
+    // Frames of up to 64 bytes here; longer ones after both groups (copyLong8).
+    const l0 = load<i32>(e, FE_LEN << 2), l1 = load<i32>(e, 16 + (FE_LEN << 2));
+    const l2 = load<i32>(e, 32 + (FE_LEN << 2)), l3 = load<i32>(e, 48 + (FE_LEN << 2));
+    if (l0 <= 64) copy32to64(o0 + 50, p0, l0);
+    if (l1 <= 64) copy32to64(o1 + 50, p1, l1);
+    if (l2 <= 64) copy32to64(o2 + 50, p2, l2);
+    if (l3 <= 64) copy32to64(o3 + 50, p3, l3);
   }
   store<i32>(e, ST_OK, FE_STATUS << 2); store<i32>(e, ST_OK, 16 + (FE_STATUS << 2));
   store<i32>(e, ST_OK, 32 + (FE_STATUS << 2)); store<i32>(e, ST_OK, 48 + (FE_STATUS << 2));
@@ -274,5 +278,25 @@ export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
   const sB = sport4(W20B, v128.load(p4, 26), v128.load(p5, 26), v128.load(p6, 26), v128.load(p7, 26), hash);
   finish4(e, copy, p0, p1, p2, p3, LA, W12A, W20A, sA, id);
   finish4(e + 64, copy, p4, p5, p6, p7, LB, W12B, W20B, sB, id + 4);
+  if (copy) copyLong8(e, LA, LB);
   return true;
+}
+
+/**
+ * The payloads of more than 64 bytes of the eight frames at `e` (lengths
+ * LA, LB), after all eight headers: copyPayload may call memory.copy, and a
+ * call among the lane work makes V8 spill the lanes around it. Copying a
+ * payload after later frames' headers gives the frame-by-frame bytes: the
+ * checks in vxlanEncap8 keep every frame's writes off the other frames'
+ * sources and writes.
+ */
+// @ts-ignore: decorator
+@inline
+function copyLong8(e: usize, LA: v128, LB: v128): void {
+  const c = k4(X_64);
+  if (i32x4.bitmask(v128.or(i32x4.gt_s(LA, c), i32x4.gt_s(LB, c))) == 0) return;
+  for (let k: usize = 0; k < 128; k += 16) {
+    const len = load<i32>(e + k, FE_LEN << 2);
+    if (len > 64) copyPayload(<usize>load<u32>(e + k, FE_DST << 2) + 50, <usize>load<u32>(e + k, FE_PTR << 2), len);
+  }
 }
