@@ -40,7 +40,7 @@ import { lo32, hi32, lo64, hi64, wire16, SWAP16, rotl16x4, final3x4, storeRows, 
  * They live in a static block of WASM memory that only this file writes: a
  * load from it is one instruction, where a v128 immediate costs V8 three.
  */
-const X4_BYTES: usize = 33 * 16;
+const X4_BYTES: usize = 34 * 16;
 const X4 = memory.data(<i32>X4_BYTES, 16);
 const X_T0 = 0;          // template row 0 (MACs, EtherType)
 const X_SRC = 16;        // source address word (wire bytes)
@@ -75,6 +75,7 @@ const X_LAST = 464;      // 0, 0, 0, -1
 const X_50 = 480;
 const X_36 = 496;
 const X_SWAP16 = 512;    // wire16's byte indices
+const X_16 = 528;        // 16: UDP length - inner frame length
 
 /** Fills the per-batch constants. `pmin`/`pmax` already resolved (pmin < pmax); `fixed` >= 0 is a fixed source port. */
 // @ts-ignore: decorator
@@ -117,6 +118,7 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_50, i32x4.splat(50));
   v128.store(X4 + X_36, i32x4.splat(36));
   v128.store(X4 + X_SWAP16, SWAP16);
+  v128.store(X4 + X_16, i32x4.splat(16));
 }
 
 // @ts-ignore: decorator
@@ -195,7 +197,7 @@ function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usiz
   sum = i32x4.add(v128.and(sum, k4(X_FFFF)), i32x4.shr_u(sum, 16));
   const n22 = v128.or(ttlw, i32x4.shl(i32x4.sub(k4(X_FFFF), sum), 16)); // the checksum (~sum), high half
   const n34 = v128.or(sport, k4(X_DPORT));
-  const n38 = i32x4.add(L, i32x4.splat(16)); // UDP length; checksum 0 (finished after the copy if enabled)
+  const n38 = i32x4.add(L, k4(X_16)); // UDP length; checksum 0 (finished after the copy if enabled)
   let o0: usize, o1: usize, o2: usize, o3: usize;
   if (copy) {
     o0 = <usize>load<u32>(e, FE_DST << 2); o1 = <usize>load<u32>(e, 16 + (FE_DST << 2));
