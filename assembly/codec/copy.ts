@@ -20,8 +20,8 @@ function copy64(dst: usize, src: usize): void {
  * written: the bytes are the same, and no length needs a byte loop.
  * From 257 to 1024 bytes the engine's memmove (32-byte AVX moves) is
  * faster than 16-byte v128 moves; at 1025..4096 (MTU-sized frames) the
- * inline loop measured faster in the encapsulation benchmark, where it
- * overlaps with the header work (docs/codec.md has the numbers).
+ * inline loop measured faster in the encapsulation benchmark
+ * (docs/codec.md has the numbers).
  */
 // @ts-ignore: decorator
 @inline

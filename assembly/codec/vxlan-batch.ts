@@ -20,7 +20,9 @@
 //      (bytes 12..14 = 08 00 45);
 //   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane;
 //   4. the per-frame words are transposed back into two 16-byte header rows
-//      per frame and stored over the template.
+//      per frame and stored over the template; with a copy, payloads of up
+//      to 64 bytes follow their headers, longer ones come after all eight
+//      (copyLong8).
 // A group that fails a check returns false having written nothing; the
 // caller then encapsulates its frames one by one.
 //
