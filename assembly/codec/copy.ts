@@ -3,7 +3,7 @@
 /** 64 bytes from `src` to `dst`: four loads, then four stores. */
 // @ts-ignore: decorator
 @inline
-function copy64(dst: usize, src: usize): void {
+export function copy64(dst: usize, src: usize): void {
   const a = v128.load(src), b = v128.load(src, 16), c = v128.load(src, 32), d = v128.load(src, 48);
   v128.store(dst, a);
   v128.store(dst, b, 16);
