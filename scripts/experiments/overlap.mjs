@@ -4,12 +4,23 @@
 // jhash-shaped dependent chain alone (one per four frames), and both in one
 // loop. "hidden" is how much of the chain's own time the loop with both does
 // not pay (100% = free, 0% = fully added, below 0 = worse than added).
-//   node scripts/experiments/overlap.mjs [64 512 1400]
+//   node scripts/experiments/overlap.mjs [SIZE ...]   (default 64 512 1400; 64 to 9000 bytes)
 // Builds scripts/experiments/overlap.ts into build/experiments/ first.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// Frame sizes from the command line: whole numbers of bytes, at least 64
+// (the inline copy moves 64-byte blocks) and at most 9000.
+const args = process.argv.slice(2);
+args.forEach((a, i) => {
+  if (!/^[0-9]+$/.test(a) || +a < 64 || +a > 9000) {
+    console.error(`overlap: argument ${i + 1} ${JSON.stringify(a)} is not a frame size: expected a whole number of bytes from 64 to 9000`);
+    process.exit(2);
+  }
+});
+const sizes = args.length ? args.map(Number) : [64, 512, 1400];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -20,8 +31,7 @@ execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.
 const { instance } = await WebAssembly.instantiate(readFileSync(out), { env: { abort: () => { throw new Error("overlap.wasm: abort"); } } });
 const x = instance.exports;
 const B = 1024;
-const sizes = process.argv.slice(2).map(Number);
-for (const size of sizes.length ? sizes : [64, 512, 1400]) {
+for (const size of sizes) {
   const slot = 64 + ((size + 15) & ~15), outSlot = (size + 50 + 15) & ~15;
   const tab = x.alloc(B * 16), inb = x.alloc(B * slot), outb = x.alloc(B * outSlot), sink = x.alloc(64);
   const dv = new DataView(x.memory.buffer);
