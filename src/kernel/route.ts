@@ -1,127 +1,50 @@
 /**
  * IPv4 routes of one namespace (net/ipv4/fib_*.c): the `local` and `main`
- * tables, each a WASM {@link RouteTable} whose next hop is an index into the
- * route list. Lines are read with the shared `ip route` parser and printed
- * back in iproute2's format.
+ * tables (fib-table.ts: a private delta over a snapshot shared with other
+ * namespaces, see docs/kernel.md "State size"), the changes `ip route`
+ * makes with iproute2's errors, and the routes Linux derives from
+ * addresses.
  *
- * Simplified: IPv4 only; one route per prefix and table (the first one
- * added; no metrics, tos or multipath); policy routing is the default rule
- * set only (local, then main); no route cache or exceptions (PMTU).
+ * Simplified: IPv4 only; policy routing is the default rule set only
+ * (local, then main); no tos, multipath or route cache/exceptions (PMTU).
+ * Several routes on one prefix are Linux's fib aliases, ordered by metric
+ * (`append` adds after those of equal metric); a lookup uses the first.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
-import { RouteTable } from '../lpm/route-table.js';
-import { parseRoutes } from '../lpm/routes-file.js';
-import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
+import { formatIPv4, maskV4 } from '../net/ip.js';
+import { entryRoutes, fibKey, routeEq, type FibEntry } from './fib-snapshot.js';
+import { FibTable } from './fib-table.js';
+import { routeText } from './route-text.js';
+import type { KRoute, KRouteMatch } from './route-types.js';
 
-/** Route types the model forwards by (ip-route(8)). */
-export type KRouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+export { parseRouteLine, routeText } from './route-text.js';
+export type { KRoute, KRouteMatch, KRouteType } from './route-types.js';
 
-/** One route, as the kernel holds it. */
-export interface KRoute {
-  readonly table: 'local' | 'main';
-  readonly type: KRouteType;
-  /** Network address (u32) and prefix length. */
-  readonly prefix: number;
-  readonly len: number;
-  readonly via?: number;
-  readonly dev?: string;
-  readonly onlink: boolean;
-  readonly scope: 'global' | 'link' | 'host';
-  readonly src?: number;
-  /** `kernel` for routes of addresses, `boot` (not printed) by default. */
-  readonly proto: string;
-  readonly metric?: number;
+/** What a change to the FIB is: `ip route add | replace | append | del`. */
+export type FibOp = 'add' | 'replace' | 'append' | 'del';
+
+const ESRCH = 'RTNETLINK answers: No such process';
+
+function metricOf(r: { metric?: number }): number {
+  return r.metric ?? 0;
 }
 
-/** A route as `ip route` prints it (without the `local`-table prefix word for main routes). */
-export function routeText(r: KRoute): string {
-  const dst = r.len === 0 ? 'default' : r.len === 32 ? formatIPv4(r.prefix) : `${formatIPv4(r.prefix)}/${r.len}`;
-  const w: string[] = [];
-  if (r.type !== 'unicast') w.push(r.type);
-  w.push(dst);
-  if (r.via !== undefined) w.push('via', formatIPv4(r.via));
-  if (r.dev) w.push('dev', r.dev);
-  if (r.proto !== 'boot') w.push('proto', r.proto);
-  // iproute2 prints the scope unless it is the type's default (universe).
-  if (r.scope !== 'global' && !(r.type === 'local' && r.scope === 'host')) w.push('scope', r.scope);
-  if (r.type === 'local') w.push('scope', 'host');
-  if (r.src !== undefined) w.push('src', formatIPv4(r.src));
-  if (r.metric !== undefined) w.push('metric', String(r.metric));
-  if (r.onlink) w.push('onlink');
-  return w.join(' ');
-}
-
-const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
-
-/** Parses one `ip route add` argument string (`10.0.0.0/24 via 10.0.0.1 dev eth0 onlink`). */
-export function parseRouteLine(line: string, file = 'route'): KRoute {
-  const [r] = parseRoutes(line, file);
-  if (!r || r.cidr.family !== 4) throw new InputError('InvalidRoute', line, 'an IPv4 `ip route` line');
-  if (!TYPES.has(r.type)) throw new InputError('UnsupportedRouteType', r.type, 'unicast, local, broadcast, blackhole, unreachable, prohibit or throw');
-  const words = r.rest.split(' ').filter((x) => x !== '' && x !== r.type);
-  const out: { via?: number; dev?: string; onlink: boolean; scope?: KRoute['scope']; src?: number; proto: string; metric?: number } = { onlink: false, proto: 'boot' };
-  for (let i = 0; i < words.length; i++) {
-    const k = words[i];
-    const v = words[i + 1];
-    const need = () => {
-      if (v === undefined) throw new InputError('InvalidRoute', line, `a value after ${k}`);
-      i++;
-      return v;
-    };
-    if (k === 'via') out.via = parseIPv4(need());
-    else if (k === 'dev') out.dev = need();
-    else if (k === 'onlink') out.onlink = true;
-    else if (k === 'scope') {
-      const s = need();
-      if (s !== 'global' && s !== 'link' && s !== 'host') throw new InputError('InvalidScope', s, 'global, link or host');
-      out.scope = s;
-    } else if (k === 'src') out.src = parseIPv4(need());
-    else if (k === 'proto') out.proto = need();
-    else if (k === 'metric' || k === 'priority') out.metric = Number(need());
-    else throw new InputError('UnsupportedRouteOption', k, 'via, dev, onlink, scope, src, proto or metric', { file, char: line.indexOf(k) });
-  }
-  const type = r.type as KRouteType;
-  const unicast = type === 'unicast';
-  if (unicast && !out.dev && out.via === undefined) throw new InputError('InvalidRoute', line, 'a unicast route with via or dev');
-  // `ip route add P dev D` gets scope link; with a gateway, universe.
-  const scope = out.scope ?? (type === 'local' ? 'host' : unicast && out.via === undefined ? 'link' : 'global');
-  return { table: type === 'local' || type === 'broadcast' ? 'local' : 'main', type, prefix: r.cidr.addr, len: r.cidr.len, scope, ...out };
-}
-
-/** One routing table over a WASM LPM. */
-class FibTable {
-  readonly routes: (KRoute | undefined)[] = [];
-  readonly lpm: RouteTable;
-  constructor(core: Core) {
-    this.lpm = new RouteTable(core, { family: 4 });
-  }
-  add(r: KRoute): boolean {
-    if (this.lpm.get(cidrOf(r)) >= 0) return false;
-    this.routes.push(r);
-    this.lpm.insertPrefix(r.prefix, r.len, this.routes.length - 1);
-    return true;
-  }
-  del(prefix: number, len: number): KRoute | undefined {
-    const c = `${formatIPv4(prefix)}/${len}`;
-    const id = this.lpm.get(c);
-    if (id < 0) return undefined;
-    this.lpm.remove(c);
-    const r = this.routes[id];
-    this.routes[id] = undefined;
-    return r;
-  }
-  lookup(addr: number): KRoute | undefined {
-    const id = this.lpm.lookup(addr >>> 0);
-    return id < 0 ? undefined : this.routes[id];
-  }
-  list(): KRoute[] {
-    return (this.routes.filter(Boolean) as KRoute[]).sort((a, b) => a.prefix - b.prefix || a.len - b.len);
-  }
-}
-
-function cidrOf(r: KRoute): string {
+function cidrOf(r: { prefix: number; len: number }): string {
   return `${formatIPv4(r.prefix)}/${r.len}`;
+}
+
+/** Whether `r` is what `m` asks `ip route del` to remove (fib_table_delete's alias match). */
+function matches(r: KRoute, m: KRouteMatch): boolean {
+  return (
+    (m.type === undefined || r.type === m.type) &&
+    (m.via === undefined || r.via === m.via) &&
+    (m.dev === undefined || r.dev === m.dev) &&
+    (m.scope === undefined || r.scope === m.scope) &&
+    (m.src === undefined || r.src === m.src) &&
+    (m.proto === undefined || r.proto === m.proto) &&
+    metricOf(r) === metricOf(m)
+  );
 }
 
 /** The FIB of one namespace: `local` looked up first, then `main` (the default rules). */
@@ -129,50 +52,175 @@ export class Fib {
   private readonly local: FibTable;
   private readonly main: FibTable;
   constructor(core: Core) {
-    this.local = new FibTable(core);
-    this.main = new FibTable(core);
+    this.local = new FibTable(core, 'local');
+    this.main = new FibTable(core, 'main');
+  }
+
+  private table(name: string | undefined): FibTable {
+    if (name === undefined || name === 'main') return this.main;
+    if (name === 'local') return this.local;
+    throw new InputError('InvalidTable', String(name), 'table main or local');
   }
 
   /**
-   * `ip route add`: fails with EEXIST as iproute2 does. A gateway without
-   * `onlink` must be reachable through a link-scope route (fib_check_nh):
-   * else "Nexthop has invalid gateway"; a missing `dev` is taken from it.
+   * Checks `r` for `op` without changing anything and returns the route as
+   * it would be stored (for `del`, the route that would go). Throws what
+   * iproute2 prints: `RTNETLINK answers: File exists` (add, or append of an
+   * identical route), `Error: Nexthop has invalid gateway` (a gateway
+   * without `onlink` must be reachable through a link-scope route,
+   * fib_check_nh; a missing `dev` is taken from that route),
+   * `RTNETLINK answers: No such process` (del of no such route).
    */
-  add(r: KRoute): void {
-    const t = r.table === 'local' ? this.local : this.main;
+  check(r: KRoute | KRouteMatch, op: FibOp): KRoute {
+    const t = this.table(r.table);
+    if (!Number.isInteger(r.len) || r.len < 0 || r.len > 32) throw new InputError('InvalidPrefixLength', String(r.len), 'a prefix length 0..32');
+    if (!Number.isInteger(r.prefix)) throw new InputError('InvalidPrefix', String(r.prefix), 'an IPv4 address as a u32');
     if ((r.prefix & maskV4(r.len)) >>> 0 !== r.prefix >>> 0) throw new InputError('InvalidPrefix', cidrOf(r), 'invalid prefix for given prefix length');
-    if (r.via !== undefined && !r.onlink) {
-      const g = this.main.lookup(r.via);
-      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || (r.dev !== undefined && g.dev !== r.dev)) {
-        throw new CnikitError('InvalidGateway', `Error: Nexthop has invalid gateway (${routeText(r)}: no link-scope route to ${formatIPv4(r.via)}${r.dev ? ` on ${r.dev}` : ''}; add it first or use onlink)`);
-      }
-      if (r.dev === undefined) r = { ...r, dev: g.dev };
+    const e = t.entry(fibKey(r.prefix, r.len));
+    if (op === 'del') {
+      const hit = e === undefined ? undefined : entryRoutes(e).find((x) => matches(x, r));
+      if (!hit) throw new CnikitError('NoSuchRoute', `${ESRCH} (${cidrOf(r)})`);
+      return hit;
     }
-    if (r.via !== undefined && r.onlink && r.dev === undefined) throw new InputError('InvalidRoute', routeText(r), 'a device for an onlink route');
-    if (!t.add(r)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
+    let k = r as KRoute;
+    if (k.via !== undefined && !k.onlink) {
+      const g = this.main.lookup(k.via);
+      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || (k.dev !== undefined && g.dev !== k.dev)) {
+        throw new CnikitError('InvalidGateway', `Error: Nexthop has invalid gateway (${routeText(k)}: no link-scope route to ${formatIPv4(k.via)}${k.dev ? ` on ${k.dev}` : ''}; add it first or use onlink)`);
+      }
+      if (k.dev === undefined) k = { ...k, dev: g.dev };
+    }
+    if (k.via !== undefined && k.onlink && k.dev === undefined) throw new InputError('InvalidRoute', routeText(k), 'a device for an onlink route');
+    if (e !== undefined) {
+      const list = entryRoutes(e);
+      if (op === 'add' && list.some((x) => metricOf(x) === metricOf(k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(k)})`);
+      if (op === 'append' && list.some((x) => routeEq(x, k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(k)})`);
+    }
+    return k;
+  }
+
+  /** Applies a checked route (the second half of add/replace/append/del). */
+  private apply(t: FibTable, k: KRoute, op: FibOp): void {
+    const key = fibKey(k.prefix, k.len);
+    const e = t.entry(key);
+    if (e === undefined && op !== 'del') return t.set(key, k);
+    const list = e === undefined ? [] : [...entryRoutes(e)];
+    if (op === 'del') list.splice(list.indexOf(k), 1);
+    else if (op === 'replace' && list.some((x) => metricOf(x) === metricOf(k))) list[list.findIndex((x) => metricOf(x) === metricOf(k))] = k;
+    else {
+      // Aliases stay sorted by metric; a new one goes after those of equal metric (fib_insert_alias).
+      let at = list.length;
+      while (at > 0 && metricOf(list[at - 1]) > metricOf(k)) at--;
+      list.splice(at, 0, k);
+    }
+    t.set(key, list.length === 0 ? undefined : list.length === 1 ? list[0] : (list as FibEntry));
+  }
+
+  private change(r: KRoute | KRouteMatch, op: FibOp): KRoute {
+    const k = this.check(r, op);
+    const t = this.table(r.table);
+    this.apply(t, k, op);
+    t.maybeFreeze();
+    return k;
+  }
+
+  /** `ip route add`: EEXIST when the prefix has a route of the same metric (see {@link check}). */
+  add(r: KRoute): KRoute {
+    return this.change(r, 'add');
+  }
+
+  /** `ip route replace`: the route of the same prefix and metric is replaced, or this one added. */
+  replace(r: KRoute): KRoute {
+    return this.change(r, 'replace');
+  }
+
+  /** `ip route append`: one more route on the prefix (a fib alias; lookups use the first). */
+  append(r: KRoute): KRoute {
+    return this.change(r, 'append');
+  }
+
+  /**
+   * `ip route del`: the first route of the prefix that `m` matches goes
+   * (ESRCH `RTNETLINK answers: No such process` when none does); returns it.
+   * The older form `del(prefix, len)` removes the first main-table route of
+   * the prefix and returns undefined when there is none.
+   */
+  del(m: KRouteMatch): KRoute;
+  del(prefix: number, len: number): KRoute | undefined;
+  del(m: KRouteMatch | number, len?: number): KRoute | undefined {
+    if (typeof m !== 'number') return this.change(m, 'del');
+    const e = this.main.entry(fibKey(m >>> 0, len!));
+    if (e === undefined) return undefined;
+    const r = entryRoutes(e)[0];
+    this.apply(this.main, r, 'del');
+    this.main.maybeFreeze();
+    return r;
+  }
+
+  /**
+   * Bulk `ip route add` of `routes` into `table`, all or nothing: each is
+   * checked as {@link add} would in order (gateways against the table as it
+   * stands with the earlier routes of the batch, without rebuilding any
+   * lookup structure), then the table is frozen once onto shared storage.
+   */
+  load(table: 'main' | 'local', routes: readonly KRoute[]): void {
+    const t = this.table(table);
+    const undo: [number, FibEntry | undefined][] = [];
+    try {
+      for (const r of routes) {
+        if (r.table !== table) throw new InputError('InvalidRoute', routeText(r), `a route of table ${table}`);
+        const k = this.check(r, 'add');
+        const key = fibKey(k.prefix, k.len);
+        undo.push([key, t.entry(key)]);
+        this.apply(t, k, 'add');
+      }
+    } catch (err) {
+      for (let i = undo.length - 1; i >= 0; i--) t.set(undo[i][0], undo[i][1]);
+      throw err;
+    }
+    t.freeze();
   }
 
   /**
    * Adds the routes Linux adds for an address (fib_add_ifaddr): the local
    * /32, the subnet broadcast (prefixes shorter than /31) and, if shorter
-   * than /32, the connected prefix.
+   * than /32, the connected prefix. Routes already there are kept.
    */
   addAddress(addr: number, len: number, dev: string): void {
-    const src = addr >>> 0;
-    this.local.add({ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' });
-    if (len < 31) {
-      const bcast = (addr | ~maskV4(len)) >>> 0;
-      this.local.add({ table: 'local', type: 'broadcast', prefix: bcast, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-    }
-    if (len < 32) {
-      const net = (addr & maskV4(len)) >>> 0;
-      this.main.add({ table: 'main', type: 'unicast', prefix: net, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+    for (const r of addressRoutes(addr, len, dev)) {
+      const t = this.table(r.table);
+      if (t.entry(fibKey(r.prefix, r.len)) === undefined) this.apply(t, r, 'add');
     }
   }
 
-  /** `ip route del PREFIX` in the main table; returns the route removed. */
-  del(prefix: number, len: number): KRoute | undefined {
-    return this.main.del(prefix >>> 0, len);
+  /** Removes the routes {@link addAddress} added for the address (fib_del_ifaddr, one address per subnet). */
+  delAddress(addr: number, len: number, dev: string): void {
+    for (const r of addressRoutes(addr, len, dev)) {
+      const t = this.table(r.table);
+      const e = t.entry(fibKey(r.prefix, r.len));
+      const hit = e === undefined ? undefined : entryRoutes(e).find((x) => routeEq(x, r));
+      if (hit) this.apply(t, hit, 'del');
+    }
+    this.local.maybeFreeze();
+    this.main.maybeFreeze();
+  }
+
+  /**
+   * Removes every route through `dev` from both tables, as Linux flushes
+   * them when the device is deleted or set down (fib_sync_down_dev +
+   * fib_flush). Returns how many went.
+   */
+  flushDev(dev: string): number {
+    let n = 0;
+    for (const t of [this.local, this.main]) {
+      for (const r of t.list()) {
+        if (r.dev !== dev) continue;
+        this.apply(t, r, 'del');
+        n++;
+      }
+      t.maybeFreeze();
+    }
+    return n;
   }
 
   /** `ip route get`: the route an address uses (local table first). */
@@ -187,20 +235,39 @@ export class Fib {
 
   /** `ip route show [table local]`, byte for byte (iproute2 ends each route with a blank). */
   show(table: 'main' | 'local' = 'main'): string {
-    return (table === 'main' ? this.main : this.local)
+    return this.table(table)
       .list()
       .map((r) => routeText(r) + ' \n')
       .join('');
   }
 
-  /** The routes of a table. */
+  /** The routes of a table, sorted by prefix then length. */
   list(table: 'main' | 'local' = 'main'): KRoute[] {
-    return (table === 'main' ? this.main : this.local).list();
+    return this.table(table).list();
   }
 
-  /** Frees the WASM tables. */
-  dispose(): void {
-    this.local.lpm.dispose();
-    this.main.lpm.dispose();
+  /** Number of prefixes in a table. */
+  size(table: 'main' | 'local' = 'main'): number {
+    return this.table(table).size;
   }
+
+  /** How a table is stored: private delta entries, shared base prefixes and the base's WASM bytes. */
+  storage(table: 'main' | 'local' = 'main'): { delta: number; base: number; baseWasmBytes: number; baseRefs: number } {
+    return this.table(table).stats();
+  }
+
+  /** Lets go of the shared tables (their WASM memory is freed with the last user). */
+  dispose(): void {
+    this.local.dispose();
+    this.main.dispose();
+  }
+}
+
+/** The routes Linux derives from address `addr/len` on `dev`. */
+function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
+  const src = addr >>> 0;
+  const out: KRoute[] = [{ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' }];
+  if (len < 31) out.push({ table: 'local', type: 'broadcast', prefix: (addr | ~maskV4(len)) >>> 0, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+  if (len < 32) out.push({ table: 'main', type: 'unicast', prefix: (addr & maskV4(len)) >>> 0, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+  return out;
 }
