@@ -14,7 +14,7 @@ import type { Netns } from './netns.js';
 import type { WalkEnv } from './walk.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import { macBytes } from './packet.js';
-import { portName } from '../fabric/segment.js';
+import { portName } from './segment.js';
 
 /** A station on a link and how the frame reaches it (for learning). */
 interface Station {
@@ -22,8 +22,8 @@ interface Station {
   learn: () => void;
 }
 
-/** The stations reachable at L2 from `dev`. */
-function stations(env: WalkEnv, dev: Iface): Station[] {
+/** The stations reachable at L2 from `dev` that may answer for `a` (on a segment: its owner, else the proxy_arp NICs). */
+function stations(env: WalkEnv, dev: Iface, a: number): Station[] {
   if (dev.kind === 'veth' && dev.peer) {
     const peer = dev.peer;
     if (!peer.master) return [{ iface: peer, learn: () => undefined }];
@@ -32,8 +32,8 @@ function stations(env: WalkEnv, dev: Iface): Station[] {
   if (dev.kind === 'bridge') return bridgeStations(dev, undefined, dev.mac);
   if (dev.kind === 'phys' && dev.segment) {
     const seg = env.segments.get(dev.segment);
-    return (seg?.members ?? [])
-      .filter((m) => m !== dev)
+    const owner = seg?.ownerOf(a, dev);
+    return (owner ? [owner] : (seg?.proxyArpNics(dev) ?? []))
       .map((m) => ({
         iface: m,
         learn: () => {
@@ -75,7 +75,7 @@ export function arpResolve(env: WalkEnv, ns: Netns, dst: string, devName: string
   const a = parseIPv4(dst);
   const src = env.arpSource;
   const spa = src !== undefined && ns.fib.isLocal(src) ? src : (ns.primary(dev.name) ?? 0);
-  const all = stations(env, dev);
+  const all = stations(env, dev, a);
   if (env.arpFrames) {
     const req = arpFrame(1, dev.mac, spa, '00:00:00:00:00:00', a, 'ff:ff:ff:ff:ff:ff');
     dev.see(req);

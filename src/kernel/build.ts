@@ -7,7 +7,7 @@
 import type { Core } from '../core/core.js';
 import { InputError } from '../core/errors.js';
 import { Codec } from '../codec/wasm.js';
-import { Segment } from '../fabric/segment.js';
+import { Segment } from './segment.js';
 import { IptEngine } from '../iptables/engine.js';
 import { parseRuleset } from '../iptables/parse.js';
 import { SimClock } from '../store/clock.js';
@@ -43,6 +43,8 @@ export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}):
   for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
   const ports = { n: 0 };
   for (const n of s.nodes) buildNode(net, n, ports);
+  // Scenarios are read back through their captures; programmatic networks capture nothing unless asked.
+  net.setCapture(true);
   return net;
 }
 

@@ -123,6 +123,17 @@ export class BridgeFdb {
     return e.state === 'permanent' ? { kind: 'local', entry: e } : { kind: 'forward', entry: e };
   }
 
+  /** Removes every entry on `port` (the port left the bridge or was deleted, br_fdb_delete_by_port); returns how many. */
+  flushPort(port: string): number {
+    let n = 0;
+    for (const [m, e] of this.map) {
+      if (e.dev !== port) continue;
+      this.map.delete(m);
+      n++;
+    }
+    return n;
+  }
+
   /** Live entries, sorted by port then MAC. */
   entries(): FdbEntry[] {
     return [...this.map.keys()].map((m) => this.live(m)).filter((e): e is FdbEntry => e !== undefined).sort((a, b) => (a.dev === b.dev ? (a.mac < b.mac ? -1 : 1) : a.dev < b.dev ? -1 : 1));

@@ -65,8 +65,12 @@ export class Iface {
     public mtu = 1500,
   ) {}
 
-  /** Whether {@link see} keeps frames (default true; benchmarks turn it off). */
-  capture = true;
+  /**
+   * Whether {@link see} keeps frames. Default false: a programmatically
+   * built cluster of thousands of devices must not keep a copy of every
+   * frame; `buildScenario` turns it on (tests read the captures).
+   */
+  capture = false;
 
   /** Records a frame seen on this device (a copy, as a capture would keep). */
   see(frame: Uint8Array): void {

@@ -17,7 +17,7 @@ export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
 export { icmpError, echoReply, ICMP } from './icmp.js';
-export { Segment, portName } from '../fabric/segment.js';
+export { Segment, portName } from './segment.js';
 export { SCENARIOS, sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow } from './scenarios/index.js';
 export { exportNetns, type ExportOptions } from './netns-export.js';
 export { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome, type Mismatch, type CompareOptions } from './compare.js';

@@ -47,10 +47,17 @@ function matches(r: KRoute, m: KRouteMatch): boolean {
   );
 }
 
+/**
+ * Told when a `local` route appears in or leaves the local table (an
+ * address of the namespace): the fabric's ARP index listens (segment.ts).
+ */
+export type LocalWatcher = (r: KRoute, added: boolean) => void;
+
 /** The FIB of one namespace: `local` looked up first, then `main` (the default rules). */
 export class Fib {
   private readonly local: FibTable;
   private readonly main: FibTable;
+  private watchers: LocalWatcher[] = [];
   constructor(core: Core) {
     this.local = new FibTable(core, 'local');
     this.main = new FibTable(core, 'main');
@@ -99,8 +106,44 @@ export class Fib {
     return k;
   }
 
+  /** Calls `w` for every local route added or removed from now on (and once now for each present). */
+  watchLocal(w: LocalWatcher): void {
+    this.watchers.push(w);
+    for (const r of this.local.list()) if (r.type === 'local') w(r, true);
+  }
+
+  /** Stops calling `w`. */
+  unwatchLocal(w: LocalWatcher): void {
+    this.watchers = this.watchers.filter((x) => x !== w);
+  }
+
   /** Applies a checked route (the second half of add/replace/append/del). */
   private apply(t: FibTable, k: KRoute, op: FibOp): void {
+    if (k.type === 'local' && this.watchers.length) {
+      const before = this.local.entry(fibKey(k.prefix, k.len));
+      this.applyTo(t, k, op);
+      const after = this.local.entry(fibKey(k.prefix, k.len));
+      const was = before === undefined ? [] : entryRoutes(before);
+      const now = after === undefined ? [] : entryRoutes(after);
+      for (const r of was) if (!now.includes(r)) for (const w of this.watchers) w(r, false);
+      for (const r of now) if (!was.includes(r)) for (const w of this.watchers) w(r, true);
+      return;
+    }
+    this.applyTo(t, k, op);
+  }
+
+  /** Puts an entry back as it was (undo of a failed bulk load), telling the watchers. */
+  private restore(t: FibTable, key: number, prev: FibEntry | undefined): void {
+    const cur = t.entry(key);
+    t.set(key, prev);
+    if (t !== this.local || !this.watchers.length) return;
+    const was = cur === undefined ? [] : entryRoutes(cur);
+    const now = prev === undefined ? [] : entryRoutes(prev);
+    for (const r of was) if (r.type === 'local' && !now.includes(r)) for (const w of this.watchers) w(r, false);
+    for (const r of now) if (r.type === 'local' && !was.includes(r)) for (const w of this.watchers) w(r, true);
+  }
+
+  private applyTo(t: FibTable, k: KRoute, op: FibOp): void {
     const key = fibKey(k.prefix, k.len);
     const e = t.entry(key);
     if (e === undefined && op !== 'del') return t.set(key, k);
@@ -175,7 +218,7 @@ export class Fib {
         this.apply(t, k, 'add');
       }
     } catch (err) {
-      for (let i = undo.length - 1; i >= 0; i--) t.set(undo[i][0], undo[i][1]);
+      for (let i = undo.length - 1; i >= 0; i--) this.restore(t, undo[i][0], undo[i][1]);
       throw err;
     }
     t.freeze();

@@ -28,7 +28,7 @@ export abstract class L2Walk extends WalkBase {
     }
     const { to, flooded } = seg.carry(dev, src, dst);
     // A flooded frame reaches every other station (tcpdump on their NICs sees it).
-    if (flooded) for (const m of seg.members) if (m !== dev && m !== to) m.see(frame);
+    if (flooded) seg.flood(dev, to, frame);
     if (!to) {
       this.tb.step('wire', `segment ${seg.name}: no station ${dst}`, 'DROP');
       return 'NEIGH_FAILED';
