@@ -18,6 +18,7 @@
 import { CnikitError, InputError } from '../core/errors.js';
 import { formatIPv4, formatIPv6, formatMac, parseIP, parseMac } from '../net/ip.js';
 import type { SimClock } from '../store/clock.js';
+import { SharedMap, SharedPool } from './shared-map.js';
 
 /** Entry state as `bridge fdb` spells it: permanent (local) = NUD_PERMANENT, static = NUD_NOARP, dynamic (learned) = NUD_REACHABLE. */
 export type FdbState = 'permanent' | 'static' | 'dynamic';
@@ -50,7 +51,9 @@ function mac(s: string): string {
 function isMulticast(m: string): boolean {
   return (parseInt(m.slice(0, 2), 16) & 1) === 1;
 }
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 function ip(s: string): string {
+  if (CANONICAL_V4.test(s)) return s;
   const a = parseIP(s);
   return a.family === 4 ? formatIPv4(a.addr) : formatIPv6(a.addr);
 }
@@ -87,6 +90,22 @@ export class BridgeFdb {
     const e: FdbEntry = { mac: m, dev: port, master: this.name, state: state(opts.state, 'permanent'), updated: this.clock.now() };
     this.map.set(m, e);
     return e;
+  }
+
+  /**
+   * Bulk `bridge fdb add ... master` of `batch`, all or nothing: every
+   * entry is checked (MAC, state, no duplicate) before any is added.
+   */
+  load(batch: readonly { mac: string; port: string; state?: string }[]): void {
+    const seen = new Set<string>();
+    const now = this.clock.now();
+    const out: FdbEntry[] = batch.map((b) => {
+      const m = mac(b.mac);
+      if (this.live(m) || seen.has(m)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${m} dev ${b.port} master ${this.name})`);
+      seen.add(m);
+      return { mac: m, dev: b.port, master: this.name, state: state(b.state, 'permanent'), updated: now };
+    });
+    for (const e of out) this.map.set(e.mac, e);
   }
 
   /** `bridge fdb del MAC dev PORT master`. */
@@ -173,13 +192,31 @@ export type VxlanFdbResult =
   | { readonly kind: 'default'; readonly entries: readonly FdbEntry[]; readonly dsts: readonly string[] }
   | { readonly kind: 'miss'; readonly dropped: true; readonly l2miss: boolean; readonly installed?: FdbEntry };
 
+/** One entry of a bulk load (`VxlanFdb.load`): `bridge fdb append MAC dev DEV dst IP self [STATE]`. */
+export interface VxlanFdbLoadEntry {
+  mac: string;
+  dst: string;
+  /** Default permanent. */
+  state?: string;
+}
+
+/**
+ * VXLAN FDB lists shared between namespaces (shared-map.ts): lists without
+ * learned (dynamic) entries, which age; equal when every field is.
+ */
+const pool = new SharedPool<string, readonly FdbEntry[]>(
+  (a, b) => a.length === b.length && a.every((e, i) => e.mac === b[i].mac && e.dev === b[i].dev && e.dst === b[i].dst && e.state === b[i].state && e.updated === b[i].updated),
+  (l) => l.every((e) => e.state !== 'dynamic'),
+);
+
 /** A VXLAN device's FDB (`bridge fdb show dev flannel.1`). */
 export class VxlanFdb {
   readonly learning: boolean;
-  readonly l2miss: boolean;
+  /** Report misses to user space (`ip link set DEV type vxlan l2miss`; settable on a live device). */
+  l2miss: boolean;
   readonly ageingMs: number;
   // MAC -> remotes (several for `append`, as the all-zeros flood list).
-  private map = new Map<string, FdbEntry[]>();
+  private map = new SharedMap<string, readonly FdbEntry[]>(pool);
   private agent: FdbAgent | undefined;
 
   constructor(readonly dev: string, private readonly clock: SimClock, opts: VxlanFdbOptions = {}) {
@@ -210,7 +247,28 @@ export class VxlanFdb {
     return this.put(mac(macAddr), dst, state(opts.state, 'permanent'), false);
   }
 
-  /** `bridge fdb del MAC dev DEV [dst IP]`: one remote, or all of them. */
+  /**
+   * Bulk `bridge fdb append` of `batch`, all or nothing: every entry is
+   * checked first. Lists are compared with those other namespaces share as
+   * they are written (see shared-map.ts), so an FDB that is nearly
+   * another's costs only its differences.
+   */
+  load(batch: readonly VxlanFdbLoadEntry[]): void {
+    const now = this.clock.now();
+    const keys: string[] = new Array(batch.length);
+    const vals: FdbEntry[][] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i];
+      const m = mac(b.mac);
+      keys[i] = m;
+      vals[i] = [{ mac: m, dev: this.dev, dst: ip(b.dst), state: state(b.state, 'permanent'), updated: now }];
+    }
+    if (this.map.loadFresh(keys, vals)) return;
+    for (const [e] of vals) this.put(e.mac, e.dst!, e.state, true, false);
+    this.map.freeze();
+  }
+
+  /** `bridge fdb del MAC dev DEV [dst IP]`: one remote, or all of them; `RTNETLINK answers: No such file or directory` when absent. */
   del(macAddr: string, dst?: string): void {
     const m = mac(macAddr);
     const list = this.live(m);
@@ -219,6 +277,19 @@ export class VxlanFdb {
     if (!list || rest.length === list.length) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${m} dev ${this.dev})`);
     if (rest.length === 0) this.map.delete(m);
     else this.map.set(m, rest);
+    this.map.maybeFreeze();
+  }
+
+  /** Removes every entry when `dev` is this device or its underlay device is gone; returns how many went. */
+  flushPort(dev: string): number {
+    if (dev !== this.dev) return 0;
+    let n = 0;
+    for (const m of this.map.keys()) {
+      n += this.map.get(m)!.length;
+      this.map.delete(m);
+    }
+    this.map.maybeFreeze();
+    return n;
   }
 
   /**
@@ -254,7 +325,7 @@ export class VxlanFdb {
 
   /** Live entries, sorted by MAC (Linux dumps in hash order). */
   entries(): FdbEntry[] {
-    return [...this.map.keys()].sort().flatMap((m) => this.live(m) ?? []);
+    return this.map.keys().sort().flatMap((m) => this.live(m) ?? []);
   }
 
   /** `bridge fdb show dev DEV` (`withDev` false, as iproute2 omits it then) or a plain `bridge fdb show` line set. */
@@ -262,16 +333,33 @@ export class VxlanFdb {
     return this.entries().map((e) => line(e, opts.withDev ?? true)).join('');
   }
 
-  private put(m: string, dst: string, st: FdbState, append: boolean): FdbEntry {
+  /** Number of MACs. */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** How the FDB is stored: private delta entries and shared snapshot entries. */
+  storage(): { delta: number; base: number; baseRefs: number } {
+    return this.map.stats();
+  }
+
+  /** Lets go of the shared snapshot. */
+  dispose(): void {
+    this.map.dispose();
+  }
+
+  private put(m: string, dst: string, st: FdbState, append: boolean, freeze = true): FdbEntry {
     const e: FdbEntry = { mac: m, dev: this.dev, dst: ip(dst), state: st, updated: this.clock.now() };
     const list = append ? (this.live(m) ?? []).filter((x) => x.dst !== e.dst) : [];
     this.map.set(m, [...list, e]);
+    if (freeze) this.map.maybeFreeze();
     return e;
   }
 
-  private live(m: string): FdbEntry[] | undefined {
+  private live(m: string): readonly FdbEntry[] | undefined {
     const list = this.map.get(m);
     if (!list) return undefined;
+    if (list.every((e) => e.state !== 'dynamic')) return list;
     const now = this.clock.now();
     const kept = list.filter((e) => e.state !== 'dynamic' || now - e.updated < this.ageingMs);
     if (kept.length === list.length) return list;
