@@ -200,6 +200,25 @@ export interface VxlanFdbLoadEntry {
   state?: string;
 }
 
+/** A load entry as checked (kept per input object: programming a cluster passes the same entries to many nodes). */
+interface CheckedFdb {
+  readonly in: VxlanFdbLoadEntry;
+  readonly macIn: string;
+  readonly dstIn: string;
+  readonly stateIn?: string;
+  readonly mac: string;
+  readonly ip: string;
+  readonly st: FdbState;
+}
+const checkedFdbs = new WeakMap<VxlanFdbLoadEntry, CheckedFdb>();
+function checkedFdb(b: VxlanFdbLoadEntry): CheckedFdb {
+  const c = checkedFdbs.get(b);
+  if (c && c.macIn === b.mac && c.dstIn === b.dst && c.stateIn === b.state) return c;
+  const n: CheckedFdb = { in: b, macIn: b.mac, dstIn: b.dst, stateIn: b.state, mac: mac(b.mac), ip: ip(b.dst), st: state(b.state, 'permanent') };
+  checkedFdbs.set(b, n);
+  return n;
+}
+
 /**
  * VXLAN FDB lists shared between namespaces (shared-map.ts): lists without
  * learned (dynamic) entries, which age; equal when every field is.
@@ -255,16 +274,17 @@ export class VxlanFdb {
    */
   load(batch: readonly VxlanFdbLoadEntry[]): void {
     const now = this.clock.now();
-    const keys: string[] = new Array(batch.length);
-    const vals: FdbEntry[][] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const b = batch[i];
-      const m = mac(b.mac);
-      keys[i] = m;
-      vals[i] = [{ mac: m, dev: this.dev, dst: ip(b.dst), state: state(b.state, 'permanent'), updated: now }];
+    const cs = batch.map((b) => checkedFdb(b));
+    if (this.map.empty) {
+      const same = (i: number, l: readonly FdbEntry[]) => {
+        const c = cs[i];
+        const e = l[0];
+        return l.length === 1 && e.mac === c.mac && e.dev === this.dev && e.dst === c.ip && e.state === c.st && e.updated === now;
+      };
+      const make = (i: number): FdbEntry[] => [{ mac: cs[i].mac, dev: this.dev, dst: cs[i].ip, state: cs[i].st, updated: now }];
+      if (this.map.loadFresh(cs.map((c) => c.mac), same, make)) return;
     }
-    if (this.map.loadFresh(keys, vals)) return;
-    for (const [e] of vals) this.put(e.mac, e.dst!, e.state, true, false);
+    for (const c of cs) this.put(c.mac, c.ip, c.st, true, false);
     this.map.freeze();
   }
 

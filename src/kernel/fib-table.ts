@@ -113,9 +113,46 @@ export class FibTable {
     const b = this.base;
     if (!b) return hit;
     let i = b.lookup(addr);
-    if (i >= 0 && d.has(b.keys[i])) i = b.shorter(addr, b.keys[i] % 64, (k) => d.has(k));
-    if (i >= 0 && b.keys[i] % 64 > hitLen) return b.entries[i];
-    return hit;
+    if (i < 0 || b.keys[i] % 64 <= hitLen) return hit;
+    // A tombstone (or an override, found above at the same length) hides the base's match: search shorter base prefixes.
+    if (d.has(b.keys[i])) i = b.shorter(addr, b.keys[i] % 64, (k) => d.has(k));
+    return i >= 0 && b.keys[i] % 64 > hitLen ? b.entries[i] : hit;
+  }
+
+  /**
+   * Bulk add into a table without a base and with a small delta: each
+   * route is compared with the pool's latest snapshot as it comes (binary
+   * search), so a table equal to it but for a few routes holds only those
+   * (no map of the whole batch, no sort). Returns false, having changed
+   * nothing, when that does not work: no snapshot, a prefix repeats or is
+   * already here, or the difference is too large; the caller then adds
+   * the routes one by one.
+   */
+  loadFresh(routes: readonly KRoute[]): boolean {
+    const s = this.pool.get(this.name);
+    if (!s || this.base || this.delta.size > FIB_SMALL) return false;
+    const limit = Math.max(FIB_SMALL >>> 1, (routes.length + this.delta.size) >>> 1);
+    const seen = new Uint8Array(s.size);
+    const d = new Map<number, FibEntry | null>();
+    const take = (k: number, e: FibEntry): boolean => {
+      const j = s.indexOf(k);
+      if (j >= 0) {
+        if (seen[j]) return false;
+        seen[j] = 1;
+        if (entryEq(e, s.entries[j])) return true;
+      } else if (d.has(k)) return false;
+      d.set(k, e);
+      return d.size <= limit;
+    };
+    for (const [k, e] of this.delta) if (e && !take(k, e)) return false;
+    for (const r of routes) if (!take(fibKey(r.prefix, r.len), r)) return false;
+    for (let j = 0; j < seen.length; j++) {
+      if (seen[j]) continue;
+      d.set(s.keys[j], null);
+      if (d.size > limit) return false;
+    }
+    this.rebase(s, d);
+    return true;
   }
 
   /** Every entry, sorted by prefix then length, with its key. */
@@ -171,7 +208,10 @@ export class FibTable {
    */
   freeze(): void {
     const { keys, entries } = this.merged();
-    const limit = Math.max(FIB_SMALL >>> 1, keys.length >>> 4);
+    // A delta entry costs about twice a snapshot prefix (a Map entry against
+    // a poptrie slot and two array cells), and lookups do not slow down with
+    // it: keep differences up to half the table.
+    const limit = Math.max(FIB_SMALL >>> 1, keys.length >>> 1);
     for (const s of [this.pool.get(this.name), this.base]) {
       if (!s) continue;
       const diff = diffFrom(s, keys, entries, limit);

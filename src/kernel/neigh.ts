@@ -102,21 +102,24 @@ export class NeighTable {
    */
   load(batch: readonly NeighLoadEntry[]): void {
     const now = this.clock.now();
-    const keys: string[] = new Array(batch.length);
-    const vals: NeighEntry[] = new Array(batch.length);
-    let timed = false;
-    for (let i = 0; i < batch.length; i++) {
-      const b = batch[i];
-      const ip = canonical(b.dst);
-      const v = this.checked(ip, b.dst, b.dev, b);
-      keys[i] = keyOf(b.dev, ip.text);
-      const old = this.slots.get(keys[i]);
-      const confirmed = v.state === 'REACHABLE' ? now : (old?.confirmed ?? now);
-      vals[i] = { dst: ip.text, dev: b.dev, ...(v.lladdr ? { lladdr: v.lladdr } : {}), state: v.state, router: v.router, confirmed, used: old?.used ?? now };
-      if (v.state === 'REACHABLE' || v.state === 'DELAY' || this.timers.has(keys[i])) timed = true;
+    if (this.slots.empty && this.timers.size === 0) {
+      const cs = batch.map((b) => checkedLoad(b));
+      const keys = cs.map((c) => c.key);
+      const same = (i: number, e: NeighEntry) => {
+        const c = cs[i];
+        return e.dst === c.text && e.dev === c.dev && e.lladdr === c.ll && e.state === c.state && e.router === c.router && e.confirmed === now && e.used === now;
+      };
+      const make = (i: number): NeighEntry => {
+        const c = cs[i];
+        return { dst: c.text, dev: c.dev, ...(c.ll ? { lladdr: c.ll } : {}), state: c.state, router: c.router, confirmed: now, used: now };
+      };
+      if (!cs.some((c) => c.state === 'REACHABLE' || c.state === 'DELAY') && this.slots.loadFresh(keys, same, make)) return;
     }
-    if (!timed && this.slots.loadFresh(keys, vals)) return;
-    for (let i = 0; i < batch.length; i++) this.set({ text: vals[i].dst }, vals[i].dev, vals[i]);
+    const vals = batch.map((b) => {
+      const ip = canonical(b.dst);
+      return { ip, dev: b.dev, v: this.checked(ip, b.dst, b.dev, b) };
+    });
+    for (const x of vals) this.set(x.ip, x.dev, x.v);
     this.slots.freeze();
   }
 
@@ -307,6 +310,37 @@ export class NeighTable {
 
 interface Canon {
   text: string;
+}
+
+/** A load entry as checked (kept per input object: programming a cluster passes the same entries to many nodes). */
+interface CheckedLoad {
+  readonly b: NeighLoadEntry;
+  readonly dst: string;
+  readonly dev: string;
+  readonly lladdr?: string;
+  readonly nud?: string;
+  readonly routerIn?: boolean;
+  readonly key: string;
+  readonly text: string;
+  readonly ll?: string;
+  readonly state: NudState;
+  readonly router: boolean;
+}
+
+const checkedLoads = new WeakMap<NeighLoadEntry, CheckedLoad>();
+
+// Validates a load entry for an empty table (so a missing lladdr is an error, no old entry gives one).
+function checkedLoad(b: NeighLoadEntry): CheckedLoad {
+  const c = checkedLoads.get(b);
+  if (c && c.dst === b.dst && c.dev === b.dev && c.lladdr === b.lladdr && c.nud === b.nud && c.routerIn === b.router) return c;
+  const text = canonical(b.dst).text;
+  const state = (b.nud ?? 'permanent').toUpperCase() as NudState;
+  if (!STATES.includes(state)) throw new InputError('InvalidNud', b.nud!, 'nud permanent, noarp, reachable, stale, delay, probe, incomplete or failed');
+  const ll = b.lladdr === undefined ? undefined : mac(b.lladdr);
+  if (VALID.has(state) && ll === undefined) throw new CnikitError('NoLladdr', `No link layer address given (${b.dst} dev ${b.dev} nud ${state.toLowerCase()})`);
+  const n: CheckedLoad = { b, dst: b.dst, dev: b.dev, lladdr: b.lladdr, nud: b.nud, routerIn: b.router, key: keyOf(b.dev, text), text, ll: VALID.has(state) ? ll : undefined, state, router: b.router ?? false };
+  checkedLoads.set(b, n);
+  return n;
 }
 
 // Dotted quads as Linux prints them (no leading zeros, each 0..255) are taken as they are.

@@ -141,7 +141,9 @@ export class SharedMap<K, V> {
    */
   freeze(): void {
     const n = this.size;
-    const limit = Math.max(SHARED_SMALL >>> 1, n >>> 4);
+    // A delta entry costs about what a snapshot entry does, plus the
+    // snapshot is shared: keep differences up to half the table.
+    const limit = Math.max(SHARED_SMALL >>> 1, n >>> 1);
     for (const s of [this.pool.latest, this.base]) {
       if (!s) continue;
       const d = this.diffFrom(s, limit);
@@ -168,30 +170,34 @@ export class SharedMap<K, V> {
    * not empty, a key repeats, there is no snapshot): the caller then
    * writes the entries one by one and calls {@link freeze}.
    */
-  loadFresh(keys: readonly K[], values: readonly V[]): boolean {
+  loadFresh(keys: readonly K[], same: (i: number, v: V) => boolean, make: (i: number) => V): boolean {
     const s = this.pool.latest;
     if (this.base || this.delta.size || !s) return false;
     const seen = new Uint8Array(s.size);
     const d = new Map<K, V | null>();
-    const limit = Math.max(SHARED_SMALL >>> 1, keys.length >>> 4);
+    const limit = Math.max(SHARED_SMALL >>> 1, keys.length >>> 1);
     for (let i = 0; i < keys.length; i++) {
       const j = s.index.get(keys[i]);
       if (j !== undefined) {
         if (seen[j]) return false;
         seen[j] = 1;
-        if (this.pool.eq(values[i], s.values[j])) continue;
+        if (same(i, s.values[j])) continue;
       } else if (d.has(keys[i])) return false;
-      d.set(keys[i], values[i]);
+      d.set(keys[i], make(i));
+      if (d.size > limit) return false;
     }
-    for (let j = 0; j < seen.length && d.size <= limit; j++) if (!seen[j]) d.set(s.keys[j], null);
-    if (d.size > limit) {
-      // Too different from the latest snapshot: this table becomes one.
-      for (let i = 0; i < keys.length; i++) this.put(keys[i], values[i]);
-      this.freeze();
-      return true;
+    for (let j = 0; j < seen.length; j++) {
+      if (seen[j]) continue;
+      d.set(s.keys[j], null);
+      if (d.size > limit) return false;
     }
     this.rebase(s, d);
     return true;
+  }
+
+  /** Whether the table holds nothing (no snapshot, no delta). */
+  get empty(): boolean {
+    return !this.base && this.delta.size === 0;
   }
 
   private diffFrom(s: MapSnapshot<K, V>, limit: number): Map<K, V | null> | undefined {
