@@ -34,6 +34,17 @@ export class Segment {
     this.ports.set(port, i);
   }
 
+  /** Unplugs a NIC (its device was deleted): its port and what the switch learned on it go. */
+  detach(i: Iface): void {
+    const at = this.members.indexOf(i);
+    if (at < 0) return;
+    this.members.splice(at, 1);
+    for (const [port, m] of this.ports) if (m === i) this.ports.delete(port);
+    this.fdb.flushPort(portName(i));
+    i.segment = undefined;
+    i.segmentPeers = undefined;
+  }
+
   /**
    * A frame from `from` enters the switch: learn its source, then find the
    * station of its destination (known port, or flooded to all and taken by

@@ -98,6 +98,14 @@ export class BridgeFdb {
   }
 
   /**
+   * Removes the entries of `port` (br_fdb_delete_by_port): all of them when
+   * the port leaves the bridge, only learned ones when it goes down.
+   */
+  flushPort(port: string, opts: { dynamicOnly?: boolean } = {}): void {
+    for (const [m, e] of this.map) if (e.dev === port && (!opts.dynamicOnly || e.state === 'dynamic')) this.map.delete(m);
+  }
+
+  /**
    * A frame from `srcMac` arrived on `port` (`br_fdb_update`): learn or
    * refresh it. Local (permanent) entries never move; Linux warns
    * "received packet ... with own address as source address". A static
@@ -164,8 +172,10 @@ export type VxlanFdbResult =
 
 /** A VXLAN device's FDB (`bridge fdb show dev flannel.1`). */
 export class VxlanFdb {
-  readonly learning: boolean;
-  readonly l2miss: boolean;
+  /** `[no]learning`; settable on a live device. */
+  learning: boolean;
+  /** `[no]l2miss`; settable on a live device. */
+  l2miss: boolean;
   readonly ageingMs: number;
   // MAC -> remotes (several for `append`, as the all-zeros flood list).
   private map = new Map<string, FdbEntry[]>();
@@ -208,6 +218,15 @@ export class VxlanFdb {
     if (!list || rest.length === list.length) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${m} dev ${this.dev})`);
     if (rest.length === 0) this.map.delete(m);
     else this.map.set(m, rest);
+  }
+
+  /** Removes learned entries (vxlan_flush when the device goes down; permanent and static ones stay). */
+  flush(): void {
+    for (const [m, list] of this.map) {
+      const kept = list.filter((e) => e.state !== 'dynamic');
+      if (kept.length === 0) this.map.delete(m);
+      else if (kept.length !== list.length) this.map.set(m, kept);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Network devices of the model (`ip link`): loopback, physical NICs on a
- * fabric segment, veth pairs, Linux bridges, VXLAN, IPIP (`tunl0`) and TUN.
+ * fabric segment, veth pairs, Linux bridges, VXLAN, IPIP (`tunl0`), TUN and
+ * dummy (a device that holds addresses; what is sent to it is dropped).
  * A device knows its namespace, addresses and the frames it has seen (the
  * model's tcpdump).
  *
@@ -11,7 +12,7 @@ import type { BridgeFdb, VxlanFdb } from './fdb.js';
 import type { Netns } from './netns.js';
 
 /** Device kinds (`ip -d link` `link/...` and `kind` words). */
-export type IfKind = 'loopback' | 'phys' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun';
+export type IfKind = 'loopback' | 'phys' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy';
 
 /** An IPv4 address on a device. */
 export interface IfAddr {
@@ -19,13 +20,25 @@ export interface IfAddr {
   len: number;
 }
 
-/** VXLAN parameters (`ip link add ... type vxlan id VNI local A dev D dstport P [no]learning`). */
+/**
+ * VXLAN parameters (`ip link add ... type vxlan id VNI local A dev D dstport P
+ * [no]learning [proxy] [l2miss] [l3miss] [ttl N]`). `l2miss` lives in the
+ * FDB (`fdb.l2miss`), which applies it; `learning` is kept in both.
+ */
 export interface VxlanParams {
   vni: number;
-  local: number;
-  dev: string;
+  /** `local`; undefined: the route's source address is used. */
+  local?: number;
+  /** `dev`: the underlay device. */
+  dev?: string;
   dstport: number;
   learning: boolean;
+  /** `proxy`: printed; ARP on the device is not reduced by the model. */
+  proxy: boolean;
+  /** `l3miss`: neighbour misses go to user space (see Netlink.setMissAgents). */
+  l3miss: boolean;
+  /** `ttl` of the outer header; undefined is `auto`. Printed only (the walk sends 64). */
+  ttl?: number;
   fdb: VxlanFdb;
 }
 
@@ -61,7 +74,7 @@ export class Iface {
     readonly ns: Netns,
     readonly name: string,
     readonly kind: IfKind,
-    readonly mac: string,
+    public mac: string,
     public mtu = 1500,
   ) {}
 
@@ -73,9 +86,9 @@ export class Iface {
     if (this.capture) this.frames.push(frame.slice());
   }
 
-  /** Whether the device answers ARP itself (IFF_NOARP is set on tunnels and TUN). */
+  /** Whether the device answers ARP itself (IFF_NOARP is set on tunnels, TUN and dummy). */
   get arp(): boolean {
-    return this.kind !== 'ipip' && this.kind !== 'tun' && this.kind !== 'loopback';
+    return this.kind !== 'ipip' && this.kind !== 'tun' && this.kind !== 'loopback' && this.kind !== 'dummy';
   }
 
   /** Whether the device carries Ethernet frames (IPIP and TUN carry bare IP). */

@@ -91,6 +91,15 @@ export class NeighTable {
     this.slots.delete(k);
   }
 
+  /** Removes every entry on `dev` (neigh_ifdown: the device went down or away; permanent ones too). */
+  flushDev(dev: string): void {
+    for (const [k, s] of this.slots) {
+      if (s.e.dev !== dev) continue;
+      if (s.timer !== undefined) this.clock.clearTimer(s.timer);
+      this.slots.delete(k);
+    }
+  }
+
   /** The entry, without touching it. */
   get(dst: string, dev: string): NeighEntry | undefined {
     return this.slots.get(keyOf(dev, canonical(dst).text))?.e;

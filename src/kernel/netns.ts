@@ -7,8 +7,9 @@
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
 import { parseIPv4 } from '../net/ip.js';
-import type { IptEngine } from '../iptables/engine.js';
+import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
+import { formatIPv4 } from '../net/ip.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
 import { Fib } from './route.js';
@@ -23,8 +24,8 @@ export class Netns {
   ipForward = false;
   /** `net.ipv4.conf.all.proxy_arp` (ORed with each device's). */
   proxyArpAll = false;
-  /** Loaded iptables rules and their WASM engine (host namespaces only). */
-  ipt?: { ruleset: Ruleset; engine: IptEngine };
+  private rules?: Ruleset;
+  private compiled?: IptEngine;
   /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
   readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
@@ -56,6 +57,40 @@ export class Netns {
     return i;
   }
 
+  /**
+   * Loaded iptables rules and their WASM engine, compiled against the
+   * current devices and addresses (the compiled matcher snapshots them):
+   * compiled again on first use after a device or address changed.
+   */
+  get ipt(): { ruleset: Ruleset; engine: IptEngine } | undefined {
+    if (!this.rules) return undefined;
+    this.compiled ??= this.compile(this.rules);
+    return { ruleset: this.rules, engine: this.compiled };
+  }
+
+  /**
+   * Compiles `ruleset` against the current devices (throws, changing
+   * nothing, if it does not compile) and makes it the loaded one; undefined
+   * unloads. The old engine's WASM memory is freed.
+   */
+  setRuleset(ruleset: Ruleset | undefined): void {
+    const engine = ruleset ? this.compile(ruleset) : undefined;
+    this.compiled?.dispose();
+    this.rules = ruleset;
+    this.compiled = engine;
+  }
+
+  /** Devices or addresses changed: the engine is compiled again when next used. */
+  linksChanged(): void {
+    this.compiled?.dispose();
+    this.compiled = undefined;
+  }
+
+  private compile(ruleset: Ruleset): IptEngine {
+    const ctx = { interfaces: [...this.ifaces.values()].map((i) => ({ name: i.name, addrs: i.addrs.map((a) => `${formatIPv4(a.addr)}/${a.len}`) })) };
+    return new IptEngine(this.core, ruleset, { ctx });
+  }
+
   /** The device `name`, or an error naming the namespace. */
   iface(name: string): Iface {
     const i = this.ifaces.get(name);
@@ -84,7 +119,8 @@ export class Netns {
   /** Frees WASM tables. */
   dispose(): void {
     this.fib.dispose();
-    this.ipt?.engine.dispose();
+    this.compiled?.dispose();
+    this.compiled = undefined;
   }
 }
 

@@ -4,9 +4,10 @@
  * route list. Lines are read with the shared `ip route` parser and printed
  * back in iproute2's format.
  *
- * Simplified: IPv4 only; one route per prefix and table (the first one
- * added; no metrics, tos or multipath); policy routing is the default rule
- * set only (local, then main); no route cache or exceptions (PMTU).
+ * Simplified: IPv4 only; routes of one prefix (fib aliases) are ordered by
+ * metric and lookups take the first (no dead next hops, tos or multipath);
+ * policy routing is the default rule set only (local, then main); no route
+ * cache or exceptions (PMTU).
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
@@ -89,38 +90,101 @@ export function parseRouteLine(line: string, file = 'route'): KRoute {
   return { table: type === 'local' || type === 'broadcast' ? 'local' : 'main', type, prefix: r.cidr.addr, len: r.cidr.len, scope, ...out };
 }
 
-/** One routing table over a WASM LPM. */
+/** A route to delete (`ip route del`): prefix and length, the rest matched only when given. */
+export interface KRouteMatch {
+  readonly table?: 'local' | 'main';
+  readonly prefix: number;
+  readonly len: number;
+  readonly type?: KRouteType;
+  readonly via?: number;
+  readonly dev?: string;
+  readonly metric?: number;
+  readonly proto?: string;
+  readonly scope?: KRoute['scope'];
+  readonly src?: number;
+}
+
+/** How a route goes in: `ip route add` (EEXIST), `append` (an alias after its equals) or `replace`. */
+export type KRouteOp = 'add' | 'append' | 'replace';
+
+/**
+ * One routing table over a WASM LPM. A prefix holds a list of routes (fib
+ * aliases) ordered by metric; lookups use the first, as fib_table_lookup
+ * does when every next hop is alive.
+ */
 class FibTable {
-  readonly routes: (KRoute | undefined)[] = [];
+  readonly slots: (KRoute[] | undefined)[] = [];
   readonly lpm: RouteTable;
   constructor(core: Core) {
     this.lpm = new RouteTable(core, { family: 4 });
   }
-  add(r: KRoute): boolean {
-    if (this.lpm.get(cidrOf(r)) >= 0) return false;
-    this.routes.push(r);
-    this.lpm.insertPrefix(r.prefix, r.len, this.routes.length - 1);
+  aliases(prefix: number, len: number): KRoute[] | undefined {
+    const id = this.lpm.get(`${formatIPv4(prefix)}/${len}`);
+    return id < 0 ? undefined : this.slots[id];
+  }
+  /** Whether `r` can go in with `op` (fib_table_insert: EEXIST is an alias of the same metric). */
+  fits(r: KRoute, op: KRouteOp): boolean {
+    return op !== 'add' || !(this.aliases(r.prefix, r.len) ?? []).some((a) => (a.metric ?? 0) === (r.metric ?? 0));
+  }
+  insert(r: KRoute, op: KRouteOp): boolean {
+    const c = cidrOf(r);
+    const id = this.lpm.get(c);
+    if (id < 0) {
+      this.slots.push([r]);
+      this.lpm.insertPrefix(r.prefix, r.len, this.slots.length - 1);
+      return true;
+    }
+    const list = this.slots[id]!;
+    const m = r.metric ?? 0;
+    const same = list.findIndex((a) => (a.metric ?? 0) === m);
+    if (op === 'add' && same >= 0) return false;
+    if (op === 'replace' && same >= 0) list[same] = r;
+    else {
+      // After the aliases of lower or equal metric (append), before higher ones.
+      const at = list.findIndex((a) => (a.metric ?? 0) > m);
+      list.splice(at < 0 ? list.length : at, 0, r);
+    }
     return true;
   }
-  del(prefix: number, len: number): KRoute | undefined {
-    const c = `${formatIPv4(prefix)}/${len}`;
+  /** The first route matching `m` (fib_table_delete), or undefined. */
+  find(m: KRouteMatch): KRoute | undefined {
+    return (this.aliases(m.prefix >>> 0, m.len) ?? []).find((r) => matches(r, m));
+  }
+  remove(r: KRoute): void {
+    const c = cidrOf(r);
     const id = this.lpm.get(c);
-    if (id < 0) return undefined;
+    if (id < 0) return;
+    const list = this.slots[id]!.filter((a) => a !== r);
+    if (list.length) {
+      this.slots[id] = list;
+      return;
+    }
     this.lpm.remove(c);
-    const r = this.routes[id];
-    this.routes[id] = undefined;
-    return r;
+    this.slots[id] = undefined;
   }
   lookup(addr: number): KRoute | undefined {
     const id = this.lpm.lookup(addr >>> 0);
-    return id < 0 ? undefined : this.routes[id];
+    return id < 0 ? undefined : this.slots[id]?.[0];
   }
   list(): KRoute[] {
-    return (this.routes.filter(Boolean) as KRoute[]).sort((a, b) => a.prefix - b.prefix || a.len - b.len);
+    const slots = this.slots.filter((s): s is KRoute[] => s !== undefined);
+    return slots.sort((a, b) => a[0].prefix - b[0].prefix || a[0].len - b[0].len).flat();
   }
 }
 
-function cidrOf(r: KRoute): string {
+function matches(r: KRoute, m: KRouteMatch): boolean {
+  return (
+    (m.type === undefined || r.type === m.type) &&
+    (m.via === undefined || r.via === m.via) &&
+    (m.dev === undefined || r.dev === m.dev) &&
+    (m.metric === undefined || (r.metric ?? 0) === m.metric) &&
+    (m.proto === undefined || r.proto === m.proto) &&
+    (m.scope === undefined || r.scope === m.scope) &&
+    (m.src === undefined || r.src === m.src)
+  );
+}
+
+function cidrOf(r: { prefix: number; len: number }): string {
   return `${formatIPv4(r.prefix)}/${r.len}`;
 }
 
@@ -133,13 +197,18 @@ export class Fib {
     this.main = new FibTable(core);
   }
 
+  private table(t: 'local' | 'main' | undefined): FibTable {
+    return t === 'local' ? this.local : this.main;
+  }
+
   /**
-   * `ip route add`: fails with EEXIST as iproute2 does. A gateway without
-   * `onlink` must be reachable through a link-scope route (fib_check_nh):
-   * else "Nexthop has invalid gateway"; a missing `dev` is taken from it.
+   * Checks that `r` can go in with `op`, changing nothing, and returns it as
+   * it would be stored. A gateway without `onlink` must be reachable through
+   * a link-scope route (fib_check_nh): else "Nexthop has invalid gateway";
+   * a missing `dev` is taken from that route. `add` fails with EEXIST when a
+   * route of the same prefix and metric exists. Devices are the caller's check.
    */
-  add(r: KRoute): void {
-    const t = r.table === 'local' ? this.local : this.main;
+  check(r: KRoute, op: KRouteOp = 'add'): KRoute {
     if ((r.prefix & maskV4(r.len)) >>> 0 !== r.prefix >>> 0) throw new InputError('InvalidPrefix', cidrOf(r), 'invalid prefix for given prefix length');
     if (r.via !== undefined && !r.onlink) {
       const g = this.main.lookup(r.via);
@@ -149,30 +218,91 @@ export class Fib {
       if (r.dev === undefined) r = { ...r, dev: g.dev };
     }
     if (r.via !== undefined && r.onlink && r.dev === undefined) throw new InputError('InvalidRoute', routeText(r), 'a device for an onlink route');
-    if (!t.add(r)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
+    if (!this.table(r.table).fits(r, op)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
+    return r;
+  }
+
+  /** `ip route add`: {@link check}, then insert. */
+  add(r: KRoute): void {
+    this.table(r.table).insert(this.check(r, 'add'), 'add');
+  }
+
+  /** `ip route replace`: the route of the same prefix and metric is replaced, or this one added. */
+  replace(r: KRoute): void {
+    this.table(r.table).insert(this.check(r, 'replace'), 'replace');
+  }
+
+  /** `ip route append`: one more route (fib alias) on the prefix, after those of the same metric. */
+  append(r: KRoute): void {
+    this.table(r.table).insert(this.check(r, 'append'), 'append');
+  }
+
+  /**
+   * `ip route del`: removes the first route matching `m` (table main by
+   * default) and returns it; ESRCH when none matches.
+   */
+  del(m: KRouteMatch): KRoute {
+    const t = this.table(m.table);
+    const r = t.find(m);
+    if (!r) throw new CnikitError('NotFound', `RTNETLINK answers: No such process (${cidrOf(m)}${m.table === 'local' ? ' table local' : ''})`);
+    t.remove(r);
+    return r;
+  }
+
+  /** The route `del(m)` would remove, without removing it. */
+  find(m: KRouteMatch): KRoute | undefined {
+    return this.table(m.table).find(m);
+  }
+
+  /**
+   * Loads routes in bulk into `table` (all `add`): every route is checked
+   * against the table as it was plus the routes before it in the batch;
+   * on an error nothing is loaded. Simplified here: checked and inserted one
+   * by one, then rolled back on error.
+   */
+  load(table: 'local' | 'main', routes: readonly KRoute[]): void {
+    const done: KRoute[] = [];
+    try {
+      for (const r of routes) {
+        const k = this.check(r.table === table ? r : { ...r, table }, 'add');
+        this.table(table).insert(k, 'add');
+        done.push(k);
+      }
+    } catch (e) {
+      for (const r of done) this.table(table).remove(r);
+      throw e;
+    }
   }
 
   /**
    * Adds the routes Linux adds for an address (fib_add_ifaddr): the local
    * /32, the subnet broadcast (prefixes shorter than /31) and, if shorter
-   * than /32, the connected prefix.
+   * than /32, the connected prefix. Routes already there are kept.
    */
   addAddress(addr: number, len: number, dev: string): void {
-    const src = addr >>> 0;
-    this.local.add({ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' });
-    if (len < 31) {
-      const bcast = (addr | ~maskV4(len)) >>> 0;
-      this.local.add({ table: 'local', type: 'broadcast', prefix: bcast, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-    }
-    if (len < 32) {
-      const net = (addr & maskV4(len)) >>> 0;
-      this.main.add({ table: 'main', type: 'unicast', prefix: net, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-    }
+    for (const r of addressRoutes(addr, len, dev)) this.table(r.table).insert(r, 'add');
   }
 
-  /** `ip route del PREFIX` in the main table; returns the route removed. */
-  del(prefix: number, len: number): KRoute | undefined {
-    return this.main.del(prefix >>> 0, len);
+  /**
+   * Removes the routes of an address (fib_del_ifaddr): its local /32,
+   * broadcast and connected prefix on `dev`, and every route using it as
+   * preferred source (fib_sync_down_addr).
+   */
+  delAddress(addr: number, len: number, dev: string): void {
+    for (const r of addressRoutes(addr, len, dev)) {
+      const m = this.table(r.table).find({ prefix: r.prefix, len: r.len, type: r.type, dev, proto: 'kernel' });
+      if (m) this.table(r.table).remove(m);
+    }
+    for (const t of [this.local, this.main]) for (const r of t.list()) if (r.src === addr >>> 0) t.remove(r);
+  }
+
+  /**
+   * Removes the routes through `dev` (fib_sync_down_dev): all of them when
+   * the device goes away, all but its local (scope host) routes when it is
+   * set down, as Linux does.
+   */
+  flushDev(dev: string, opts: { keepLocal?: boolean } = {}): void {
+    for (const t of [this.local, this.main]) for (const r of t.list()) if (r.dev === dev && !(opts.keepLocal && r.type === 'local')) t.remove(r);
   }
 
   /** `ip route get`: the route an address uses (local table first). */
@@ -187,7 +317,7 @@ export class Fib {
 
   /** `ip route show [table local]`, byte for byte (iproute2 ends each route with a blank). */
   show(table: 'main' | 'local' = 'main'): string {
-    return (table === 'main' ? this.main : this.local)
+    return this.table(table)
       .list()
       .map((r) => routeText(r) + ' \n')
       .join('');
@@ -195,7 +325,7 @@ export class Fib {
 
   /** The routes of a table. */
   list(table: 'main' | 'local' = 'main'): KRoute[] {
-    return (table === 'main' ? this.main : this.local).list();
+    return this.table(table).list();
   }
 
   /** Frees the WASM tables. */
@@ -203,4 +333,18 @@ export class Fib {
     this.local.lpm.dispose();
     this.main.lpm.dispose();
   }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.main.lpm.disposed;
+  }
+}
+
+/** The routes Linux derives from an address on `dev` (fib_add_ifaddr). */
+export function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
+  const src = addr >>> 0;
+  const out: KRoute[] = [{ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' }];
+  if (len < 31) out.push({ table: 'local', type: 'broadcast', prefix: (addr | ~maskV4(len)) >>> 0, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+  if (len < 32) out.push({ table: 'main', type: 'unicast', prefix: (addr & maskV4(len)) >>> 0, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
+  return out;
 }
