@@ -228,13 +228,24 @@ export class Netlink {
   routeLoad(ns: string, batch: readonly (string | RouteSpec)[]): void {
     const n = this.netns(ns);
     const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
+    const index = { main: [] as number[], local: [] as number[] };
     batch.forEach((r, i) => {
       const k = at(i, () => this.route(n, r));
       byTable[k.table].push(k);
+      index[k.table].push(i);
     });
-    n.fib.load('local', byTable.local);
+    // Fib.load names the index in its own list: give the caller's back.
+    const load = (t: 'main' | 'local') => {
+      try {
+        n.fib.load(t, byTable[t]);
+      } catch (e) {
+        if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${index[t][Number(j)]})`);
+        throw e;
+      }
+    };
+    load('local');
     try {
-      n.fib.load('main', byTable.main);
+      load('main');
     } catch (e) {
       for (const r of byTable.local) n.fib.del({ ...r, table: 'local' });
       throw e;

@@ -257,19 +257,24 @@ export class Fib {
   /**
    * Loads routes in bulk into `table` (all `add`): every route is checked
    * against the table as it was plus the routes before it in the batch;
-   * on an error nothing is loaded. Simplified here: checked and inserted one
-   * by one, then rolled back on error.
+   * on an error nothing is loaded and the error names the route's index
+   * (`(batch item N)`). Simplified here: checked and inserted one by one,
+   * then rolled back on error.
    */
   load(table: 'local' | 'main', routes: readonly KRoute[]): void {
     const done: KRoute[] = [];
+    let i = 0;
     try {
-      for (const r of routes) {
+      for (; i < routes.length; i++) {
+        const r = routes[i];
         const k = this.check(r.table === table ? r : { ...r, table }, 'add');
         this.table(table).insert(k, 'add');
         done.push(k);
       }
     } catch (e) {
       for (const r of done) this.table(table).remove(r);
+      if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
+      if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
       throw e;
     }
   }
