@@ -9,8 +9,26 @@
 import { CnikitError, InputError } from '../core/errors.js';
 import { parseAddr } from './netns.js';
 import { macText, routeMatchOf } from './netlink-parse.js';
-import type { PodAddSpec, RouteSpec } from './netlink-spec.js';
-import type { Netlink } from './netlink.js';
+import type { NlEvents } from './events.js';
+import type { LinkSetSpec, LinkSpec, NeighSpec, NetnsOptions, PodAddSpec, RouteSpec } from './netlink-spec.js';
+import type { Netns } from './netns.js';
+import type { SimNetwork } from './network.js';
+
+/** The door calls a pod is made of (netlink.ts's `Netlink`; declared here so the two do not import each other). */
+export interface PodDoor {
+  readonly net: SimNetwork;
+  readonly events: NlEvents;
+  readonly pods: Map<string, PodRecord>;
+  netns(name: string): Netns;
+  netnsAdd(name: string, opts?: NetnsOptions): void;
+  netnsDel(name: string): void;
+  linkAdd(ns: string, spec: LinkSpec): void;
+  linkSet(ns: string, name: string, spec: LinkSetSpec): void;
+  addrAdd(ns: string, dev: string, cidr: string): void;
+  routeAdd(ns: string, r: string | RouteSpec): void;
+  routeDel(ns: string, r: string | RouteSpec): void;
+  neighAdd(ns: string, a: string | NeighSpec): void;
+}
 
 /** What the door remembers of a pod. */
 export interface PodRecord {
@@ -19,8 +37,8 @@ export interface PodRecord {
   readonly hostRoutes: readonly (string | RouteSpec)[];
 }
 
-/** See {@link Netlink.podAdd}. */
-export function podAdd(nl: Netlink, host: string, p: PodAddSpec): void {
+/** See `Netlink.podAdd`. */
+export function podAdd(nl: PodDoor, host: string, p: PodAddSpec): void {
   const h = nl.netns(host);
   // What can be checked before anything is made; the rest fails inside and is undone.
   if (nl.net.namespaces.has(p.name)) throw new CnikitError('Exists', `Cannot create namespace file "/var/run/netns/${p.name}": File exists (node and pod names must be unique)`);
@@ -53,8 +71,8 @@ export function podAdd(nl: Netlink, host: string, p: PodAddSpec): void {
   });
 }
 
-/** See {@link Netlink.podDel}. */
-export function podDel(nl: Netlink, name: string): void {
+/** See `Netlink.podDel`. */
+export function podDel(nl: PodDoor, name: string): void {
   const rec = nl.pods.get(name);
   if (!rec) throw new InputError('NoSuchPod', name, `a pod made by podAdd (${[...nl.pods.keys()].join(', ')})`);
   nl.netnsDel(name);
@@ -62,7 +80,7 @@ export function podDel(nl: Netlink, name: string): void {
 }
 
 // A host route not through the pod's veth is removed by hand (if still there).
-function dropRoute(nl: Netlink, host: string, r: string | RouteSpec): void {
+function dropRoute(nl: PodDoor, host: string, r: string | RouteSpec): void {
   const n = nl.net.namespaces.get(host);
   const m = routeMatchOf(r);
   if (n && (m.dev === undefined || n.ifaces.has(m.dev)) && n.fib.find(m)) nl.routeDel(host, r);

@@ -3,17 +3,26 @@
  * the sysctls that matter for forwarding (`ip_forward`, `proxy_arp`).
  * A node is its host namespace plus one namespace per pod (the pause
  * container's, shared by the pod's containers).
+ *
+ * Its devices (`ip link`) are here too, as `Iface`: loopback, physical NICs
+ * on a fabric segment, veth pairs, Linux bridges, VXLAN, IPIP (`tunl0`), TUN
+ * and dummy (a device that holds addresses; what is sent to it is dropped).
+ * A device knows its namespace, addresses and the frames it has seen (the
+ * model's tcpdump). One file, so that a device and its namespace do not
+ * import each other.
+ *
+ * Simplified: no qdiscs, queues, offloads (GSO/GRO/TSO: every frame is one
+ * packet) or carrier events; `up` is administrative only.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
-import { parseIPv4 } from '../net/ip.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
-import { formatIPv4 } from '../net/ip.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
 import { Fib } from './route.js';
-import { Iface, type IfKind } from './iface.js';
+import type { BridgeFdb, VxlanFdb } from './fdb.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -131,4 +140,90 @@ export function parseAddr(s: string): { addr: number; len: number } {
   const len = m[2] === undefined ? 32 : Number(m[2]);
   if (len > 32) throw new InputError('InvalidPrefixLength', s, 'a prefix length 0..32');
   return { addr: parseIPv4(m[1]), len };
+}
+
+/** Device kinds (`ip -d link` `link/...` and `kind` words). */
+export type IfKind = 'loopback' | 'phys' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy';
+
+/** An IPv4 address on a device. */
+export interface IfAddr {
+  addr: number;
+  len: number;
+}
+
+/**
+ * VXLAN parameters (`ip link add ... type vxlan id VNI local A dev D dstport P
+ * [no]learning [proxy] [l2miss] [l3miss] [ttl N]`). `l2miss` lives in the
+ * FDB (`fdb.l2miss`), which applies it; `learning` is kept in both.
+ */
+export interface VxlanParams {
+  vni: number;
+  /** `local`; undefined: the route's source address is used. */
+  local?: number;
+  /** `dev`: the underlay device. */
+  dev?: string;
+  dstport: number;
+  learning: boolean;
+  /** `proxy`: printed; ARP on the device is not reduced by the model. */
+  proxy: boolean;
+  /** `l3miss`: neighbour misses go to user space (see Netlink.setMissAgents). */
+  l3miss: boolean;
+  /** `ttl` of the outer header; undefined is `auto`. Printed only (the walk sends 64). */
+  ttl?: number;
+  fdb: VxlanFdb;
+}
+
+/** A user-space program reading a TUN device (Flannel's udp backend): what it does with a packet. */
+export type TunAgent = (ip: Uint8Array, dev: string) => { remote: string } | undefined;
+
+/** A device in one namespace. */
+export class Iface {
+  /** IPv4 addresses, in the order added. */
+  readonly addrs: IfAddr[] = [];
+  up = true;
+  /** `net.ipv4.conf.<dev>.proxy_arp`. */
+  proxyArp = false;
+  /** The other end of a veth. */
+  peer?: Iface;
+  /** The bridge this device is enslaved to. */
+  master?: Iface;
+  /** A bridge's ports and FDB. */
+  ports?: Iface[];
+  bridgeFdb?: BridgeFdb;
+  /** The fabric segment a physical NIC is plugged into. */
+  segment?: string;
+  /** The other NICs on that segment (set when plugged in). */
+  segmentPeers?: () => Iface[];
+  vxlan?: VxlanParams;
+  /** IPIP: local address (`local`), `any` when undefined. */
+  ipipLocal?: number;
+  tunAgent?: TunAgent;
+  /** Frames seen on the device, both directions, in order (the model's tcpdump). */
+  readonly frames: Uint8Array[] = [];
+
+  constructor(
+    readonly ns: Netns,
+    readonly name: string,
+    readonly kind: IfKind,
+    public mac: string,
+    public mtu = 1500,
+  ) {}
+
+  /** Whether {@link see} keeps frames (default true; benchmarks turn it off). */
+  capture = true;
+
+  /** Records a frame seen on this device (a copy, as a capture would keep). */
+  see(frame: Uint8Array): void {
+    if (this.capture) this.frames.push(frame.slice());
+  }
+
+  /** Whether the device answers ARP itself (IFF_NOARP is set on tunnels, TUN and dummy). */
+  get arp(): boolean {
+    return this.kind !== 'ipip' && this.kind !== 'tun' && this.kind !== 'loopback' && this.kind !== 'dummy';
+  }
+
+  /** Whether the device carries Ethernet frames (IPIP and TUN carry bare IP). */
+  get ether(): boolean {
+    return this.kind !== 'ipip' && this.kind !== 'tun';
+  }
 }
