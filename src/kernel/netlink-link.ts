@@ -213,11 +213,11 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
 
 // br_fdb_changeaddr / br_fdb_change_mac_address: the local entry follows the MAC.
 function changeMac(i: Iface, mac: string): void {
+  // A port's entry is on the port, the bridge's own on the bridge: both named i.name.
   const fdb = i.master?.bridgeFdb ?? i.bridgeFdb;
-  const port = i.master ? i.name : i.name;
-  if (fdb && fdb.lookup(i.mac).kind === 'local') fdb.del(i.mac, port);
+  if (fdb && fdb.lookup(i.mac).kind === 'local') fdb.del(i.mac, i.name);
   i.mac = mac;
-  if (fdb && fdb.lookup(mac).kind === 'flood') fdb.add(mac, port);
+  if (fdb && fdb.lookup(mac).kind === 'flood') fdb.add(mac, i.name);
 }
 
 // NETDEV_DOWN: routes through the device go except its local ones; neighbours go; learned FDB entries go.

@@ -31,7 +31,7 @@ import { parseAddr, type Netns } from './netns.js';
 import type { SimNetwork } from './network.js';
 import { addAddress, checkLinkAdd, checkLinkSet, linkVictims, unplug, type LinkEnv } from './netlink-link.js';
 import { restoreRuleset } from './netlink-ipt.js';
-import { fdbOf, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
+import { fdbOf, macText, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
 import type { FdbSpec, LinkSetSpec, LinkSpec, NeighSpec, NetnsOptions, PodAddSpec, RouteSpec } from './netlink-spec.js';
 import { checkSysctl } from './netlink-sysctl.js';
 import { podAdd, podDel, type PodRecord } from './netlink-pod.js';
@@ -359,7 +359,7 @@ export class Netlink {
     const items = batch.map((a, x) =>
       at(x, () => {
         const { s, i } = this.fdb(n, a);
-        const mac = s.mac.toLowerCase();
+        const mac = macText(s.mac);
         if (known(i).has(mac)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.mac} dev ${s.dev})`);
         known(i).add(mac);
         return { s, i };

@@ -57,7 +57,7 @@ export class Netns {
     this.fib.add({ ...k, type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' });
   }
 
-  /** `ip link add NAME type KIND`. */
+  /** Makes a device (the door's primitive: programs call `Netlink.linkAdd`, which checks and wires it). */
   addIface(name: string, kind: IfKind, mac: string, mtu?: number): Iface {
     if (this.ifaces.has(name)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${name} in ${this.name})`);
     if (!/^[^\s/]{1,15}$/.test(name)) throw new InputError('InvalidIfName', name, 'an interface name of 1..15 characters (IFNAMSIZ)');
@@ -105,12 +105,6 @@ export class Netns {
     const i = this.ifaces.get(name);
     if (!i) throw new InputError('NoSuchDevice', name, `a device of ${this.name} (${[...this.ifaces.keys()].join(', ')})`);
     return i;
-  }
-
-  /** `ip addr add A/L dev D`: the address and the routes Linux derives from it. */
-  addAddress(i: Iface, a: { addr: number; len: number }): void {
-    i.addrs.push(a);
-    this.fib.addAddress(a.addr, a.len, i.name);
   }
 
   /**
