@@ -97,6 +97,11 @@ export class BridgeFdb {
     this.map.delete(m);
   }
 
+  /** Adds checked entries in bulk (the door has checked that none exists). */
+  load(entries: readonly { mac: string; port: string; state?: string }[]): void {
+    for (const e of entries) this.add(e.mac, e.port, e);
+  }
+
   /**
    * Removes the entries of `port` (br_fdb_delete_by_port): all of them when
    * the port leaves the bridge, only learned ones when it goes down.
@@ -218,6 +223,11 @@ export class VxlanFdb {
     if (!list || rest.length === list.length) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${m} dev ${this.dev})`);
     if (rest.length === 0) this.map.delete(m);
     else this.map.set(m, rest);
+  }
+
+  /** Adds checked entries in bulk (the door has checked that none exists). */
+  load(entries: readonly { mac: string; dst: string; state?: string }[]): void {
+    for (const e of entries) this.append(e.mac, e.dst, e);
   }
 
   /** Removes learned entries (vxlan_flush when the device goes down; permanent and static ones stay). */

@@ -91,6 +91,11 @@ export class NeighTable {
     this.slots.delete(k);
   }
 
+  /** Adds checked entries in bulk (the door has checked them: no duplicates, addresses given). */
+  load(entries: readonly ({ dst: string; dev: string } & NeighSetOptions)[]): void {
+    for (const e of entries) this.replace(e.dst, e.dev, e);
+  }
+
   /** Removes every entry on `dev` (neigh_ifdown: the device went down or away; permanent ones too). */
   flushDev(dev: string): void {
     for (const [k, s] of this.slots) {

@@ -297,7 +297,7 @@ export class Netlink {
         return s;
       }),
     );
-    for (const s of specs) n.neigh.replace(s.dst, s.dev, s);
+    n.neigh.load(specs);
     this.events.emit('neigh', 'add', ns, `${batch.length} neighbours`, batch.length);
   }
 
@@ -365,10 +365,14 @@ export class Netlink {
         return { s, i };
       }),
     );
+    const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
+    const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
     for (const { s, i } of items) {
-      if (i.vxlan) i.vxlan.fdb.append(s.mac, s.dst!, s);
-      else i.master!.bridgeFdb!.add(s.mac, i.name, s);
+      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push({ mac: s.mac, dst: s.dst!, state: s.state });
+      else (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
     }
+    for (const [i, list] of vx) i.vxlan!.fdb.load(list);
+    for (const [b, list] of br) b.bridgeFdb!.load(list);
     this.events.emit('fdb', 'add', ns, `${batch.length} fdb entries`, batch.length);
   }
 
