@@ -60,6 +60,10 @@ describe('Netlink: routes', () => {
     refused(net, () => nl.routeAdd('h1', '10.8.0.1/16 dev eth0'), /invalid prefix/);
     refused(net, () => nl.routeAdd('h1', '10.8.0.0/16 dev eth0 table 100'), /table main or local/);
     refused(net, () => nl.routeAdd('nowhere', '10.8.0.0/16 dev eth0'), /Cannot open network namespace "nowhere"/);
+    refused(net, () => nl.routeAdd('h1', '10.8.0.0/16 dev eth0 src 10.0.0.77'), /Error: Invalid prefsrc address/);
+    nl.linkAdd('h1', { kind: 'dummy', name: 'd0', up: false });
+    refused(net, () => nl.routeAdd('h1', '10.8.0.0/16 dev d0'), /Error: Device for nexthop is not up/);
+    refused(net, () => nl.routeAdd('h1', '10.8.0.0/16 via 10.0.0.2 dev d0 onlink'), /Error: Nexthop device is not up/);
     // replace: same prefix and metric, new next hop; a different metric is another route
     nl.routeReplace('h1', { dst: '10.9.0.0/16', dev: 'eth0' });
     expect(net.ipRoute('h1')).toContain('10.9.0.0/16 dev eth0 scope link \n');
@@ -80,6 +84,10 @@ describe('Netlink: routes', () => {
     nl.routeDel('h1', { dst: '10.50.0.1', type: 'local', table: 'local' });
     expect(net.ipRoute('h1', 'local')).not.toContain('10.50.0.1');
     expect(nl.counters.route).toBe(9);
+    // the last address of a device gone: every route through it goes (fib_disable_ip)
+    nl.routeAdd('h1', '10.7.0.0/16 via 10.0.0.2 dev eth0');
+    nl.addrDel('h1', 'eth0', '10.0.0.1/24');
+    expect(net.ipRoute('h1')).toBe('');
     net.dispose();
   });
 

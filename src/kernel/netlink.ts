@@ -179,15 +179,30 @@ export class Netlink {
     if (at < 0) throw new CnikitError('NotFound', `RTNETLINK answers: Cannot assign requested address (${cidr} dev ${dev})`);
     i.addrs.splice(at, 1);
     n.fib.delAddress(a.addr, a.len, dev);
+    // The last address gone disables IP on the device (fib_disable_ip, forced): every route and neighbour through it goes.
+    if (i.addrs.length === 0) {
+      n.fib.flushDev(dev);
+      n.neigh.flushDev(dev);
+    }
     n.linksChanged();
     this.events.emit('addr', 'del', ns, `${cidr} dev ${dev}`);
   }
 
   // --- ip route ---------------------------------------------------------------
 
+  /**
+   * A route as the FIB will hold it, with the checks fib_create_info makes
+   * beside the FIB's own: the device exists and, for a unicast route, is up;
+   * a `src` is a local address.
+   */
   private route(n: Netns, r: string | RouteSpec): KRoute {
     const k = routeOf(r, `${n.name} route`);
-    if (k.dev !== undefined) this.dev(n, k.dev);
+    if (k.dev !== undefined && !this.dev(n, k.dev).up && k.type === 'unicast') {
+      throw new CnikitError('NetDown', `Error: ${k.via === undefined ? 'Device for nexthop' : 'Nexthop device'} is not up (${k.dev} in ${n.name})`);
+    }
+    if (k.src !== undefined && k.type !== 'local' && k.type !== 'broadcast' && !n.fib.isLocal(k.src)) {
+      throw new CnikitError('InvalidPrefsrc', `Error: Invalid prefsrc address (${typeof r === 'string' ? r : r.src} in ${n.name})`);
+    }
     return k;
   }
 
