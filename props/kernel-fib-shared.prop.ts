@@ -95,12 +95,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
     }),
   ),
   fc.tuple(nsArb, prefixArb, fc.constantFrom(undefined, 'eth0', 'eth1'), fc.constantFrom(undefined, 100)).map(([ns, p, dev, mt]) =>
-    cmd(`ns${ns}: ip route del ${formatIPv4(p.prefix)}/${p.len}${dev ? ` dev ${dev}` : ''} metric ${mt ?? 0}`, (m, real) => {
+    cmd(`ns${ns}: ip route del ${formatIPv4(p.prefix)}/${p.len}${dev ? ` dev ${dev}` : ''}${mt === undefined ? '' : ` metric ${mt}`}`, (m, real) => {
       const match: KRouteMatch = { prefix: p.prefix, len: p.len, ...(dev ? { dev } : {}), ...(mt === undefined ? {} : { metric: mt }) };
       const list = m[ns].get(key(p.prefix, p.len)) ?? [];
-      const i = list.findIndex((x) => (dev === undefined || x.dev === dev) && metric(x) === (mt ?? 0));
+      const i = list.findIndex((x) => (dev === undefined || x.dev === dev) && (mt === undefined || metric(x) === mt));
       if (i >= 0) list.splice(i, 1);
-      expect(codeOf(() => real.fibs[ns].del(match))).toBe(i >= 0 ? undefined : 'NoSuchRoute');
+      expect(codeOf(() => real.fibs[ns].del(match))).toBe(i >= 0 ? undefined : 'NotFound');
     }),
   ),
   fc.tuple(nsArb, fc.uniqueArray(fc.nat(99), { minLength: 60, maxLength: 75 })).map(([ns, xs]) =>

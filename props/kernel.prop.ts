@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, type NodeSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink, type NodeSpec, type Scenario } from '../src/kernel/index.js';
 import type { Disposition } from '../src/core/trace.js';
 
 let core: Core;
@@ -153,7 +153,7 @@ describe('kernel model properties', () => {
           const routes = ns.fib.list('main');
           fc.pre(routes.length > 0);
           const r = routes[routePick % routes.length];
-          ns.fib.del(r.prefix, r.len);
+          Netlink.of(b).routeDel(ns.name, { dst: `${[r.prefix >>> 24, (r.prefix >>> 16) & 255, (r.prefix >>> 8) & 255, r.prefix & 255].join('.')}/${r.len}` });
           const before = a.walk(spec).disposition;
           const after = b.walk(spec).disposition;
           if (before !== 'DELIVERED') expect(after).not.toBe('DELIVERED');

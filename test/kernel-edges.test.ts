@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/index.js';
+import { buildScenario, Netlink, buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/index.js';
 import { internetChecksum } from '../src/codec/index.js';
 import { calicoSameL2, flannel, vtepMac } from './support/kernel-scenarios.js';
 
@@ -41,15 +41,16 @@ describe('kernel model: edges of the walk', () => {
 
   it('a device down answers no ARP; a wrong static neighbour finds no station', () => {
     const net = buildScenario(core, calicoSameL2());
-    net.ns('node2').iface('eth0').up = false;
+    const nl = Netlink.of(net);
+    nl.linkSet('node2', 'eth0', { up: false });
     expect(net.walk({ name: 'x', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' }).disposition).toBe('NEIGH_FAILED');
-    net.ns('node2').iface('eth0').up = true;
-    net.ns('node1').neigh.replace('10.0.0.2', 'eth0', { lladdr: '02:de:ad:00:00:01' });
+    nl.linkSet('node2', 'eth0', { up: true });
+    nl.neighReplace('node1', '10.0.0.2 lladdr 02:de:ad:00:00:01 dev eth0');
     const t = net.walk({ name: 'x', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
     expect(t.disposition).toBe('NEIGH_FAILED');
     expect(t.hops[1].steps.at(-1)!.detail).toContain('no station 02:de:ad:00:00:01');
     // a station that gets a frame for another MAC drops it (PACKET_OTHERHOST)
-    net.ns('a').neigh.replace('169.254.1.1', 'eth0', { lladdr: '02:de:ad:00:00:02' });
+    nl.neighReplace('a', '169.254.1.1 lladdr 02:de:ad:00:00:02 dev eth0');
     const o = net.walk({ name: 'x', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
     expect(o.hops.at(-1)!.steps.at(-1)!.detail).toContain('PACKET_OTHERHOST');
     net.dispose();
@@ -59,7 +60,7 @@ describe('kernel model: edges of the walk', () => {
     const s = flannel();
     for (const n of s.nodes) for (const i of n.interfaces) if (i.kind === 'vxlan') i.learning = true;
     const net = buildScenario(core, s);
-    net.ns('node2').iface('flannel.1').vxlan!.fdb.del(vtepMac(1));
+    Netlink.of(net).fdbDel('node2', `${vtepMac(1)} dev flannel.1`);
     expect(net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' }).disposition).toBe('DELIVERED');
     expect(net.bridgeFdb('node2')).toContain(`${vtepMac(1)} dev flannel.1 dst 10.0.0.1 self \n`);
     const m = flannel();
@@ -69,7 +70,7 @@ describe('kernel model: edges of the walk', () => {
     expect(t.hops.at(-1)!.steps.at(-1)).toMatchObject({ kind: 'decapsulate', action: 'DROP' });
     expect(t.hops.at(-1)!.steps.at(-1)!.detail).toContain('vni 1 is not 2');
     // an FDB miss without an agent drops at the VTEP
-    net2.ns('node1').iface('flannel.1').vxlan!.fdb.del(vtepMac(2));
+    Netlink.of(net2).fdbDel('node1', `${vtepMac(2)} dev flannel.1`);
     const miss = net2.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
     expect(miss.hops[1].steps.at(-1)).toMatchObject({ kind: 'fdb', action: 'DROP' });
     net.dispose();
@@ -80,14 +81,15 @@ describe('kernel model: edges of the walk', () => {
     const net = buildScenario(core, flannel());
     const br = net.ns('node1').iface('cni0');
     // a static neighbour entry in p1 for q1, so no ARP teaches the bridge
-    net.ns('p1').neigh.replace('10.244.1.3', 'eth0', { lladdr: '0a:58:0a:f4:01:03' });
-    net.ns('p1').fib.add({ table: 'main', type: 'unicast', prefix: 0x0af40103, len: 32, dev: 'eth0', onlink: false, scope: 'link', proto: 'boot' });
+    const nl = Netlink.of(net);
+    nl.neighReplace('p1', '10.244.1.3 lladdr 0a:58:0a:f4:01:03 dev eth0');
+    nl.routeAdd('p1', '10.244.1.3 dev eth0 scope link');
     const t = net.walk({ name: 'x', from: 'p1', to: '10.244.1.3', proto: 'udp', expect: 'DELIVERED' });
     expect(t.disposition).toBe('DELIVERED');
     expect(t.hops[1].steps[0]).toMatchObject({ kind: 'fdb', action: 'FLOOD' });
     expect(br.bridgeFdb!.show()).toContain('0a:58:0a:f4:01:02 dev veth1a master cni0 \n');
     // to a MAC nobody has: flooded and lost
-    net.ns('p1').neigh.replace('10.244.1.3', 'eth0', { lladdr: '0a:58:0a:f4:01:77' });
+    nl.neighReplace('p1', '10.244.1.3 lladdr 0a:58:0a:f4:01:77 dev eth0');
     expect(net.walk({ name: 'x', from: 'p1', to: '10.244.1.3', proto: 'udp', expect: 'NEIGH_FAILED' }).disposition).toBe('NEIGH_FAILED');
     net.dispose();
   });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { Codec } from '../src/codec/index.js';
-import { buildScenario, parseAddr, parseRouteLine, type NodeSpec, type PodSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink, parseRouteLine, parseAddr, type NodeSpec, type PodSpec, type Scenario } from '../src/kernel/index.js';
 
 let core: Core;
 let codec: Codec;
@@ -111,19 +111,19 @@ describe('kernel model: two subnets behind a router', () => {
       [1, 2],
       [2, 1],
     ]) {
-      const ns = net.ns(`node${i}`);
-      const tun = ns.addIface('flannel0', 'tun', '00:00:00:00:00:00', 1472);
-      ns.addAddress(tun, parseAddr(`192.168.${i}.0/32`));
-      ns.fib.del(parseAddr(`192.168.${other}.0/26`).addr, 26);
-      ns.fib.add(parseRouteLine(`192.168.${other}.0/26 dev flannel0`));
-      tun.tunAgent = () => ({ remote: `10.0.${other}.${other}` });
+      const nl = Netlink.of(net);
+      const ns = `node${i}`;
+      nl.linkAdd(ns, { kind: 'tun', name: 'flannel0', mtu: 1472 });
+      nl.addrAdd(ns, 'flannel0', `192.168.${i}.0/32`);
+      nl.routeReplace(ns, `192.168.${other}.0/26 dev flannel0`);
+      nl.setTunAgent(ns, 'flannel0', () => ({ remote: `10.0.${other}.${other}` }));
     }
     const t = net.walk({ name: 'x', from: 'pod1', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
     expect(t.disposition).toBe('DELIVERED');
     expect(t.hops.map((h) => h.node)).toEqual(['pod1', 'node1', 'r1', 'node2', 'pod2']);
     const d = codec.decode(net.capture('node1', 'eth0')[0], { mode: 'flannel-udp' });
     expect(d.ok && d.frame.udp!.dstPort).toBe(8285);
-    net.ns('node1').iface('flannel0').tunAgent = undefined;
+    Netlink.of(net).setTunAgent('node1', 'flannel0', undefined);
     expect(net.walk({ name: 'x', from: 'pod1', to: '192.168.2.2', proto: 'icmp', expect: 'QUEUED' }).disposition).toBe('QUEUED');
     net.dispose();
   });
@@ -163,9 +163,10 @@ describe('kernel model: input errors name what was wrong', () => {
     expect(bad((s) => s.nodes[0].routes.push('10.50.0.0/16 via 10.9.9.9 onlink'))).toThrow(/device for an onlink route/);
     const net = buildScenario(core, twoSubnets(false));
     expect(() => net.ns('ghost')).toThrow(/node or pod/);
-    expect(() => net.setMissAgents('node1', 'eth0', { fdb: () => undefined })).toThrow(/vxlan/);
-    expect(() => net.ns('node1').addIface('eth0', 'phys', '02:00:00:00:00:01')).toThrow(/File exists/);
-    expect(() => net.ns('node1').addIface('a-very-long-interface-name', 'phys', '02:00:00:00:00:01')).toThrow(/IFNAMSIZ/);
+    const nl = Netlink.of(net);
+    expect(() => nl.setMissAgents('node1', 'eth0', { fdb: () => undefined })).toThrow(/vxlan/);
+    expect(() => nl.linkAdd('node1', { kind: 'phys', name: 'eth0', segment: 's1', mac: '02:00:00:00:00:01' })).toThrow(/File exists/);
+    expect(() => nl.linkAdd('node1', { kind: 'phys', name: 'a-very-long-interface-name', segment: 's1', mac: '02:00:00:00:00:01' })).toThrow(/IFNAMSIZ/);
     net.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { Codec, readCapture } from '../src/codec/index.js';
-import { buildScenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink } from '../src/kernel/index.js';
 import { flannel, vtepMac } from './support/kernel-scenarios.js';
 
 let core: Core;
@@ -159,7 +159,10 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     const silent = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
     expect(silent.disposition).toBe('NEIGH_FAILED');
     const asked: string[] = [];
-    net.setMissAgents('node1', 'flannel.1', {
+    const nl = Netlink.of(net);
+    // old flanneld made its device with l2miss and l3miss and listened for the misses
+    nl.linkSet('node1', 'flannel.1', { l2miss: true, l3miss: true });
+    nl.setMissAgents('node1', 'flannel.1', {
       neigh: (q) => {
         asked.push(`L3 ${q.dst}`);
         return q.dst === '10.244.2.0' ? { lladdr: vtepMac(2) } : undefined;

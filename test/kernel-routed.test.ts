@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink } from '../src/kernel/index.js';
 import { calicoSameL2 } from './support/kernel-scenarios.js';
 
 let core: Core;
@@ -31,7 +31,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
     expect(rt.reply!.disposition).toBe('DELIVERED');
     expect(rt.reply!.hops.map((h) => h.node)).toEqual(['b', 'node2', 'node1', 'a']);
     expect(rt.reply!.hops[3].steps.at(-1)!.detail).toBe('icmp 192.168.1.2 delivered to the local stack of a (in eth0)');
-    net.ns('node2').fib.del(0xc0a80100, 26);
+    Netlink.of(net).routeDel('node2', '192.168.1.0/26');
     const one = net.walkRoundTrip({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
     expect(one.request.disposition).toBe('DELIVERED');
     // node2 now sends the reply to its default router, which nobody answers ARP for
@@ -107,7 +107,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
 
   it('no route -> NO_ROUTE, no neighbour -> NEIGH_FAILED', () => {
     const net = buildScenario(core, calicoSameL2());
-    net.ns('node2').fib.del(0, 0);
+    Netlink.of(net).routeDel('node2', 'default');
     expect(net.ipRouteGet('node2', '8.8.8.8')).toBe('RTNETLINK answers: Network is unreachable');
     const t = net.walk({ name: 'p', from: 'node2', to: '172.16.0.1', proto: 'icmp', expect: 'NO_ROUTE' });
     expect(t.disposition).toBe('NO_ROUTE');

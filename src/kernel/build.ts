@@ -1,25 +1,20 @@
 /**
- * Builds a {@link Scenario} in memory: segments, one host namespace per node
- * (routers are nodes without pods), one namespace per pod with its veth
- * pair, then every table from its Linux text (`ip route`, `ip neigh add`,
- * `bridge fdb add`, sysctls, `iptables-save`).
+ * Builds a {@link Scenario} in memory by replaying it through the
+ * programming door (netlink.ts), in the order the netns export runs its
+ * commands: segments, then per node its host namespace, devices and
+ * addresses, its pods (namespace, veth pair, address, routes, neighbours),
+ * sysctls, routes, neighbours, FDB entries and iptables.
  */
 import type { Core } from '../core/core.js';
-import { InputError } from '../core/errors.js';
+import { CnikitError, InputError } from '../core/errors.js';
 import { Codec } from '../codec/wasm.js';
-import { Segment } from './segment.js';
-import { IptEngine } from '../iptables/engine.js';
-import { parseRuleset } from '../iptables/parse.js';
 import { SimClock } from '../store/clock.js';
-import { formatIPv4, parseIPv4 } from '../net/ip.js';
-import { BridgeFdb, VxlanFdb } from './fdb.js';
-import { Netns, parseAddr } from './netns.js';
-import { parseRouteLine } from './route.js';
-import type { IfaceSpec, NodeSpec, PodSpec, Scenario } from './scenario.js';
+import { Netlink } from './netlink.js';
+import type { IfaceSpec, NodeSpec, Scenario } from './scenario.js';
 import { SimNetwork } from './network.js';
 import type { WalkPins } from './walk.js';
 
-/** Options of {@link buildScenario}. */
+/** Options of {@link createNetwork} and {@link buildScenario}. */
 export interface BuildOptions {
   /** Simulated clock (ageing of neighbour and FDB entries). Default a new one at 0. */
   clock?: SimClock;
@@ -33,135 +28,63 @@ export interface BuildOptions {
   arpFrames?: boolean;
 }
 
-/** Builds `s` on `core`'s WASM tables. Throws InputError naming the node and table on bad data. */
-export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}): SimNetwork {
-  const clock = opts.clock ?? new SimClock();
-  const net = new SimNetwork(core, new Codec(core), clock, opts.hopLimit ?? 64);
+/** An empty network on `core`, to be programmed through `Netlink.of(net)`. */
+export function createNetwork(core: Core, opts: BuildOptions = {}): SimNetwork {
+  const net = new SimNetwork(core, new Codec(core), opts.clock ?? new SimClock(), opts.hopLimit ?? 64);
   net.pins = opts.pins;
   net.icmpErrors = opts.icmpErrors ?? true;
   net.arpFrames = opts.arpFrames ?? false;
-  for (const seg of s.segments) net.segments.set(seg.name, new Segment(seg.name, clock, seg.mtu ?? 1500));
-  const ports = { n: 0 };
-  for (const n of s.nodes) buildNode(net, n, ports);
+  return net;
+}
+
+/** Builds `s` on `core`'s WASM tables. Throws the door's error, naming the node and table. */
+export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}): SimNetwork {
+  const net = createNetwork(core, opts);
+  const nl = Netlink.of(net);
+  try {
+    for (const seg of s.segments) nl.segmentAdd(seg.name, { mtu: seg.mtu });
+    const ports = { n: 0 };
+    for (const n of s.nodes) buildNode(nl, n, ports);
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
   // Scenarios are read back through their captures; programmatic networks capture nothing unless asked.
   net.setCapture(true);
   return net;
 }
 
-function buildNode(net: SimNetwork, n: NodeSpec, ports: { n: number }): void {
-  const ns = net.addNamespace(n.name, n.name);
-  for (const spec of n.interfaces) addIface(net, ns, spec, ports);
-  for (const p of n.pods) addPod(net, ns, p);
+function buildNode(nl: Netlink, n: NodeSpec, ports: { n: number }): void {
+  nl.netnsAdd(n.name);
+  for (const spec of n.interfaces) at(n.name, `interface ${spec.name}`, () => addIface(nl, n.name, spec, ports));
+  for (const p of n.pods) at(p.name, 'pod', () => nl.podAdd(n.name, p));
   const sysctls = { 'net.ipv4.ip_forward': '1', ...(n.sysctls ?? {}) };
-  for (const [k, v] of Object.entries(sysctls)) applySysctl(ns, k, v);
-  at(n.name, 'routes', () => n.routes.forEach((r) => ns.fib.add(parseRouteLine(r, `${n.name} routes`))));
-  at(n.name, 'neigh', () => (n.neigh ?? []).forEach((a) => neighAdd(ns, a)));
-  at(n.name, 'fdb', () => (n.fdb ?? []).forEach((a) => fdbAdd(ns, a)));
-  if (n.iptables) {
-    const ruleset = parseRuleset(n.iptables, { file: `${n.name} iptables` });
-    const ctx = { interfaces: [...ns.ifaces.values()].map((i) => ({ name: i.name, addrs: i.addrs.map((a) => `${formatIPv4(a.addr)}/${a.len}`) })) };
-    ns.ipt = { ruleset, engine: new IptEngine(net.core, ruleset, { ctx }) };
-  }
+  at(n.name, 'sysctls', () => Object.entries(sysctls).forEach(([k, v]) => nl.sysctl(n.name, k, v)));
+  at(n.name, 'routes', () => n.routes.forEach((r) => nl.routeAdd(n.name, r)));
+  at(n.name, 'neigh', () => (n.neigh ?? []).forEach((a) => nl.neighAdd(n.name, a)));
+  at(n.name, 'fdb', () => (n.fdb ?? []).forEach((a) => nl.fdbAdd(n.name, a)));
+  if (n.iptables) nl.iptablesRestore(n.name, n.iptables);
 }
 
+/** Names the node (or pod) and table in an error. */
 function at(node: string, what: string, f: () => void): void {
   try {
     f();
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (node ${node}, ${what})`, e.position);
+    if (e instanceof CnikitError && !/\(node /.test(e.message)) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (node ${node}, ${what})`);
     throw e;
   }
 }
 
-function addIface(net: SimNetwork, ns: Netns, s: IfaceSpec, ports: { n: number }): void {
-  if (s.kind === 'ipip') {
-    const i = ns.addIface(s.name, 'ipip', '00:00:00:00:00:00', s.mtu ?? 1480);
-    if (s.local) i.ipipLocal = parseIPv4(s.local);
-    if (s.address) ns.addAddress(i, parseAddr(s.address));
-    return;
-  }
-  const i = ns.addIface(s.name, s.kind, s.mac, s.mtu ?? (s.kind === 'vxlan' ? 1450 : 1500));
-  if (s.kind === 'phys') {
-    const seg = net.segments.get(s.segment);
-    if (!seg) throw new InputError('NoSuchSegment', s.segment, `a segment of the scenario (${ns.name} ${s.name})`);
+function addIface(nl: Netlink, ns: string, s: IfaceSpec, ports: { n: number }): void {
+  if (s.kind === 'ipip') nl.linkAdd(ns, { kind: 'ipip', name: s.name, local: s.local, mtu: s.mtu });
+  else if (s.kind === 'phys') {
     // Switch port names as the netns export gives them: NODE.IF, or pN past IFNAMSIZ.
-    const long = `${ns.name}.${s.name}`;
-    seg.attach(i, long.length <= 15 ? long : `p${ports.n}`);
+    const long = `${ns}.${s.name}`;
+    nl.linkAdd(ns, { kind: 'phys', name: s.name, segment: s.segment, mac: s.mac, mtu: s.mtu, port: long.length <= 15 ? long : `p${ports.n}` });
     ports.n++;
-  } else if (s.kind === 'bridge') {
-    i.ports = [];
-    i.bridgeFdb = new BridgeFdb(s.name, net.clock);
-    i.bridgeFdb.add(s.mac, s.name);
-  } else {
-    i.vxlan = { vni: s.vni, local: parseIPv4(s.local), dev: s.dev, dstport: s.dstport, learning: s.learning, fdb: new VxlanFdb(s.name, net.clock, { learning: s.learning }) };
-  }
-  if (s.address) ns.addAddress(i, parseAddr(s.address));
-}
-
-function addPod(net: SimNetwork, host: Netns, p: PodSpec): void {
-  const pod = net.addNamespace(p.name, host.name);
-  const eth0 = pod.addIface('eth0', 'veth', p.mac, p.mtu ?? 1500);
-  const hv = host.addIface(p.hostVeth, 'veth', p.hostVethMac, p.mtu ?? 1500);
-  eth0.peer = hv;
-  hv.peer = eth0;
-  pod.addAddress(eth0, parseAddr(p.address));
-  if (p.bridge) {
-    const br = host.iface(p.bridge);
-    if (!br.ports) throw new InputError('NotABridge', p.bridge, `a bridge device of ${host.name} for pod ${p.name}`);
-    hv.master = br;
-    br.ports.push(hv);
-    br.bridgeFdb!.add(p.hostVethMac, hv.name);
-  }
-  at(p.name, 'routes', () => p.routes.forEach((r) => pod.fib.add(parseRouteLine(r, `${p.name} routes`))));
-  at(p.name, 'neigh', () => (p.neigh ?? []).forEach((a) => neighAdd(pod, a)));
-}
-
-/**
- * `net.ipv4.ip_forward` (= `conf.all.forwarding`), `net.ipv4.conf.{all,DEV}.proxy_arp`
- * (Linux ORs the two), `net.ipv4.neigh.DEV.app_solicit`; others (and
- * `conf.default.*`, which only affects devices created later) are kept as text only.
- */
-export function applySysctl(ns: Netns, key: string, value: string): void {
-  ns.sysctls.set(key, value);
-  if (key === 'net.ipv4.ip_forward' || key === 'net.ipv4.conf.all.forwarding') ns.ipForward = value === '1';
-  const conf = /^net\.ipv4\.conf\.(.+)\.proxy_arp$/.exec(key);
-  if (conf && conf[1] === 'all') ns.proxyArpAll = value === '1';
-  else if (conf && conf[1] !== 'default') ns.iface(sysctlDev(conf[1])).proxyArp = value === '1';
-  const neigh = /^net\.ipv4\.neigh\.(.+)\.app_solicit$/.exec(key);
-  if (neigh) ns.neigh.setParams(sysctlDev(neigh[1]), { appSolicit: Number(value) });
-}
-
-/** sysctl(8) writes a dot in a device name as a slash (`net.ipv4.neigh.flannel/1.app_solicit`). */
-function sysctlDev(s: string): string {
-  return s.replace(/\//g, '.');
-}
-
-/** `ip neigh add A lladdr M dev D [nud S]`. */
-export function neighAdd(ns: Netns, args: string): void {
-  const w = args.trim().split(/\s+/);
-  const get = (k: string) => {
-    const i = w.indexOf(k);
-    return i >= 0 ? w[i + 1] : undefined;
-  };
-  const dev = get('dev');
-  if (!dev) throw new InputError('InvalidNeigh', args, '`ADDR lladdr MAC dev DEV [nud STATE]`');
-  ns.iface(dev);
-  ns.neigh.replace(w[0], dev, { lladdr: get('lladdr'), nud: get('nud') ?? 'permanent' });
-}
-
-/** `bridge fdb add MAC dev D [dst A] [self|master] [permanent|static]`. */
-export function fdbAdd(ns: Netns, args: string): void {
-  const w = args.trim().split(/\s+/);
-  const get = (k: string) => {
-    const i = w.indexOf(k);
-    return i >= 0 ? w[i + 1] : undefined;
-  };
-  const dev = ns.iface(get('dev') ?? '');
-  const state = w.find((x) => x === 'permanent' || x === 'static' || x === 'dynamic');
-  if (dev.vxlan) {
-    const dst = get('dst');
-    if (!dst) throw new InputError('InvalidFdb', args, 'a `dst` for a vxlan fdb entry');
-    dev.vxlan.fdb.append(w[0], dst, { state });
-  } else if (dev.master) dev.master.bridgeFdb!.add(w[0], dev.name, { state });
-  else throw new InputError('InvalidFdb', args, 'a vxlan device or a bridge port');
+  } else if (s.kind === 'bridge') nl.linkAdd(ns, { kind: 'bridge', name: s.name, mac: s.mac, mtu: s.mtu });
+  else nl.linkAdd(ns, { kind: 'vxlan', name: s.name, id: s.vni, local: s.local, dev: s.dev, dstport: s.dstport, learning: s.learning, mac: s.mac, mtu: s.mtu ?? 1450 });
+  if (s.address) nl.addrAdd(ns, s.name, s.address);
 }

@@ -142,11 +142,15 @@ export class BridgeFdb {
     return e.state === 'permanent' ? { kind: 'local', entry: e } : { kind: 'forward', entry: e };
   }
 
-  /** Removes every entry on `port` (the port left the bridge or was deleted, br_fdb_delete_by_port); returns how many. */
-  flushPort(port: string): number {
+  /**
+   * Removes the entries of `port` (br_fdb_delete_by_port): all of them when
+   * the port leaves the bridge, only learned ones when it goes down
+   * (`dynamicOnly`). Returns how many went.
+   */
+  flushPort(port: string, opts: { dynamicOnly?: boolean } = {}): number {
     let n = 0;
     for (const [m, e] of this.map) {
-      if (e.dev !== port) continue;
+      if (e.dev !== port || (opts.dynamicOnly && e.state !== 'dynamic')) continue;
       this.map.delete(m);
       n++;
     }
@@ -230,7 +234,8 @@ const pool = new SharedPool<string, readonly FdbEntry[]>(
 
 /** A VXLAN device's FDB (`bridge fdb show dev flannel.1`). */
 export class VxlanFdb {
-  readonly learning: boolean;
+  /** `[no]learning`; settable on a live device. */
+  learning: boolean;
   /** Report misses to user space (`ip link set DEV type vxlan l2miss`; settable on a live device). */
   l2miss: boolean;
   readonly ageingMs: number;
@@ -310,6 +315,15 @@ export class VxlanFdb {
     }
     this.map.maybeFreeze();
     return n;
+  }
+
+  /** Removes learned entries (vxlan_flush when the device goes down; permanent and static ones stay). */
+  flush(): void {
+    for (const [m, list] of [...this.map.entries()]) {
+      const kept = list.filter((e) => e.state !== 'dynamic');
+      if (kept.length === 0) this.map.delete(m);
+      else if (kept.length !== list.length) this.map.set(m, kept);
+    }
   }
 
   /**

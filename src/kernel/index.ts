@@ -7,12 +7,16 @@ export type { NudState, NeighParams, NeighEntry, NeighRequest, NeighAnswer, Neig
 export { BridgeFdb, VxlanFdb, DEFAULT_AGEING_MS } from './fdb.js';
 export type { FdbState, FdbEntry, BridgeFdbResult, VxlanFdbOptions, FdbAgent, VxlanFdbResult } from './fdb.js';
 export type { Scenario, SegmentSpec, NodeSpec, IfaceSpec, PodSpec, Probe } from './scenario.js';
-export { Fib, parseRouteLine, routeText, type KRoute, type KRouteType } from './route.js';
+export { Fib, parseRouteLine, routeText, addressRoutes, type KRoute, type KRouteType, type KRouteMatch, type KRouteOp } from './route.js';
 export { Iface, type IfKind, type IfAddr, type VxlanParams, type TunAgent } from './iface.js';
 export { Netns, parseAddr } from './netns.js';
 export { buildIpPacket, ethFrame, readIp, decTtl, fragment, reassemble, isFragment, type ProbeBytes, type IpView } from './packet.js';
 export { SimNetwork, type ProbeResult } from './network.js';
-export { buildScenario, applySysctl, neighAdd, fdbAdd, type BuildOptions } from './build.js';
+export { buildScenario, createNetwork, type BuildOptions } from './build.js';
+export { Netlink } from './netlink.js';
+export type { LinkSpec, LinkSetSpec, RouteSpec, NeighSpec, FdbSpec, PodAddSpec, NetnsOptions } from './netlink-spec.js';
+export type { PodRecord } from './netlink-pod.js';
+export { NlEvents, zeroCounters, type NlEvent, type NlKind, type NlOp, type NlListener, type NlCounters } from './events.js';
 export { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
 export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';

@@ -3,16 +3,26 @@
  * the sysctls that matter for forwarding (`ip_forward`, `proxy_arp`).
  * A node is its host namespace plus one namespace per pod (the pause
  * container's, shared by the pod's containers).
+ *
+ * Its devices (`ip link`) are here too, as `Iface`: loopback, physical NICs
+ * on a fabric segment, veth pairs, Linux bridges, VXLAN, IPIP (`tunl0`), TUN
+ * and dummy (a device that holds addresses; what is sent to it is dropped).
+ * A device knows its namespace, addresses and the frames it has seen (the
+ * model's tcpdump). One file, so that a device and its namespace do not
+ * import each other.
+ *
+ * Simplified: no qdiscs, queues, offloads (GSO/GRO/TSO: every frame is one
+ * packet) or carrier events; `up` is administrative only.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
-import { parseIPv4 } from '../net/ip.js';
-import type { IptEngine } from '../iptables/engine.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
+import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
 import { Fib } from './route.js';
-import { Iface, type IfKind } from './iface.js';
+import type { BridgeFdb, VxlanFdb } from './fdb.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -23,8 +33,8 @@ export class Netns {
   ipForward = false;
   /** `net.ipv4.conf.all.proxy_arp` (ORed with each device's). */
   proxyArpAll = false;
-  /** Loaded iptables rules and their WASM engine (host namespaces only). */
-  ipt?: { ruleset: Ruleset; engine: IptEngine };
+  private rules?: Ruleset;
+  private compiled?: IptEngine;
   /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
   readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
@@ -47,7 +57,7 @@ export class Netns {
     this.fib.add({ ...k, type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' });
   }
 
-  /** `ip link add NAME type KIND`. */
+  /** Makes a device (the door's primitive: programs call `Netlink.linkAdd`, which checks and wires it). */
   addIface(name: string, kind: IfKind, mac: string, mtu?: number): Iface {
     if (this.ifaces.has(name)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${name} in ${this.name})`);
     if (!/^[^\s/]{1,15}$/.test(name)) throw new InputError('InvalidIfName', name, 'an interface name of 1..15 characters (IFNAMSIZ)');
@@ -56,17 +66,45 @@ export class Netns {
     return i;
   }
 
+  /**
+   * Loaded iptables rules and their WASM engine, compiled against the
+   * current devices and addresses (the compiled matcher snapshots them):
+   * compiled again on first use after a device or address changed.
+   */
+  get ipt(): { ruleset: Ruleset; engine: IptEngine } | undefined {
+    if (!this.rules) return undefined;
+    this.compiled ??= this.compile(this.rules);
+    return { ruleset: this.rules, engine: this.compiled };
+  }
+
+  /**
+   * Compiles `ruleset` against the current devices (throws, changing
+   * nothing, if it does not compile) and makes it the loaded one; undefined
+   * unloads. The old engine's WASM memory is freed.
+   */
+  setRuleset(ruleset: Ruleset | undefined): void {
+    const engine = ruleset ? this.compile(ruleset) : undefined;
+    this.compiled?.dispose();
+    this.rules = ruleset;
+    this.compiled = engine;
+  }
+
+  /** Devices or addresses changed: the engine is compiled again when next used. */
+  linksChanged(): void {
+    this.compiled?.dispose();
+    this.compiled = undefined;
+  }
+
+  private compile(ruleset: Ruleset): IptEngine {
+    const ctx = { interfaces: [...this.ifaces.values()].map((i) => ({ name: i.name, addrs: i.addrs.map((a) => `${formatIPv4(a.addr)}/${a.len}`) })) };
+    return new IptEngine(this.core, ruleset, { ctx });
+  }
+
   /** The device `name`, or an error naming the namespace. */
   iface(name: string): Iface {
     const i = this.ifaces.get(name);
     if (!i) throw new InputError('NoSuchDevice', name, `a device of ${this.name} (${[...this.ifaces.keys()].join(', ')})`);
     return i;
-  }
-
-  /** `ip addr add A/L dev D`: the address and the routes Linux derives from it. */
-  addAddress(i: Iface, a: { addr: number; len: number }): void {
-    i.addrs.push(a);
-    this.fib.addAddress(a.addr, a.len, i.name);
   }
 
   /**
@@ -84,7 +122,8 @@ export class Netns {
   /** Frees WASM tables. */
   dispose(): void {
     this.fib.dispose();
-    this.ipt?.engine.dispose();
+    this.compiled?.dispose();
+    this.compiled = undefined;
   }
 }
 
@@ -95,4 +134,94 @@ export function parseAddr(s: string): { addr: number; len: number } {
   const len = m[2] === undefined ? 32 : Number(m[2]);
   if (len > 32) throw new InputError('InvalidPrefixLength', s, 'a prefix length 0..32');
   return { addr: parseIPv4(m[1]), len };
+}
+
+/** Device kinds (`ip -d link` `link/...` and `kind` words). */
+export type IfKind = 'loopback' | 'phys' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy';
+
+/** An IPv4 address on a device. */
+export interface IfAddr {
+  addr: number;
+  len: number;
+}
+
+/**
+ * VXLAN parameters (`ip link add ... type vxlan id VNI local A dev D dstport P
+ * [no]learning [proxy] [l2miss] [l3miss] [ttl N]`). `l2miss` lives in the
+ * FDB (`fdb.l2miss`), which applies it; `learning` is kept in both.
+ */
+export interface VxlanParams {
+  vni: number;
+  /** `local`; undefined: the route's source address is used. */
+  local?: number;
+  /** `dev`: the underlay device. */
+  dev?: string;
+  dstport: number;
+  learning: boolean;
+  /** `proxy`: printed; ARP on the device is not reduced by the model. */
+  proxy: boolean;
+  /** `l3miss`: neighbour misses go to user space (see Netlink.setMissAgents). */
+  l3miss: boolean;
+  /** `ttl` of the outer header; undefined is `auto`. Printed only (the walk sends 64). */
+  ttl?: number;
+  fdb: VxlanFdb;
+}
+
+/** A user-space program reading a TUN device (Flannel's udp backend): what it does with a packet. */
+export type TunAgent = (ip: Uint8Array, dev: string) => { remote: string } | undefined;
+
+/** A device in one namespace. */
+export class Iface {
+  /** IPv4 addresses, in the order added. */
+  readonly addrs: IfAddr[] = [];
+  up = true;
+  /** `net.ipv4.conf.<dev>.proxy_arp`. */
+  proxyArp = false;
+  /** The other end of a veth. */
+  peer?: Iface;
+  /** The bridge this device is enslaved to. */
+  master?: Iface;
+  /** A bridge's ports and FDB. */
+  ports?: Iface[];
+  bridgeFdb?: BridgeFdb;
+  /** The fabric segment a physical NIC is plugged into. */
+  segment?: string;
+  /** The other NICs on that segment (set when plugged in). */
+  segmentPeers?: () => Iface[];
+  vxlan?: VxlanParams;
+  /** IPIP: local address (`local`), `any` when undefined. */
+  ipipLocal?: number;
+  tunAgent?: TunAgent;
+  /** Frames seen on the device, both directions, in order (the model's tcpdump). */
+  readonly frames: Uint8Array[] = [];
+
+  constructor(
+    readonly ns: Netns,
+    readonly name: string,
+    readonly kind: IfKind,
+    public mac: string,
+    public mtu = 1500,
+  ) {}
+
+  /**
+   * Whether {@link see} keeps frames. Default false: a programmatically
+   * built cluster of thousands of devices must not keep a copy of every
+   * frame; `buildScenario` turns it on (tests read the captures).
+   */
+  capture = false;
+
+  /** Records a frame seen on this device (a copy, as a capture would keep). */
+  see(frame: Uint8Array): void {
+    if (this.capture) this.frames.push(frame.slice());
+  }
+
+  /** Whether the device answers ARP itself (IFF_NOARP is set on tunnels, TUN and dummy). */
+  get arp(): boolean {
+    return this.kind !== 'ipip' && this.kind !== 'tun' && this.kind !== 'loopback' && this.kind !== 'dummy';
+  }
+
+  /** Whether the device carries Ethernet frames (IPIP and TUN carry bare IP). */
+  get ether(): boolean {
+    return this.kind !== 'ipip' && this.kind !== 'tun';
+  }
 }

@@ -12,8 +12,6 @@ import { saveRuleset } from '../iptables/save.js';
 import type { SimClock } from '../store/clock.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import { Netns } from './netns.js';
-import { VxlanFdb, type FdbAgent } from './fdb.js';
-import type { NeighAgent } from './neigh-types.js';
 import { buildIpPacket } from './packet.js';
 import type { Probe } from './scenario.js';
 import { TraceBuilder } from './trace-builder.js';
@@ -62,7 +60,7 @@ export class SimNetwork implements WalkEnv {
     readonly hopLimit = 64,
   ) {}
 
-  /** Creates namespace `name` belonging to node `node`. */
+  /** Creates namespace `name` belonging to node `node` (the door's primitive: programs call `Netlink.netnsAdd`). */
   addNamespace(name: string, node: string): Netns {
     if (this.namespaces.has(name)) throw new InputError('DuplicateNamespace', name, 'unique node and pod names');
     const ns = new Netns(this.core, this.clock, name, node);
@@ -127,30 +125,6 @@ export class SimNetwork implements WalkEnv {
     }
     return tb.done(disposition);
   }
-
-  /**
-   * Registers the user-space agents of a VXLAN device, as old flanneld
-   * did: `neigh` answers L3 MISSes (RTM_GETNEIGH; `app_solicit` is set to
-   * 3 on the device when unset) and `fdb` answers L2 MISSes (the device
-   * gets `l2miss`). Their answers are installed and the packet continues.
-   */
-  setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
-    const n = this.ns(ns);
-    const i = n.iface(dev);
-    if (agents.neigh) {
-      if (!n.neigh.paramsOf(dev).appSolicit) n.neigh.setParams(dev, { appSolicit: 3 });
-      n.neigh.setAgent(agents.neigh);
-    }
-    if (agents.fdb) {
-      if (!i.vxlan) throw new InputError('NotVxlan', dev, `a vxlan device of ${ns} for an L2 MISS agent`);
-      const old = i.vxlan.fdb;
-      const fdb = new VxlanFdb(dev, this.clock, { learning: old.learning, l2miss: true, ageingMs: old.ageingMs });
-      for (const e of old.entries()) fdb.append(e.mac, e.dst!, { state: e.state });
-      fdb.setAgent(agents.fdb);
-      i.vxlan.fdb = fdb;
-    }
-  }
-
 
   /**
    * Walks a probe and returns with it the echo reply the destination kernel

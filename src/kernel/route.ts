@@ -21,8 +21,10 @@ import type { KRoute, KRouteMatch } from './route-types.js';
 export { parseRouteLine, routeText } from './route-text.js';
 export type { KRoute, KRouteMatch, KRouteType } from './route-types.js';
 
-/** What a change to the FIB is: `ip route add | replace | append | del`. */
-export type FibOp = 'add' | 'replace' | 'append' | 'del';
+/** How a route goes in: `ip route add` (EEXIST), `append` (an alias after its equals) or `replace`. */
+export type KRouteOp = 'add' | 'append' | 'replace';
+/** What a change to the FIB is: a {@link KRouteOp} or `del`. */
+export type FibOp = KRouteOp | 'del';
 
 const ESRCH = 'RTNETLINK answers: No such process';
 
@@ -34,7 +36,10 @@ function cidrOf(r: { prefix: number; len: number }): string {
   return `${formatIPv4(r.prefix)}/${r.len}`;
 }
 
-/** Whether `r` is what `m` asks `ip route del` to remove (fib_table_delete's alias match). */
+/**
+ * Whether `r` is what `m` asks `ip route del` to remove (fib_table_delete's
+ * alias match: each field only when given; the metric too, fib_nh_match).
+ */
 function matches(r: KRoute, m: KRouteMatch): boolean {
   return (
     (m.type === undefined || r.type === m.type) &&
@@ -43,7 +48,7 @@ function matches(r: KRoute, m: KRouteMatch): boolean {
     (m.scope === undefined || r.scope === m.scope) &&
     (m.src === undefined || r.src === m.src) &&
     (m.proto === undefined || r.proto === m.proto) &&
-    metricOf(r) === metricOf(m)
+    (m.metric === undefined || metricOf(r) === m.metric)
   );
 }
 
@@ -78,7 +83,7 @@ export class Fib {
    * fib_check_nh; a missing `dev` is taken from that route),
    * `RTNETLINK answers: No such process` (del of no such route).
    */
-  check(r: KRoute | KRouteMatch, op: FibOp): KRoute {
+  check(r: KRoute | KRouteMatch, op: FibOp = 'add'): KRoute {
     const t = this.table(r.table);
     if (!Number.isInteger(r.len) || r.len < 0 || r.len > 32) throw new InputError('InvalidPrefixLength', String(r.len), 'a prefix length 0..32');
     if (!Number.isInteger(r.prefix)) throw new InputError('InvalidPrefix', String(r.prefix), 'an IPv4 address as a u32');
@@ -86,7 +91,7 @@ export class Fib {
     const e = t.entry(fibKey(r.prefix, r.len));
     if (op === 'del') {
       const hit = e === undefined ? undefined : entryRoutes(e).find((x) => matches(x, r));
-      if (!hit) throw new CnikitError('NoSuchRoute', `${ESRCH} (${cidrOf(r)})`);
+      if (!hit) throw new CnikitError('NotFound', `${ESRCH} (${cidrOf(r)}${r.table === 'local' ? ' table local' : ''})`);
       return hit;
     }
     let k = r as KRoute;
@@ -115,6 +120,12 @@ export class Fib {
   /** Stops calling `w`. */
   unwatchLocal(w: LocalWatcher): void {
     this.watchers = this.watchers.filter((x) => x !== w);
+  }
+
+  /** The route `del(m)` would remove, without removing it. */
+  find(m: KRouteMatch): KRoute | undefined {
+    const e = this.table(m.table).entry(fibKey(m.prefix >>> 0, m.len));
+    return e === undefined ? undefined : entryRoutes(e).find((x) => matches(x, m));
   }
 
   /** Applies a checked route (the second half of add/replace/append/del). */
@@ -210,17 +221,20 @@ export class Fib {
     const t = this.table(table);
     if (this.loadFast(t, routes)) return;
     const undo: [number, FibEntry | undefined][] = [];
+    let i = 0;
     try {
-      for (const r of routes) {
-        if (r.table !== table) throw new InputError('InvalidRoute', routeText(r), `a route of table ${table}`);
-        const k = this.check(r, 'add');
+      for (; i < routes.length; i++) {
+        const r = routes[i];
+        const k = this.check(r.table === table ? r : { ...r, table }, 'add');
         const key = fibKey(k.prefix, k.len);
         undo.push([key, t.entry(key)]);
         this.apply(t, k, 'add');
       }
-    } catch (err) {
-      for (let i = undo.length - 1; i >= 0; i--) this.restore(t, undo[i][0], undo[i][1]);
-      throw err;
+    } catch (e) {
+      for (let j = undo.length - 1; j >= 0; j--) this.restore(t, undo[j][0], undo[j][1]);
+      if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
+      if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
+      throw e;
     }
     t.freeze();
   }
@@ -264,28 +278,33 @@ export class Fib {
     }
   }
 
-  /** Removes the routes {@link addAddress} added for the address (fib_del_ifaddr, one address per subnet). */
+  /**
+   * Removes the routes of an address (fib_del_ifaddr): its local /32,
+   * broadcast and connected prefix on `dev`, and every route using it as
+   * preferred source (fib_sync_down_addr).
+   */
   delAddress(addr: number, len: number, dev: string): void {
     for (const r of addressRoutes(addr, len, dev)) {
-      const t = this.table(r.table);
-      const e = t.entry(fibKey(r.prefix, r.len));
-      const hit = e === undefined ? undefined : entryRoutes(e).find((x) => routeEq(x, r));
-      if (hit) this.apply(t, hit, 'del');
+      const hit = this.find({ table: r.table, prefix: r.prefix, len: r.len, type: r.type, dev, proto: 'kernel' });
+      if (hit) this.apply(this.table(r.table), hit, 'del');
     }
-    this.local.maybeFreeze();
-    this.main.maybeFreeze();
+    for (const t of [this.local, this.main]) {
+      for (const r of t.list()) if (r.src === addr >>> 0) this.apply(t, r, 'del');
+      t.maybeFreeze();
+    }
   }
 
   /**
-   * Removes every route through `dev` from both tables, as Linux flushes
-   * them when the device is deleted or set down (fib_sync_down_dev +
-   * fib_flush). Returns how many went.
+   * Removes the routes through `dev` (fib_sync_down_dev + fib_flush): all
+   * of them when the device goes away, all but its local (scope host)
+   * routes when it is set down (`keepLocal`), as Linux does. Returns how
+   * many went.
    */
-  flushDev(dev: string): number {
+  flushDev(dev: string, opts: { keepLocal?: boolean } = {}): number {
     let n = 0;
     for (const t of [this.local, this.main]) {
       for (const r of t.list()) {
-        if (r.dev !== dev) continue;
+        if (r.dev !== dev || (opts.keepLocal && r.type === 'local')) continue;
         this.apply(t, r, 'del');
         n++;
       }
@@ -331,11 +350,18 @@ export class Fib {
   dispose(): void {
     this.local.dispose();
     this.main.dispose();
+    this.isDisposed = true;
+  }
+
+  private isDisposed = false;
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.isDisposed;
   }
 }
 
-/** The routes Linux derives from address `addr/len` on `dev`. */
-function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
+/** The routes Linux derives from address `addr/len` on `dev` (fib_add_ifaddr). */
+export function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
   const src = addr >>> 0;
   const out: KRoute[] = [{ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' }];
   if (len < 31) out.push({ table: 'local', type: 'broadcast', prefix: (addr | ~maskV4(len)) >>> 0, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });

@@ -12,8 +12,6 @@
  *
  * Simplified: one broadcast domain, no VLANs, no STP, no link speeds or
  * loss; the switch's MAC table uses the bridge FDB's learning and ageing.
- * A NIC whose MAC changes while plugged in must be re-plugged or reported
- * with {@link Segment.macChanged}.
  */
 import { BridgeFdb } from './fdb.js';
 import type { Iface } from './iface.js';
@@ -89,10 +87,27 @@ export class Segment {
     this.index(this.byMac, i.mac, i);
   }
 
-  /** The first up station with MAC `mac` other than `except` (O(1)). */
+  /**
+   * The first up station with MAC `mac` other than `except`: O(1) from the
+   * index. A MAC the index does not know is searched for among the members
+   * (a device's address may have changed under it; `ip link set address`
+   * is rare, and a frame to an unknown MAC is flooded to every member
+   * anyway), and the index is repaired.
+   */
   stationByMac(mac: string, except?: Iface): Iface | undefined {
-    for (const m of this.byMac.get(mac) ?? []) if (m !== except && m.up && m.mac === mac) return m;
+    const list = this.byMac.get(mac);
+    if (list && list.every((m) => m.mac === mac)) {
+      for (const m of list) if (m !== except && m.up) return m;
+      return undefined;
+    }
+    this.reindexMacs();
+    for (const m of this.byMac.get(mac) ?? []) if (m !== except && m.up) return m;
     return undefined;
+  }
+
+  private reindexMacs(): void {
+    this.byMac.clear();
+    for (const m of this.members) this.index(this.byMac, m.mac, m);
   }
 
   /**
