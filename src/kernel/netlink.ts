@@ -22,7 +22,7 @@
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import { Segment } from './segment.js';
-import { parseIP } from '../net/ip.js';
+import { formatIPv4, parseIP } from '../net/ip.js';
 import { NlEvents, type NlCounters, type NlListener } from './events.js';
 import type { FdbAgent } from './fdb.js';
 import type { Iface, TunAgent } from './iface.js';
@@ -383,7 +383,8 @@ export class Netlink {
     const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
     const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
     for (const { s, i } of items) {
-      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push({ mac: s.mac, dst: s.dst!, state: s.state });
+      // The spec itself (its dst is checked): the FDB keeps its checks per input object.
+      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push(s as { mac: string; dst: string; state?: string });
       else (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
     }
     for (const [i, list] of vx) i.vxlan!.fdb.load(list);
@@ -464,9 +465,12 @@ function at<T>(i: number, f: () => T): T {
   }
 }
 
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 function ipText(s: string): string {
+  if (CANONICAL_V4.test(s)) return s;
   const a = parseIP(s);
-  return a.family === 4 ? String(a.addr >>> 0) : a.addr.join(':');
+  return a.family === 4 ? formatIPv4(a.addr) : a.addr.join(':');
 }
 
 function routeKey(r: { prefix: number; len: number; table?: string }): string {
