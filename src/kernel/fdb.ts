@@ -97,15 +97,21 @@ export class BridgeFdb {
    * entry is checked (MAC, state, no duplicate) before any is added.
    */
   load(batch: readonly { mac: string; port: string; state?: string }[]): void {
-    const seen = new Set<string>();
     const now = this.clock.now();
-    const out: FdbEntry[] = batch.map((b) => {
-      const m = mac(b.mac);
-      if (this.live(m) || seen.has(m)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${m} dev ${b.port} master ${this.name})`);
-      seen.add(m);
-      return { mac: m, dev: b.port, master: this.name, state: state(b.state, 'permanent'), updated: now };
-    });
+    const out = this.checkLoad(batch).map((b) => ({ mac: mac(b.mac), dev: b.port, master: this.name, state: state(b.state, 'permanent'), updated: now }));
     for (const e of out) this.map.set(e.mac, e);
+  }
+
+  /** What {@link load} refuses, without loading: a bad MAC or state, a MAC here or repeated (naming the batch item). */
+  checkLoad<T extends { mac: string; port: string; state?: string }>(batch: readonly T[]): readonly T[] {
+    const seen = new Set<string>();
+    batch.forEach((b, i) => {
+      const m = mac(b.mac);
+      state(b.state, 'permanent');
+      if (this.live(m) || seen.has(m)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${m} dev ${b.port} master ${this.name}) (batch item ${i})`);
+      seen.add(m);
+    });
+    return batch;
   }
 
   /** `bridge fdb del MAC dev PORT master`. */
@@ -277,7 +283,7 @@ export class VxlanFdb {
    * they are written (see shared-map.ts), so an FDB that is nearly
    * another's costs only its differences.
    */
-  load(batch: readonly VxlanFdbLoadEntry[]): void {
+  load(batch: readonly VxlanFdbLoadEntry[], opts: { exclusive?: boolean } = {}): void {
     const now = this.clock.now();
     const cs = batch.map((b) => checkedFdb(b));
     if (this.map.empty) {
@@ -287,10 +293,27 @@ export class VxlanFdb {
         return l.length === 1 && e.mac === c.mac && e.dev === this.dev && e.dst === c.ip && e.state === c.st && e.updated === now;
       };
       const make = (i: number): FdbEntry[] => [{ mac: cs[i].mac, dev: this.dev, dst: cs[i].ip, state: cs[i].st, updated: now }];
+      // A repeated MAC makes loadFresh decline (then checked below).
       if (this.map.loadFresh(cs.map((c) => c.mac), same, make)) return;
     }
+    if (opts.exclusive) this.checkLoad(batch, opts);
     for (const c of cs) this.put(c.mac, c.ip, c.st, true, false);
     this.map.freeze();
+  }
+
+  /**
+   * What {@link load} refuses, without loading: a bad MAC, address or
+   * state and, with `exclusive` (`bridge fdb add`), a MAC here or repeated
+   * (EEXIST, naming the batch item).
+   */
+  checkLoad(batch: readonly VxlanFdbLoadEntry[], opts: { exclusive?: boolean } = {}): void {
+    const seen = new Set<string>();
+    batch.forEach((b, i) => {
+      const c = checkedFdb(b);
+      if (!opts.exclusive) return;
+      if (seen.has(c.mac) || this.live(c.mac)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${c.mac} dev ${this.dev}) (batch item ${i})`);
+      seen.add(c.mac);
+    });
   }
 
   /** `bridge fdb del MAC dev DEV [dst IP]`: one remote, or all of them; `RTNETLINK answers: No such file or directory` when absent. */

@@ -66,7 +66,7 @@ export class FibSnapshot {
    * @param entries the routes of each key
    */
   constructor(
-    private readonly core: Core,
+    core: Core,
     private readonly pool: FibPool,
     readonly keys: Float64Array,
     readonly entries: readonly FibEntry[],

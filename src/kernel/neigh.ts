@@ -100,10 +100,10 @@ export class NeighTable {
    * share as they are written (see shared-map.ts), so a table that is
    * nearly another's costs only its differences.
    */
-  load(batch: readonly NeighLoadEntry[]): void {
+  load(batch: readonly NeighLoadEntry[], opts: { exclusive?: boolean } = {}): void {
     const now = this.clock.now();
     if (this.slots.empty && this.timers.size === 0) {
-      const cs = batch.map((b) => checkedLoad(b));
+      const cs = batchChecked(batch);
       const keys = cs.map((c) => c.key);
       const same = (i: number, e: NeighEntry) => {
         const c = cs[i];
@@ -113,11 +113,16 @@ export class NeighTable {
         const c = cs[i];
         return { dst: c.text, dev: c.dev, ...(c.ll ? { lladdr: c.ll } : {}), state: c.state, router: c.router, confirmed: now, used: now };
       };
+      // A repeated entry makes loadFresh decline (then checked below).
       if (!cs.some((c) => c.state === 'REACHABLE' || c.state === 'DELAY') && this.slots.loadFresh(keys, same, make)) return;
     }
-    const vals = batch.map((b) => {
+    const seen = new Set<string>();
+    const vals = batch.map((b, i) => {
       const ip = canonical(b.dst);
-      return { ip, dev: b.dev, v: this.checked(ip, b.dst, b.dev, b) };
+      const k = keyOf(b.dev, ip.text);
+      if (opts.exclusive && (seen.has(k) || this.slots.has(k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${b.dst} dev ${b.dev}) (batch item ${i})`);
+      seen.add(k);
+      return { ip, dev: b.dev, v: itemOf(i, () => this.checked(ip, b.dst, b.dev, b)) };
     });
     for (const x of vals) this.set(x.ip, x.dev, x.v);
     this.slots.freeze();
@@ -328,6 +333,33 @@ interface CheckedLoad {
 }
 
 const checkedLoads = new WeakMap<NeighLoadEntry, CheckedLoad>();
+
+/** Every entry of a batch checked, an error naming its item. */
+function batchChecked(batch: readonly NeighLoadEntry[]): CheckedLoad[] {
+  const out: CheckedLoad[] = new Array(batch.length);
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) out[i] = checkedLoad(batch[i]);
+  } catch (e) {
+    throw named(e, i);
+  }
+  return out;
+}
+
+function itemOf<T>(i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw named(e, i);
+  }
+}
+
+/** The error with `(batch item i)` appended, as the door names a failing item. */
+function named(e: unknown, i: number): unknown {
+  if (e instanceof InputError) return new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
+  if (e instanceof CnikitError) return new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
+  return e;
+}
 
 // Validates a load entry for an empty table (so a missing lladdr is an error, no old entry gives one).
 function checkedLoad(b: NeighLoadEntry): CheckedLoad {

@@ -22,7 +22,6 @@
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import { Segment } from './segment.js';
-import { formatIPv4, parseIP } from '../net/ip.js';
 import { NlEvents, type NlCounters, type NlListener } from './events.js';
 import type { FdbAgent } from './fdb.js';
 import type { Iface, TunAgent } from './iface.js';
@@ -31,7 +30,7 @@ import { parseAddr, type Netns } from './netns.js';
 import type { SimNetwork } from './network.js';
 import { addAddress, checkLinkAdd, checkLinkSet, linkVictims, unplug, type LinkEnv } from './netlink-link.js';
 import { restoreRuleset } from './netlink-ipt.js';
-import { fdbOf, macText, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
+import { fdbOf, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
 import type { FdbSpec, LinkSetSpec, LinkSpec, NeighSpec, NetnsOptions, PodAddSpec, RouteSpec } from './netlink-spec.js';
 import { checkSysctl } from './netlink-sysctl.js';
 import { podAdd, podDel, type PodRecord } from './netlink-pod.js';
@@ -244,8 +243,8 @@ export class Netlink {
     const n = this.netns(ns);
     const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
     const index = { main: [] as number[], local: [] as number[] };
-    batch.forEach((r, i) => {
-      const k = at(i, () => this.route(n, r));
+    atEach(batch, (r, i) => {
+      const k = this.route(n, r);
       byTable[k.table].push(k);
       index[k.table].push(i);
     });
@@ -300,19 +299,14 @@ export class Netlink {
   /** Adds many neighbours at once (all `add`); one failing entry loads none. */
   neighLoad(ns: string, batch: readonly (string | NeighSpec)[]): void {
     const n = this.netns(ns);
-    const seen = new Set<string>();
-    const specs = batch.map((a, i) =>
-      at(i, () => {
-        const s = neighOf(a);
-        this.dev(n, s.dev);
-        const key = `${s.dev} ${ipText(s.dst)}`;
-        if (seen.has(key) || n.neigh.get(s.dst, s.dev)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.dst} dev ${s.dev})`);
-        if (s.lladdr === undefined && !['incomplete', 'failed'].includes((s.nud ?? 'permanent').toLowerCase())) throw new CnikitError('NoLladdr', `No link layer address given (${s.dst} dev ${s.dev})`);
-        seen.add(key);
-        return s;
-      }),
-    );
-    n.neigh.load(specs);
+    const specs: NeighSpec[] = new Array(batch.length);
+    atEach(batch, (a, i) => {
+      const s = neighOf(a);
+      this.dev(n, s.dev);
+      specs[i] = s;
+    });
+    // The table refuses an entry that exists or repeats (EEXIST, naming the batch item) and a missing lladdr.
+    n.neigh.load(specs, { exclusive: true });
     this.events.emit('neigh', 'add', ns, `${batch.length} neighbours`, batch.length);
   }
 
@@ -365,29 +359,50 @@ export class Netlink {
   /** Adds many FDB entries at once (all `add`); one failing entry loads none. */
   fdbLoad(ns: string, batch: readonly (string | FdbSpec)[]): void {
     const n = this.netns(ns);
-    const have = new Map<Iface, Set<string>>();
-    const known = (i: Iface) => {
-      let k = have.get(i);
-      if (!k) have.set(i, (k = new Set((i.vxlan ? i.vxlan.fdb.entries() : i.master!.bridgeFdb!.entries()).map((e) => e.mac))));
-      return k;
-    };
-    const items = batch.map((a, x) =>
-      at(x, () => {
-        const { s, i } = this.fdb(n, a);
-        const mac = macText(s.mac);
-        if (known(i).has(mac)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.mac} dev ${s.dev})`);
-        known(i).add(mac);
-        return { s, i };
-      }),
-    );
     const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
+    const vxAt = new Map<Iface, number[]>();
     const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
-    for (const { s, i } of items) {
+    const brAt = new Map<Iface, number[]>();
+    atEach(batch, (a, x) => {
+      const { s, i } = this.fdb(n, a);
       // The spec itself (its dst is checked): the FDB keeps its checks per input object.
-      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push(s as { mac: string; dst: string; state?: string });
-      else (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
+      if (i.vxlan) {
+        (vx.get(i) ?? vx.set(i, []).get(i)!).push(s as { mac: string; dst: string; state?: string });
+        (vxAt.get(i) ?? vxAt.set(i, []).get(i)!).push(x);
+      } else {
+        (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
+        (brAt.get(i.master!) ?? brAt.set(i.master!, []).get(i.master!)!).push(x);
+      }
+    });
+    // Each FDB refuses a MAC it has or that repeats (EEXIST), naming its item: give the caller's index back.
+    const renumber = (e: unknown, at: number[]) => {
+      if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${at[Number(j)]})`);
+      return e;
+    };
+    if (vx.size + br.size > 1) {
+      // Several FDBs: check them all before loading any (each load is all or nothing by itself).
+      for (const [i, list] of vx) {
+        try {
+          i.vxlan!.fdb.checkLoad(list, { exclusive: true });
+        } catch (e) {
+          throw renumber(e, vxAt.get(i)!);
+        }
+      }
     }
-    for (const [i, list] of vx) i.vxlan!.fdb.load(list);
+    for (const [b, list] of br) {
+      try {
+        b.bridgeFdb!.checkLoad(list);
+      } catch (e) {
+        throw renumber(e, brAt.get(b)!);
+      }
+    }
+    for (const [i, list] of vx) {
+      try {
+        i.vxlan!.fdb.load(list, { exclusive: true });
+      } catch (e) {
+        throw renumber(e, vxAt.get(i)!);
+      }
+    }
     for (const [b, list] of br) b.bridgeFdb!.load(list);
     this.events.emit('fdb', 'add', ns, `${batch.length} fdb entries`, batch.length);
   }
@@ -454,10 +469,11 @@ export class Netlink {
   }
 }
 
-/** Runs `f` for batch item `i`, naming the item in an error. */
-function at<T>(i: number, f: () => T): T {
+/** Runs `f` on every batch item in order, naming the failing item in its error (one try for the whole batch). */
+function atEach<T>(batch: readonly T[], f: (x: T, i: number) => void): void {
+  let i = 0;
   try {
-    return f();
+    for (; i < batch.length; i++) f(batch[i], i);
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
     if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
@@ -465,13 +481,7 @@ function at<T>(i: number, f: () => T): T {
   }
 }
 
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
-function ipText(s: string): string {
-  if (CANONICAL_V4.test(s)) return s;
-  const a = parseIP(s);
-  return a.family === 4 ? formatIPv4(a.addr) : a.addr.join(':');
-}
 
 function routeKey(r: { prefix: number; len: number; table?: string }): string {
   return `${r.table === 'local' ? 'local ' : ''}${[r.prefix >>> 24, (r.prefix >>> 16) & 255, (r.prefix >>> 8) & 255, r.prefix & 255].join('.')}/${r.len}`;
