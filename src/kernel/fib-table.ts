@@ -26,11 +26,16 @@ export const FIB_SMALL = 64;
 
 /** One table: shared base + private delta (`null` in the delta is a tombstone). */
 export class FibTable {
-  private delta = new Map<number, FibEntry | null>();
+  private delta: Map<number, FibEntry | null> = EMPTY;
   private base: FibSnapshot | undefined;
   private readonly pool: FibPool;
-  /** Live (non-tombstone) delta entries per prefix length. */
-  private readonly perLen = new Int32Array(33);
+  /**
+   * Live (non-tombstone) delta entries per prefix length; made when the
+   * delta grows past a few entries (a pod's table never needs it: its
+   * lengths are found by scanning its handful of keys).
+   */
+  private perLen: Int32Array | undefined;
+  private lensStale = false;
   /** Lengths with live delta entries, longest first. */
   private lens: number[] = [];
   /** Delta keys (tombstones or overrides) that are also base keys. */
@@ -61,6 +66,7 @@ export class FibTable {
 
   /** Sets (or with undefined removes) the entry of `key`. */
   set(key: number, e: FibEntry | undefined): void {
+    if (this.delta === EMPTY) this.delta = new Map();
     const len = key % 64;
     const had = this.delta.get(key);
     if (had === null) this.tombCount--;
@@ -82,13 +88,24 @@ export class FibTable {
   }
 
   private count(len: number, d: number): void {
-    const was = this.perLen[len];
-    this.perLen[len] = was + d;
-    if ((was === 0) !== (was + d === 0)) {
-      const lens: number[] = [];
-      for (let l = 32; l >= 0; l--) if (this.perLen[l] > 0) lens.push(l);
-      this.lens = lens;
+    const per = this.perLen;
+    if (!per) {
+      this.lensStale = true;
+      return;
     }
+    const was = per[len];
+    per[len] = was + d;
+    if ((was === 0) !== (was + d === 0)) this.lens = lensOf(per);
+  }
+
+  // The lengths present in the delta, longest first (from the counts, or by scanning a small delta).
+  private freshLens(): number[] {
+    if (!this.lensStale) return this.lens;
+    this.lensStale = false;
+    const per = new Int32Array(33);
+    for (const [k, v] of this.delta) if (v) per[k % 64]++;
+    if (this.delta.size > 16) this.perLen = per;
+    return (this.lens = lensOf(per));
   }
 
   /** The route used for `addr` (the first of the longest matching prefix). */
@@ -102,7 +119,7 @@ export class FibTable {
     let hit: FibEntry | undefined;
     let hitLen = -1;
     const d = this.delta;
-    for (const l of this.lens) {
+    for (const l of this.freshLens()) {
       const v = d.get(fibKey((addr & maskV4(l)) >>> 0, l));
       if (v) {
         hit = v;
@@ -222,7 +239,7 @@ export class FibTable {
       for (let i = 0; i < keys.length; i++) all.set(keys[i], entries[i]);
       return this.rebase(undefined, all);
     }
-    this.rebase(this.pool.make(this.name, keys, entries), new Map());
+    this.rebase(this.pool.make(this.name, keys, entries), EMPTY);
   }
 
   private rebase(s: FibSnapshot | undefined, delta: Map<number, FibEntry | null>): void {
@@ -231,17 +248,15 @@ export class FibTable {
       this.base?.release();
       this.base = s;
     }
-    this.delta = delta;
-    this.perLen.fill(0);
+    this.delta = delta.size ? delta : EMPTY;
+    this.perLen = undefined;
+    this.lensStale = true;
     this.tombCount = 0;
     this.baseHidden = 0;
     for (const [k, v] of delta) {
-      if (v) this.perLen[k % 64]++;
-      else this.tombCount++;
+      if (!v) this.tombCount++;
       if (s && s.indexOf(k) >= 0) this.baseHidden++;
     }
-    this.lens = [];
-    for (let l = 32; l >= 0; l--) if (this.perLen[l] > 0) this.lens.push(l);
   }
 
   /** What this table owns and shares: delta entries, base prefixes and the base's WASM bytes. */
@@ -253,8 +268,19 @@ export class FibTable {
   dispose(): void {
     this.base?.release();
     this.base = undefined;
-    this.delta = new Map();
+    this.delta = EMPTY;
+    this.perLen = undefined;
+    this.lensStale = true;
   }
+}
+
+/** The shared empty delta of a table that has none yet (never written: `set` makes a real one). */
+const EMPTY: Map<number, FibEntry | null> = new Map();
+
+function lensOf(per: Int32Array): number[] {
+  const lens: number[] = [];
+  for (let l = 32; l >= 0; l--) if (per[l] > 0) lens.push(l);
+  return lens;
 }
 
 /**

@@ -37,8 +37,15 @@ const pool = new SharedPool<string, NeighEntry>(
 export class NeighTable {
   // Key `DEV|ADDR` -> entry; timers of REACHABLE and DELAY entries beside.
   private slots = new SharedMap<string, NeighEntry>(pool);
-  private timers = new Map<string, TimerId>();
-  private params = new Map<string, NeighParams>();
+  // Made on first use: most namespaces (pods) never set a parameter, many never start a timer.
+  private timersMap: Map<string, TimerId> | undefined;
+  private paramsMap: Map<string, NeighParams> | undefined;
+  private get timers(): Map<string, TimerId> {
+    return (this.timersMap ??= new Map());
+  }
+  private get params(): Map<string, NeighParams> {
+    return (this.paramsMap ??= new Map());
+  }
   private agent: NeighAgent | undefined;
   private resolver: ArpResolver | undefined;
 
@@ -56,7 +63,7 @@ export class NeighTable {
 
   /** The sysctls of `dev`. */
   paramsOf(dev: string): NeighParams {
-    return this.params.get(dev) ?? { ...DEFAULT_NEIGH_PARAMS };
+    return this.paramsMap?.get(dev) ?? { ...DEFAULT_NEIGH_PARAMS };
   }
 
   /** Registers (or with undefined removes) the user-space agent. */
@@ -102,7 +109,7 @@ export class NeighTable {
    */
   load(batch: readonly NeighLoadEntry[], opts: { exclusive?: boolean } = {}): void {
     const now = this.clock.now();
-    if (this.slots.empty && this.timers.size === 0) {
+    if (this.slots.empty && !this.timersMap?.size) {
       const cs = batchChecked(batch);
       const keys = cs.map((c) => c.key);
       const same = (i: number, e: NeighEntry) => {
@@ -137,9 +144,9 @@ export class NeighTable {
   }
 
   private drop(k: string): void {
-    const t = this.timers.get(k);
+    const t = this.timersMap?.get(k);
     if (t !== undefined) this.clock.clearTimer(t);
-    this.timers.delete(k);
+    this.timersMap?.delete(k);
     this.slots.delete(k);
   }
 
@@ -170,8 +177,8 @@ export class NeighTable {
 
   /** Lets go of the shared snapshot and every timer. */
   dispose(): void {
-    for (const t of this.timers.values()) this.clock.clearTimer(t);
-    this.timers.clear();
+    for (const t of this.timersMap?.values() ?? []) this.clock.clearTimer(t);
+    this.timersMap = undefined;
     this.slots.dispose();
   }
 
@@ -267,7 +274,7 @@ export class NeighTable {
     const k = keyOf(dev, ip.text);
     const now = this.clock.now();
     const old = this.slots.get(k);
-    const t = this.timers.get(k);
+    const t = this.timersMap?.get(k);
     if (t !== undefined) {
       this.clock.clearTimer(t);
       this.timers.delete(k);
@@ -292,7 +299,7 @@ export class NeighTable {
   // neigh_timer_handler, NUD_REACHABLE branch: used lately -> DELAY, else STALE.
   private reachableExpired(k: string): void {
     const e = this.slots.get(k)!;
-    this.timers.delete(k);
+    this.timersMap?.delete(k);
     const now = this.clock.now();
     const p = this.paramsOf(e.dev);
     const state: NudState = now - e.used <= p.delayFirstProbeTimeMs ? 'DELAY' : 'STALE';
@@ -302,7 +309,7 @@ export class NeighTable {
   // NUD_DELAY branch: confirmed meanwhile -> REACHABLE, else PROBE and re-solicit.
   private delayExpired(k: string, ip: Canon): void {
     const e = this.slots.get(k)!;
-    this.timers.delete(k);
+    this.timersMap?.delete(k);
     const p = this.paramsOf(e.dev);
     if (this.clock.now() - e.confirmed <= p.delayFirstProbeTimeMs) {
       this.set(ip, e.dev, { ...e, state: 'REACHABLE' });

@@ -21,7 +21,7 @@ import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
-import { Fib } from './route.js';
+import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
@@ -51,10 +51,7 @@ export class Netns {
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
     // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
     lo.addrs.push(parseAddr('127.0.0.1/8'));
-    const k = { table: 'local', dev: 'lo', onlink: false, src: 0x7f000001, proto: 'kernel' } as const;
-    this.fib.add({ ...k, type: 'local', prefix: 0x7f000000, len: 8, scope: 'host' });
-    this.fib.add({ ...k, type: 'local', prefix: 0x7f000001, len: 32, scope: 'host' });
-    this.fib.add({ ...k, type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' });
+    for (const r of LOOPBACK_ROUTES) this.fib.add(r);
   }
 
   /** Makes a device (the door's primitive: programs call `Netlink.linkAdd`, which checks and wires it). */

@@ -360,6 +360,21 @@ export class Fib {
   }
 }
 
+/**
+ * The local-table routes of `lo` with 127.0.0.1/8 up, as Linux has them in
+ * every namespace (`local 127.0.0.0/8`, `local 127.0.0.1`, `broadcast
+ * 127.255.255.255`): one frozen set of objects shared by all namespaces.
+ */
+export const LOOPBACK_ROUTES: readonly KRoute[] = Object.freeze(
+  (
+    [
+      { type: 'local', prefix: 0x7f000000, len: 8, scope: 'host' },
+      { type: 'local', prefix: 0x7f000001, len: 32, scope: 'host' },
+      { type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' },
+    ] as const
+  ).map((r) => Object.freeze({ table: 'local', dev: 'lo', onlink: false, src: 0x7f000001, proto: 'kernel', ...r }) as KRoute),
+);
+
 /** The routes Linux derives from address `addr/len` on `dev` (fib_add_ifaddr). */
 export function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
   const src = addr >>> 0;

@@ -65,13 +65,16 @@ export class SharedPool<K, V> {
   }
 }
 
+const EMPTY: Map<unknown, unknown> = new Map();
+
 /** Below this many entries a table keeps everything in its delta. */
 export const SHARED_SMALL = 64;
 
 /** One namespace's view: snapshot + delta (`null` = tombstone). */
 export class SharedMap<K, V> {
   private base: MapSnapshot<K, V> | undefined;
-  private delta = new Map<K, V | null>();
+  // A table nothing was written to shares one empty map (a pod's neighbour table often stays so).
+  private delta: Map<K, V | null> = EMPTY as Map<K, V | null>;
   /** Delta keys that are snapshot keys (overrides and tombstones). */
   private hidden = 0;
   private tombs = 0;
@@ -103,6 +106,7 @@ export class SharedMap<K, V> {
   }
 
   private put(k: K, v: V | undefined): void {
+    if (this.delta === EMPTY) this.delta = new Map();
     const had = this.delta.get(k);
     if (had === null) this.tombs--;
     const bv = this.base?.get(k);
@@ -223,7 +227,7 @@ export class SharedMap<K, V> {
       this.base?.release();
       this.base = s;
     }
-    this.delta = d;
+    this.delta = d.size ? d : (EMPTY as Map<K, V | null>);
     this.hidden = 0;
     this.tombs = 0;
     for (const [k, v] of d) {
@@ -241,7 +245,7 @@ export class SharedMap<K, V> {
   dispose(): void {
     this.base?.release();
     this.base = undefined;
-    this.delta = new Map();
+    this.delta = EMPTY as Map<K, V | null>;
     this.hidden = this.tombs = 0;
   }
 }
