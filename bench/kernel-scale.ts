@@ -27,6 +27,7 @@ import type { BenchContext } from './harness.js';
 import type { Result } from './results.js';
 import { createCore, type Core } from '../src/core/core.js';
 import { createNetwork } from '../src/kernel/build.js';
+import type { SimNetwork } from '../src/kernel/network.js';
 import { Netlink } from '../src/kernel/netlink.js';
 import type { FdbSpec, NeighSpec, RouteSpec } from '../src/kernel/netlink-spec.js';
 import { formatIPv4 } from '../src/net/ip.js';
@@ -128,7 +129,7 @@ function others<T>(all: readonly T[], i: number): T[] {
  * routes, and the host's `/32 dev caliX` route), then each node's block
  * routes in one bulk load (what BIRD programs).
  */
-export async function programCalico(n: number, pods = PODS_PER_NODE): Promise<ScaleFigures> {
+export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
   const core = await createCore();
   const net = createNetwork(core);
   const nl = Netlink.of(net);
@@ -162,12 +163,13 @@ export async function programCalico(n: number, pods = PODS_PER_NODE): Promise<Sc
     // The pods' host routes were added with their namespaces: counted with the routes, not the namespaces.
     bytesPerNamespace: hosts.bytes / hosts.count, bytesPerRoute: routes.bytes / (routes.count - n * pods), bytesPerNeighbour: 0, bytesPerFdbEntry: 0,
   };
+  inspect?.(net);
   net.dispose();
   return fig;
 }
 
 /** Programs a Flannel-shaped (VXLAN) cluster of `n` nodes through the door; returns its figures. */
-export async function programFlannel(n: number): Promise<ScaleFigures> {
+export async function programFlannel(n: number, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
   const core = await createCore();
   const net = createNetwork(core);
   const nl = Netlink.of(net);
@@ -212,6 +214,7 @@ export async function programFlannel(n: number): Promise<ScaleFigures> {
     namespaces: n, routes: r.count, neighbours: ne.count, fdbEntries: fd.count,
     bytesPerNamespace: hosts.bytes / n, bytesPerRoute: r.bytes / r.count, bytesPerNeighbour: ne.bytes / ne.count, bytesPerFdbEntry: fd.bytes / fd.count,
   };
+  inspect?.(net);
   net.dispose();
   return fig;
 }
