@@ -57,6 +57,8 @@ export interface ScaleFigures {
   bytesPerRoute: number;
   bytesPerNeighbour: number;
   bytesPerFdbEntry: number;
+  /** CPU seconds per phase (namespaces and devices; routes; neighbours; FDB). */
+  phaseCpu: Record<string, number>;
 }
 
 const ip = formatIPv4;
@@ -102,8 +104,9 @@ class Peak {
 }
 
 /** A phase over every node: its memory growth (heap + WASM, after GC) and what it added. */
-function phase(core: Core, n: number, clock: Clock, peak: Peak, f: (i: number) => number): { bytes: number; count: number } {
+function phase(core: Core, n: number, clock: Clock, peak: Peak, f: (i: number) => number): { bytes: number; count: number; cpu: number } {
   const before = memory(core);
+  const cpu0 = clock.cpu;
   clock.start();
   let count = 0;
   for (let i = 0; i < n; i++) {
@@ -113,7 +116,7 @@ function phase(core: Core, n: number, clock: Clock, peak: Peak, f: (i: number) =
   clock.stop();
   peak.sample();
   const after = memory(core);
-  return { bytes: after.heap + after.wasm - before.heap - before.wasm, count };
+  return { bytes: after.heap + after.wasm - before.heap - before.wasm, count, cpu: clock.cpu - cpu0 };
 }
 
 /** The batch of every remote node's item: `all` without item `i` (a control plane's desired state, shared objects). */
@@ -162,6 +165,7 @@ export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (
     namespaces: hosts.count, routes: routes.count, neighbours: 0, fdbEntries: 0,
     // The pods' host routes were added with their namespaces: counted with the routes, not the namespaces.
     bytesPerNamespace: hosts.bytes / hosts.count, bytesPerRoute: routes.bytes / (routes.count - n * pods), bytesPerNeighbour: 0, bytesPerFdbEntry: 0,
+    phaseCpu: { 'namespaces+pods': hosts.cpu, routes: routes.cpu },
   };
   inspect?.(net);
   net.dispose();
@@ -213,6 +217,7 @@ export async function programFlannel(n: number, inspect?: (net: SimNetwork) => v
     shape: 'flannel', nodes: n, seconds: clock.wall, cpuSeconds: clock.cpu, rssPeakBytes: peak.rss, heapBytes: m.heap, wasmBytes: m.wasm,
     namespaces: n, routes: r.count, neighbours: ne.count, fdbEntries: fd.count,
     bytesPerNamespace: hosts.bytes / n, bytesPerRoute: r.bytes / r.count, bytesPerNeighbour: ne.bytes / ne.count, bytesPerFdbEntry: fd.bytes / fd.count,
+    phaseCpu: { namespaces: hosts.cpu, routes: r.cpu, neighbours: ne.cpu, fdb: fd.cpu },
   };
   inspect?.(net);
   net.dispose();
@@ -232,7 +237,8 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
       if (!perNode0) perNode0 = perNode;
       ctx.log(`${name}: ${f.seconds.toFixed(2)} s (CPU ${f.cpuSeconds.toFixed(2)} s), peak RSS ${(f.rssPeakBytes / 2 ** 20).toFixed(0)} MiB, heap ${(f.heapBytes / 2 ** 20).toFixed(0)} MiB, WASM ${(f.wasmBytes / 2 ** 20).toFixed(0)} MiB; ` +
         `${f.namespaces} namespaces ${f.bytesPerNamespace.toFixed(0)} B each, ${f.routes} routes ${f.bytesPerRoute.toFixed(1)} B each` +
-        (shape === 'flannel' ? `, ${f.neighbours} neighbours ${f.bytesPerNeighbour.toFixed(1)} B, ${f.fdbEntries} FDB entries ${f.bytesPerFdbEntry.toFixed(1)} B` : ''));
+        (shape === 'flannel' ? `, ${f.neighbours} neighbours ${f.bytesPerNeighbour.toFixed(1)} B, ${f.fdbEntries} FDB entries ${f.bytesPerFdbEntry.toFixed(1)} B` : '') +
+        `; CPU by phase: ${Object.entries(f.phaseCpu).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}`);
       const row = (metric: string, value: number, unit: string, extra: Partial<Result> = {}): Result => ({ suite: 'kernel-scale', case: name, metric, value, unit, ...extra });
       const base = `${shape} ${sizes[0]} nodes`;
       rows.push(
