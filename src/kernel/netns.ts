@@ -34,7 +34,8 @@ export class Netns {
   /** `net.ipv4.conf.all.proxy_arp` (ORed with each device's). */
   proxyArpAll = false;
   private rules?: Ruleset;
-  private compiled?: IptEngine;
+  // The compiled engine with its ruleset (one object, read on every hook by the walk).
+  private compiled?: { ruleset: Ruleset; engine: IptEngine };
   /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
   readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
@@ -73,8 +74,8 @@ export class Netns {
    */
   get ipt(): { ruleset: Ruleset; engine: IptEngine } | undefined {
     if (!this.rules) return undefined;
-    this.compiled ??= this.compile(this.rules);
-    return { ruleset: this.rules, engine: this.compiled };
+    this.compiled ??= { ruleset: this.rules, engine: this.compile(this.rules) };
+    return this.compiled;
   }
 
   /**
@@ -84,14 +85,14 @@ export class Netns {
    */
   setRuleset(ruleset: Ruleset | undefined): void {
     const engine = ruleset ? this.compile(ruleset) : undefined;
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.rules = ruleset;
-    this.compiled = engine;
+    this.compiled = ruleset && engine ? { ruleset, engine } : undefined;
   }
 
   /** Devices or addresses changed: the engine is compiled again when next used. */
   linksChanged(): void {
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.compiled = undefined;
   }
 
@@ -122,7 +123,7 @@ export class Netns {
   /** Frees WASM tables. */
   dispose(): void {
     this.fib.dispose();
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.compiled = undefined;
   }
 }
