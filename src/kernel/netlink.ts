@@ -22,20 +22,19 @@
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import { Segment } from '../fabric/segment.js';
-import { parseIP } from '../net/ip.js';
 import { NlEvents, type NlCounters, type NlListener } from './events.js';
 import type { FdbAgent } from './fdb.js';
-import type { Iface, TunAgent } from './iface.js';
+import type { TunAgent } from './iface.js';
 import type { NeighAgent } from './neigh-types.js';
 import { parseAddr, type Netns } from './netns.js';
 import type { SimNetwork } from './network.js';
 import { addAddress, checkLinkAdd, checkLinkSet, linkVictims, unplug, type LinkEnv } from './netlink-link.js';
 import { restoreRuleset } from './netlink-ipt.js';
-import { fdbOf, macText, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
+import { fdbOf, neighOf, routeMatchOf } from './netlink-parse.js';
+import { bridgeReplace, checkFdbLoad, checkNeighLoad, checkRoute, devOf, fdbTarget, loadRoutes, routeKey } from './netlink-tables.js';
 import type { FdbSpec, LinkSetSpec, LinkSpec, NeighSpec, NetnsOptions, PodAddSpec, RouteSpec } from './netlink-spec.js';
 import { checkSysctl } from './netlink-sysctl.js';
 import { podAdd, podDel, type PodRecord } from './netlink-pod.js';
-import type { KRoute } from './route.js';
 
 const doors = new WeakMap<SimNetwork, Netlink>();
 
@@ -58,7 +57,7 @@ export class Netlink {
     if (!doors.has(net)) doors.set(net, this);
     this.env = {
       ns: (n) => this.netns(n),
-      dev: (n, d) => this.dev(n, d),
+      dev: devOf,
       segment: (s) => this.segment(s),
       clock: net.clock,
       nextMac: () => {
@@ -87,12 +86,6 @@ export class Netlink {
     const n = this.net.namespaces.get(name);
     if (!n) throw new CnikitError('NoSuchNetns', `Cannot open network namespace "${name}": No such file or directory`);
     return n;
-  }
-
-  private dev(n: Netns, name: string): Iface {
-    const i = n.ifaces.get(name);
-    if (!i) throw new CnikitError('NoSuchDevice', `Cannot find device "${name}" (in ${n.name})`);
-    return i;
   }
 
   private segment(name: string): Segment {
@@ -149,21 +142,21 @@ export class Netlink {
   /** `ip link del NAME`: a veth's peer and vxlan devices over it go too. */
   linkDel(ns: string, name: string): void {
     const n = this.netns(ns);
-    for (const v of linkVictims(n, this.dev(n, name))) unplug(this.env, v);
+    for (const v of linkVictims(n, devOf(n, name))) unplug(this.env, v);
     this.events.emit('link', 'del', ns, name);
   }
 
   /** `ip link set NAME [up|down] [mtu N] [address M] [master BR|nomaster] [vxlan flags]`. */
   linkSet(ns: string, name: string, spec: LinkSetSpec): void {
     const n = this.netns(ns);
-    checkLinkSet(this.env, this.dev(n, name), spec)();
+    checkLinkSet(this.env, devOf(n, name), spec)();
     this.events.emit('link', 'set', ns, name);
   }
 
   /** `ip addr add A/L dev DEV`, with the routes Linux derives (local, broadcast, connected). */
   addrAdd(ns: string, dev: string, cidr: string): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     const a = parseAddr(cidr);
     if (i.addrs.some((x) => x.addr === a.addr && x.len === a.len)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${cidr} dev ${dev})`);
     addAddress(i, a);
@@ -173,7 +166,7 @@ export class Netlink {
   /** `ip addr del A/L dev DEV`, and its routes (and routes with it as `src`). */
   addrDel(ns: string, dev: string, cidr: string): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     const a = parseAddr(cidr);
     const at = i.addrs.findIndex((x) => x.addr === a.addr && x.len === a.len);
     if (at < 0) throw new CnikitError('NotFound', `RTNETLINK answers: Cannot assign requested address (${cidr} dev ${dev})`);
@@ -190,26 +183,10 @@ export class Netlink {
 
   // --- ip route ---------------------------------------------------------------
 
-  /**
-   * A route as the FIB will hold it, with the checks fib_create_info makes
-   * beside the FIB's own: the device exists and, for a unicast route, is up;
-   * a `src` is a local address.
-   */
-  private route(n: Netns, r: string | RouteSpec): KRoute {
-    const k = routeOf(r, `${n.name} route`);
-    if (k.dev !== undefined && !this.dev(n, k.dev).up && k.type === 'unicast') {
-      throw new CnikitError('NetDown', `Error: ${k.via === undefined ? 'Device for nexthop' : 'Nexthop device'} is not up (${k.dev} in ${n.name})`);
-    }
-    if (k.src !== undefined && k.type !== 'local' && k.type !== 'broadcast' && !n.fib.isLocal(k.src)) {
-      throw new CnikitError('InvalidPrefsrc', `Error: Invalid prefsrc address (${typeof r === 'string' ? r : r.src} in ${n.name})`);
-    }
-    return k;
-  }
-
   /** `ip route add ARGS` (or a {@link RouteSpec}): EEXIST when the prefix has a route of the same metric. */
   routeAdd(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.add(k);
     this.events.emit('route', 'add', ns, routeKey(k));
   }
@@ -217,7 +194,7 @@ export class Netlink {
   /** `ip route replace ARGS`: the route of the same prefix and metric, or a new one. */
   routeReplace(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.replace(k);
     this.events.emit('route', 'replace', ns, routeKey(k));
   }
@@ -225,7 +202,7 @@ export class Netlink {
   /** `ip route append ARGS`: one more route on the prefix (lookups use the first). */
   routeAppend(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.append(k);
     this.events.emit('route', 'append', ns, routeKey(k));
   }
@@ -234,37 +211,14 @@ export class Netlink {
   routeDel(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
     const m = routeMatchOf(r);
-    if (m.dev !== undefined) this.dev(n, m.dev);
+    if (m.dev !== undefined) devOf(n, m.dev);
     n.fib.del(m);
     this.events.emit('route', 'del', ns, routeKey(m));
   }
 
   /** Adds many routes at once (all `add`); one failing route (named by its index) loads none. */
   routeLoad(ns: string, batch: readonly (string | RouteSpec)[]): void {
-    const n = this.netns(ns);
-    const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
-    const index = { main: [] as number[], local: [] as number[] };
-    batch.forEach((r, i) => {
-      const k = at(i, () => this.route(n, r));
-      byTable[k.table].push(k);
-      index[k.table].push(i);
-    });
-    // Fib.load names the index in its own list: give the caller's back.
-    const load = (t: 'main' | 'local') => {
-      try {
-        n.fib.load(t, byTable[t]);
-      } catch (e) {
-        if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${index[t][Number(j)]})`);
-        throw e;
-      }
-    };
-    load('local');
-    try {
-      load('main');
-    } catch (e) {
-      for (const r of byTable.local) n.fib.del({ ...r, table: 'local' });
-      throw e;
-    }
+    loadRoutes(this.netns(ns), batch);
     this.events.emit('route', 'add', ns, `${batch.length} routes`, batch.length);
   }
 
@@ -274,7 +228,7 @@ export class Netlink {
   neighAdd(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a);
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.add(s.dst, s.dev, s);
     this.events.emit('neigh', 'add', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -283,7 +237,7 @@ export class Netlink {
   neighReplace(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a);
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.replace(s.dst, s.dev, s);
     this.events.emit('neigh', 'replace', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -292,7 +246,7 @@ export class Netlink {
   neighDel(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a, 'del');
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.del(s.dst, s.dev);
     this.events.emit('neigh', 'del', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -300,36 +254,15 @@ export class Netlink {
   /** Adds many neighbours at once (all `add`); one failing entry loads none. */
   neighLoad(ns: string, batch: readonly (string | NeighSpec)[]): void {
     const n = this.netns(ns);
-    const seen = new Set<string>();
-    const specs = batch.map((a, i) =>
-      at(i, () => {
-        const s = neighOf(a);
-        this.dev(n, s.dev);
-        const key = `${s.dev} ${ipText(s.dst)}`;
-        if (seen.has(key) || n.neigh.get(s.dst, s.dev)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.dst} dev ${s.dev})`);
-        if (s.lladdr === undefined && !['incomplete', 'failed'].includes((s.nud ?? 'permanent').toLowerCase())) throw new CnikitError('NoLladdr', `No link layer address given (${s.dst} dev ${s.dev})`);
-        seen.add(key);
-        return s;
-      }),
-    );
-    n.neigh.load(specs);
+    n.neigh.load(checkNeighLoad(n, batch));
     this.events.emit('neigh', 'add', ns, `${batch.length} neighbours`, batch.length);
   }
 
   // --- bridge fdb -------------------------------------------------------------
 
-  private fdb(n: Netns, a: string | FdbSpec): { s: FdbSpec; i: Iface } {
-    const s = fdbOf(a);
-    const i = this.dev(n, s.dev);
-    if (i.vxlan) {
-      if (s.dst === undefined) throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, 'a `dst` for a vxlan fdb entry');
-    } else if (!i.master) throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, `a vxlan device or a bridge port (${s.dev} in ${n.name})`);
-    return { s, i };
-  }
-
   /** `bridge fdb add MAC dev DEV [dst A] [self|master] [STATE]` (or an {@link FdbSpec}): EEXIST when the MAC is there. */
   fdbAdd(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.add(s.mac, s.dst!, s);
     else i.master!.bridgeFdb!.add(s.mac, i.name, s);
     this.events.emit('fdb', 'add', ns, `${s.mac} dev ${s.dev}`);
@@ -337,7 +270,7 @@ export class Netlink {
 
   /** `bridge fdb append`: one more remote VTEP for the MAC (the all-zeros flood list). */
   fdbAppend(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.append(s.mac, s.dst!, s);
     else bridgeReplace(i, s);
     this.events.emit('fdb', 'append', ns, `${s.mac} dev ${s.dev}`);
@@ -345,7 +278,7 @@ export class Netlink {
 
   /** `bridge fdb replace`: the MAC now has this one entry. */
   fdbReplace(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.replace(s.mac, s.dst!, s);
     else bridgeReplace(i, s);
     this.events.emit('fdb', 'replace', ns, `${s.mac} dev ${s.dev}`);
@@ -355,7 +288,7 @@ export class Netlink {
   fdbDel(ns: string, a: string | FdbSpec): void {
     const n = this.netns(ns);
     const s = fdbOf(a);
-    const i = this.dev(n, s.dev);
+    const i = devOf(n, s.dev);
     if (i.vxlan) i.vxlan.fdb.del(s.mac, s.dst);
     else if (i.master) i.master.bridgeFdb!.del(s.mac, i.name);
     else throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, `a vxlan device or a bridge port (${s.dev} in ${n.name})`);
@@ -364,30 +297,7 @@ export class Netlink {
 
   /** Adds many FDB entries at once (all `add`); one failing entry loads none. */
   fdbLoad(ns: string, batch: readonly (string | FdbSpec)[]): void {
-    const n = this.netns(ns);
-    const have = new Map<Iface, Set<string>>();
-    const known = (i: Iface) => {
-      let k = have.get(i);
-      if (!k) have.set(i, (k = new Set((i.vxlan ? i.vxlan.fdb.entries() : i.master!.bridgeFdb!.entries()).map((e) => e.mac))));
-      return k;
-    };
-    const items = batch.map((a, x) =>
-      at(x, () => {
-        const { s, i } = this.fdb(n, a);
-        const mac = macText(s.mac);
-        if (known(i).has(mac)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.mac} dev ${s.dev})`);
-        known(i).add(mac);
-        return { s, i };
-      }),
-    );
-    const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
-    const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
-    for (const { s, i } of items) {
-      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push({ mac: s.mac, dst: s.dst!, state: s.state });
-      else (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
-    }
-    for (const [i, list] of vx) i.vxlan!.fdb.load(list);
-    for (const [b, list] of br) b.bridgeFdb!.load(list);
+    checkFdbLoad(this.netns(ns), batch)();
     this.events.emit('fdb', 'add', ns, `${batch.length} fdb entries`, batch.length);
   }
 
@@ -438,7 +348,7 @@ export class Netlink {
    */
   setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     if ('fdb' in agents && !i.vxlan) throw new InputError('NotVxlan', dev, `a vxlan device of ${ns} for an L2 MISS agent`);
     if ('neigh' in agents) n.neigh.setAgent(agents.neigh);
     if ('fdb' in agents) i.vxlan!.fdb.setAgent(agents.fdb);
@@ -447,35 +357,8 @@ export class Netlink {
   /** The user-space reader of a TUN device (Flannel's udp backend), or undefined to stop it. */
   setTunAgent(ns: string, dev: string, agent: TunAgent | undefined): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     if (i.kind !== 'tun') throw new InputError('NotTun', dev, `a tun device of ${ns}`);
     i.tunAgent = agent;
   }
-}
-
-/** Runs `f` for batch item `i`, naming the item in an error. */
-function at<T>(i: number, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-    if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-    throw e;
-  }
-}
-
-function ipText(s: string): string {
-  const a = parseIP(s);
-  return a.family === 4 ? String(a.addr >>> 0) : a.addr.join(':');
-}
-
-function routeKey(r: { prefix: number; len: number; table?: string }): string {
-  return `${r.table === 'local' ? 'local ' : ''}${[r.prefix >>> 24, (r.prefix >>> 16) & 255, (r.prefix >>> 8) & 255, r.prefix & 255].join('.')}/${r.len}`;
-}
-
-function bridgeReplace(i: Iface, s: FdbSpec): void {
-  const fdb = i.master!.bridgeFdb!;
-  const r = fdb.lookup(s.mac);
-  if (r.kind !== 'flood') fdb.del(s.mac, r.entry.dev);
-  fdb.add(s.mac, i.name, s);
 }
