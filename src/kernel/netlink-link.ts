@@ -215,7 +215,8 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
 function changeMac(i: Iface, mac: string): void {
   // A port's entry is on the port, the bridge's own on the bridge: both named i.name.
   const fdb = i.master?.bridgeFdb ?? i.bridgeFdb;
-  if (fdb && fdb.lookup(i.mac).kind === 'local') fdb.del(i.mac, i.name);
+  const old = fdb?.lookup(i.mac);
+  if (old?.kind === 'local' && old.entry.dev === i.name) fdb!.del(i.mac, i.name);
   i.mac = mac;
   if (fdb && fdb.lookup(mac).kind === 'flood') fdb.add(mac, i.name);
 }
