@@ -188,6 +188,10 @@ describe('Netlink: addresses and links', () => {
     nl.addrAdd('c1', 'eth0', '10.88.0.2/24');
     nl.routeAdd('c1', 'default via 10.88.0.1 dev eth0');
     expect(net.walk(ping('c1', '10.0.0.1')).hops.map((h) => h.node)).toEqual(['c1', 'h1']);
+    // the port's local FDB entry follows its MAC (br_fdb_changeaddr)
+    nl.linkSet('h1', 'vh1', { address: '0a:00:00:00:00:11' });
+    expect(net.bridgeFdb('h1')).toContain('0a:00:00:00:00:11 dev vh1 master br0 permanent\n');
+    expect(net.bridgeFdb('h1')).not.toContain('0a:00:00:00:00:01 ');
     nl.linkSet('h1', 'vh1', { master: null });
     expect(net.bridgeFdb('h1')).not.toContain('vh1');
     expect(net.ipLink('h1')).not.toContain('master br0');

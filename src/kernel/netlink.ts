@@ -98,7 +98,10 @@ export class Netlink {
 
   /** `ip netns add NAME`: a namespace with `lo`. */
   netnsAdd(name: string, opts: NetnsOptions = {}): void {
-    if (typeof name !== 'string' || !/^[^\s/]{1,64}$/.test(name)) throw new InputError('InvalidNetnsName', String(name), 'a namespace name of 1..64 characters without blanks or slashes');
+    // A file under /var/run/netns: NAME_MAX, no slash (and no blank, for the export's shell script).
+    if (typeof name !== 'string' || !/^[^\s/]{1,255}$/.test(name) || name === '.' || name === '..') {
+      throw new InputError('InvalidNetnsName', String(name), 'a namespace name of 1..255 characters without blanks or slashes');
+    }
     if (this.net.namespaces.has(name)) throw new CnikitError('Exists', `Cannot create namespace file "/var/run/netns/${name}": File exists (node and pod names must be unique)`);
     const n = this.net.addNamespace(name, opts.node ?? name);
     n.ipForward = opts.ipForward ?? false;
