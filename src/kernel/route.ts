@@ -114,24 +114,27 @@ export type KRouteOp = 'add' | 'append' | 'replace';
  */
 class FibTable {
   readonly slots: (KRoute[] | undefined)[] = [];
+  // Exact prefix -> slot, so that checks and inserts need no WASM call.
+  private readonly exact = new Map<number, number>();
   readonly lpm: RouteTable;
   constructor(core: Core) {
     this.lpm = new RouteTable(core, { family: 4 });
   }
   aliases(prefix: number, len: number): KRoute[] | undefined {
-    const id = this.lpm.get(`${formatIPv4(prefix)}/${len}`);
-    return id < 0 ? undefined : this.slots[id];
+    const id = this.exact.get(prefixKey(prefix, len));
+    return id === undefined ? undefined : this.slots[id];
   }
   /** Whether `r` can go in with `op` (fib_table_insert: EEXIST is an alias of the same metric). */
   fits(r: KRoute, op: KRouteOp): boolean {
     return op !== 'add' || !(this.aliases(r.prefix, r.len) ?? []).some((a) => (a.metric ?? 0) === (r.metric ?? 0));
   }
   insert(r: KRoute, op: KRouteOp): boolean {
-    const c = cidrOf(r);
-    const id = this.lpm.get(c);
-    if (id < 0) {
+    const k = prefixKey(r.prefix, r.len);
+    const id = this.exact.get(k);
+    if (id === undefined) {
+      this.lpm.insertPrefix(r.prefix >>> 0, r.len, this.slots.length);
+      this.exact.set(k, this.slots.length);
       this.slots.push([r]);
-      this.lpm.insertPrefix(r.prefix, r.len, this.slots.length - 1);
       return true;
     }
     const list = this.slots[id]!;
@@ -151,15 +154,16 @@ class FibTable {
     return (this.aliases(m.prefix >>> 0, m.len) ?? []).find((r) => matches(r, m));
   }
   remove(r: KRoute): void {
-    const c = cidrOf(r);
-    const id = this.lpm.get(c);
-    if (id < 0) return;
+    const k = prefixKey(r.prefix, r.len);
+    const id = this.exact.get(k);
+    if (id === undefined) return;
     const list = this.slots[id]!.filter((a) => a !== r);
     if (list.length) {
       this.slots[id] = list;
       return;
     }
-    this.lpm.remove(c);
+    this.lpm.remove(cidrOf(r));
+    this.exact.delete(k);
     this.slots[id] = undefined;
   }
   lookup(addr: number): KRoute | undefined {
@@ -182,6 +186,10 @@ function matches(r: KRoute, m: KRouteMatch): boolean {
     (m.scope === undefined || r.scope === m.scope) &&
     (m.src === undefined || r.src === m.src)
   );
+}
+
+function prefixKey(prefix: number, len: number): number {
+  return (prefix >>> 0) * 64 + len;
 }
 
 function cidrOf(r: { prefix: number; len: number }): string {
