@@ -1,6 +1,6 @@
-// The simulated Linux kernel (issue #5): tables, devices, namespaces, the
-// forwarding walk and buildScenario. Names carry a K/Kernel prefix where a
-// plain one could clash with another domain.
+// The simulated Linux kernel: tables, devices, namespaces, the programming
+// door (Netlink), the forwarding walk and buildScenario. Names carry a
+// K/Kernel/Nl prefix where a plain one could clash with another domain.
 export { NeighTable } from './neigh.js';
 export { DEFAULT_NEIGH_PARAMS } from './neigh-types.js';
 export type { NudState, NeighParams, NeighEntry, NeighRequest, NeighAnswer, NeighAgent, ArpResolver, NeighProbe, NeighResult, NeighSetOptions } from './neigh-types.js';
