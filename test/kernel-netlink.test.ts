@@ -294,11 +294,16 @@ describe('Netlink: neighbours and FDB', () => {
     // listeners alone do not make the kernel report misses
     expect(net.walk(ping('p1', '10.244.2.2')).disposition).toBe('NEIGH_FAILED');
     nl.linkSet('node1', 'flannel.1', { l3miss: true });
+    const neighs = nl.counters.neigh;
     const l3 = net.walk(ping('p1', '10.244.2.2'));
+    expect(nl.counters.neigh).toBe(neighs + 1);
     expect(l3.hops[1].steps.find((s) => s.kind === 'neighbour')!.action).toBe('AGENT');
     expect(l3.hops[1].steps.filter((s) => s.kind === 'fdb').at(-1)!.action).toBe('DROP');
     nl.linkSet('node1', 'flannel.1', { l2miss: true });
+    const before = { ...nl.counters };
     expect(net.walk(ping('p1', '10.244.2.2')).disposition).toBe('DELIVERED');
+    // the listeners' answers are their kernel changes, counted as events
+    expect([nl.counters.neigh - before.neigh, nl.counters.fdb - before.fdb]).toEqual([0, 1]);
     expect(vx.fdb).toBe(fdb);
     expect(net.bridgeFdb('node1')).toContain(`${vtepMac(9)} dev flannel.1 dst 10.0.0.9 self permanent\n`);
     expect(net.ipLink('node1')).toContain('nolearning l2miss l3miss');

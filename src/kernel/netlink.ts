@@ -347,14 +347,36 @@ export class Netlink {
    * did: `neigh` answers L3 misses (RTM_GETNEIGH; the device needs
    * `l3miss`, or `app_solicit` set) and `fdb` answers L2 misses of a vxlan
    * device (it needs `l2miss`). Their answers are installed and the packet
-   * continues. `undefined` removes a listener.
+   * continues; each answer is the listener's own kernel change (flanneld's
+   * `NeighSet`), so it is an event (`neigh replace`, `fdb add`) like any
+   * other. `undefined` removes a listener.
    */
   setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
     const n = this.netns(ns);
     const i = devOf(n, dev);
     if ('fdb' in agents && !i.vxlan) throw new InputError('NotVxlan', dev, `a vxlan device of ${ns} for an L2 MISS agent`);
-    if ('neigh' in agents) n.neigh.setAgent(agents.neigh);
-    if ('fdb' in agents) i.vxlan!.fdb.setAgent(agents.fdb);
+    const neigh = agents.neigh;
+    const fdb = agents.fdb;
+    if ('neigh' in agents) {
+      n.neigh.setAgent(
+        neigh &&
+          ((q) => {
+            const a = neigh(q);
+            if (a) this.events.emit('neigh', 'replace', ns, `${q.dst} dev ${q.dev}`);
+            return a;
+          }),
+      );
+    }
+    if ('fdb' in agents) {
+      i.vxlan!.fdb.setAgent(
+        fdb &&
+          ((q) => {
+            const a = fdb(q);
+            if (a) this.events.emit('fdb', 'add', ns, `${q.mac} dev ${q.dev}`);
+            return a;
+          }),
+      );
+    }
   }
 
   /** The user-space reader of a TUN device (Flannel's udp backend), or undefined to stop it. */
