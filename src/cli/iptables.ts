@@ -15,7 +15,7 @@ import { HOOKS, type Hook, type Ruleset } from '../iptables/model.js';
 import { parseRuleset } from '../iptables/parse.js';
 import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
-import { formatPacket, packetFromJson, parsePacket, type IptContext, type Packet } from '../iptables/packet.js';
+import { checkHookPath, formatPacket, packetFromJson, parsePacket, type IptContext } from '../iptables/packet.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
 import { BATCH, IptEngine } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
@@ -42,6 +42,7 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
   const hooks = o.hook.split(',') as Hook[];
   for (const h of hooks) if (!HOOKS.includes(h)) throw new InputError('BadHook', o.hook, `a hook${path ? ' or a comma-separated path of hooks' : ''}: ${HOOKS.join(', ')}`);
   if (!path && hooks.length !== 1) throw new InputError('BadHook', o.hook, `one hook: ${HOOKS.join(', ')}`);
+  checkHookPath(hooks);
   const ipsets = o.ipsets ? parseIpsets(await readText(o.ipsets, 'ipset save'), o.ipsets) : new Map();
   const rs = parseRuleset(await readText(o.rules, 'iptables-save'), { file: o.rules, lenient: !!o.lenient, ipsets });
   for (const w of rs.warnings) io.stderr.write(`cnikit: warning: ${w}\n`);
@@ -87,17 +88,13 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       const packet = parsePacket(o.packet);
       const t = new ReferenceEngine(rs, ipsets, ctx).tracePath(hooks, packet);
       if (o.json) {
-        const { result, ...trace } = t;
-        await write(io.stdout, JSON.stringify({ ...trace, verdict: result.verdict, rule: result.rule ?? null, packet: formatPacket(result.packet) }, null, 2) + '\n');
+        // Each hop also carries the packet as that hook saw it.
+        const hops = t.hops.map((h, i) => ({ node: h.node, packet: formatPacket(t.walks[i].packet), steps: h.steps }));
+        await write(io.stdout, JSON.stringify({ disposition: t.disposition, hops, verdict: t.result.verdict, rule: t.result.rule ?? null, packet: formatPacket(t.result.packet) }, null, 2) + '\n');
         return;
       }
       const lines: string[] = [];
-      let shown = packet;
-      t.hops.forEach((hop, i) => {
-        lines.push(`${hop.node}: ${formatPacket(shown)}`, ...hop.steps.map(stepLine));
-        const v = hop.steps.at(-1)?.data?.packet as Packet | undefined;
-        if (v && i < t.hops.length - 1) shown = v;
-      });
+      t.hops.forEach((hop, i) => lines.push(`${hop.node}: ${formatPacket(t.walks[i].packet)}`, ...hop.steps.map(stepLine)));
       const r = t.result;
       const rule = r.rule && !r.rule.policy ? rs.tables.get(r.rule.table)!.chains.get(r.rule.chain)!.rules[r.rule.index] : undefined;
       lines.push(`${t.disposition}: ${r.verdict}${r.rule ? ` by ${describe(r.rule)}` : ''}${rule?.comment ? ` "${rule.comment}"` : ''}`);

@@ -32,6 +32,7 @@ export {
   parsePacket as parseIptPacket,
   packetFromJson as iptPacketFromJson,
   formatPacket as formatIptPacket,
+  checkHookPath as checkNetfilterHookPath,
   DEFAULT_PACKET as DEFAULT_IPT_PACKET,
   type Packet as IptPacket,
   type IptContext,
@@ -44,6 +45,7 @@ export {
   type RuleRef as IptRuleRef,
   type Verdict as IptVerdict,
   type WalkResult as IptWalkResult,
+  type PathWalk as IptPathWalk,
   type CounterMap as IptCounterMap,
 } from './reference.js';
 export { IptEngine, BATCH as IPT_BATCH, type EngineOptions as IptEngineOptions, type EngineResult as IptEngineResult, type EvalMode as IptEvalMode } from './engine.js';

@@ -5,7 +5,7 @@
  */
 import { InputError, type InputPosition } from '../core/errors.js';
 import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
-import { CTSTATE, TCP_FLAGS, protoName, type CtStateName } from './model.js';
+import { CTSTATE, HOOKS, TCP_FLAGS, protoName, type CtStateName, type Hook } from './model.js';
 import { parseProto, type RuleSyntax } from './values.js';
 
 /** A packet as netfilter sees it on a hook. Numbers are unsigned. */
@@ -103,12 +103,55 @@ export function ifaceAddr(ctx: IptContext, name: string): number {
  * (__ip_local_out) and no output device on PREROUTING and INPUT (ip_rcv,
  * ip_local_deliver), so `-i`/`-o` there see an empty name whatever the
  * description says. POSTROUTING keeps both: ip_output passes skb->dev, the
- * input device of a forwarded packet (none for a local one).
+ * input device of a forwarded packet (none for a local one, see
+ * {@link onPathHook}).
  */
 export function onHook(hook: string, p: Packet): Packet {
   if (hook === 'OUTPUT' && p.in !== '') return { ...p, in: '' };
   if ((hook === 'PREROUTING' || hook === 'INPUT') && p.out !== '') return { ...p, out: '' };
   return p;
+}
+
+/** The hooks that can follow each hook on a packet's way through one host (net/ipv4: ip_rcv -> ip_forward | ip_local_deliver; ip_forward, __ip_local_out -> ip_output). */
+const NEXT_HOOK: Record<Hook, readonly Hook[]> = {
+  PREROUTING: ['INPUT', 'FORWARD'],
+  INPUT: [],
+  FORWARD: ['POSTROUTING'],
+  OUTPUT: ['POSTROUTING'],
+  POSTROUTING: [],
+};
+
+/** The hook paths through one host, for messages. */
+export const HOOK_PATHS = 'PREROUTING,FORWARD,POSTROUTING (forwarded), PREROUTING,INPUT (to this host), OUTPUT,POSTROUTING (from this host), or a part of one';
+
+/**
+ * Checks that `hooks` is a path a packet takes through one host, or a part
+ * of one: PREROUTING,FORWARD,POSTROUTING; PREROUTING,INPUT; OUTPUT,POSTROUTING.
+ * A packet that leaves through `lo` and comes back (OUTPUT,POSTROUTING then
+ * PREROUTING,INPUT again) is two walks, not one path.
+ */
+export function checkHookPath(hooks: readonly string[]): asserts hooks is readonly Hook[] {
+  const bad = (): never => {
+    throw new InputError('BadHook', hooks.join(','), `hooks in the order a packet meets them: ${HOOK_PATHS}`);
+  };
+  if (hooks.length === 0) bad();
+  hooks.forEach((h, i) => {
+    if (!(HOOKS as readonly string[]).includes(h)) bad();
+    if (i > 0 && !NEXT_HOOK[hooks[i - 1] as Hook].includes(h as Hook)) bad();
+  });
+}
+
+/**
+ * The packet as `hook` sees it on `path` (checked with {@link checkHookPath}):
+ * `carried` is the packet as the hooks before left it (mark, NAT addresses
+ * and ports, conntrack state), `given` the packet the path started with,
+ * whose `in`/`out` are the path's devices. Each hook gets the devices the
+ * kernel passes it ({@link onHook}), never the blanks an earlier hook saw;
+ * on a path from this host (starting at OUTPUT) POSTROUTING has no input
+ * device, as a locally generated skb has none when ip_output reads skb->dev.
+ */
+export function onPathHook(hook: Hook, path: readonly Hook[], carried: Packet, given: Packet): Packet {
+  return onHook(hook, { ...carried, in: path[0] === 'OUTPUT' ? '' : given.in, out: given.out });
 }
 
 /** The reverse-path bits of {@link Packet.rpf} for a packet. */
