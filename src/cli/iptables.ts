@@ -15,7 +15,8 @@ import { HOOKS, type Hook, type Ruleset } from '../iptables/model.js';
 import { parseRuleset } from '../iptables/parse.js';
 import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
-import { checkHookPath, formatPacket, packetFromJson, parsePacket, type IptContext } from '../iptables/packet.js';
+import { checkHookPath, formatPacket, parseCompletePacket, parsePacketLine, type IptContext } from '../iptables/packet.js';
+import { forFlag, markRequiredInHelp } from './flags.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
 import { BATCH, IptEngine } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
@@ -69,9 +70,12 @@ function stepLine(s: Step): string {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/** The rule keys of a verdict line when no table was walked (a ruleset without the hook's tables). */
+const NO_RULE = ',"table":null,"chain":null,"index":null,"line":null,"policy":null';
+
 /** Registers the iptables sub-commands on `program`. */
 export function registerIptables(program: Command, io: Io, _state: { status: number }): void {
-  const ipt = program.command('iptables').description('load iptables-save dumps, trace packets through them, compute verdicts');
+  const ipt = markRequiredInHelp(program.command('iptables').description('load iptables-save dumps, trace packets through them, compute verdicts'));
   const common = (c: Command): Command =>
     c
       .requiredOption('--rules <file>', 'iptables-save (or iptables-save -c) output')
@@ -81,11 +85,11 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, []);
 
   common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING)'))
-    .requiredOption('--packet <desc>', "e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
+    .requiredOption('--packet <desc>', "KEY=VALUE... (proto, src, dst required, dport too for tcp/udp), e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
     .option('--json', 'print the trace as JSON')
     .action(async (o: Common & { packet: string; json?: boolean }) => {
       const { rs, ipsets, ctx, hooks } = await load(o, io, true);
-      const packet = parsePacket(o.packet);
+      const packet = forFlag('--packet', () => parseCompletePacket(o.packet));
       const t = new ReferenceEngine(rs, ipsets, ctx).tracePath(hooks, packet);
       if (o.json) {
         // Each hop also carries the packet as that hook saw it.
@@ -110,7 +114,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       const { rs, ipsets, ctx, hook } = await load(o, io);
       const core = await createCore();
       const eng = new IptEngine(core, rs, { ipsets, ctx });
-      // One JSON fragment per program rule, built once.
+      // One JSON fragment per program rule, built once; the same keys, null, when no table decided.
       const frag = eng.program.refs.map((r) => (r ? `,"table":"${r.table}","chain":${JSON.stringify(r.chain)},"index":${r.index},"line":${r.line},"policy":${r.policy}` : ''));
       const recs = new Int32Array(BATCH * L.PKT_STRIDE);
       const srcs = new Uint32Array(BATCH);
@@ -127,7 +131,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
           const s = recs[off + L.P_SRC] >>> 0;
           const d = recs[off + L.P_DST] >>> 0;
           const nat = (s !== srcs[i] ? `,"src":"${formatIPv4(s)}"` : '') + (d !== dsts[i] ? `,"dst":"${formatIPv4(d)}"` : '');
-          out[i] = `{"verdict":"${v === L.V_DROP ? 'DROP' : v === L.V_REJECT ? 'REJECT' : 'ACCEPT'}"${rule >= 0 ? frag[rule] : ',"rule":null'},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
+          out[i] = `{"verdict":"${v === L.V_DROP ? 'DROP' : v === L.V_REJECT ? 'REJECT' : 'ACCEPT'}"${rule >= 0 ? frag[rule] : NO_RULE},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
         }
         n = 0;
         await write(io.stdout, out.join('\n') + '\n');
@@ -147,13 +151,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
         for await (const line of createInterface({ input, crlfDelay: Infinity })) {
           lineNo++;
           if (line.trim() === '') continue;
-          let obj: unknown;
-          try {
-            obj = JSON.parse(line);
-          } catch {
-            throw new InputError('BadPacket', line.slice(0, 80), 'a JSON object per line', { file, line: lineNo });
-          }
-          const p = packetFromJson(obj, { file, line: lineNo });
+          const p = forFlag('--packets', () => parsePacketLine(line, { file, line: lineNo }, { complete: true }));
           eng.encode(hook, p, recs, n * L.PKT_STRIDE);
           srcs[n] = p.src;
           dsts[n] = p.dst;

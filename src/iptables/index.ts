@@ -31,6 +31,9 @@ export { saveRuleset, ruleText as iptRuleText, type SaveOptions as IptSaveOption
 export {
   parsePacket as parseIptPacket,
   packetFromJson as iptPacketFromJson,
+  parsePacketLine as parseIptPacketLine,
+  parseCompletePacket as parseCompleteIptPacket,
+  type PacketParseOptions as IptPacketParseOptions,
   formatPacket as formatIptPacket,
   checkHookPath as checkNetfilterHookPath,
   DEFAULT_PACKET as DEFAULT_IPT_PACKET,

@@ -240,25 +240,104 @@ function field(p: Packet, key: string, value: string, pos: InputPosition): void 
   }
 }
 
-/** Parses `proto=tcp src=10.0.0.1 dst=... sport=.. dport=.. in=.. out=.. mark=0x0 state=NEW len=60`. */
+/** Options of {@link parsePacket}, {@link packetFromJson} and {@link parsePacketLine}. */
+export interface PacketParseOptions {
+  /**
+   * Require the keys no default can stand for: `proto`, `src`, `dst`, and
+   * `dport` for protocols with ports (tcp, udp, sctp, udplite). Default
+   * false: missing keys take {@link DEFAULT_PACKET}. The CLI requires them.
+   */
+  complete?: boolean;
+}
+
+/** Protocols whose packets have ports (what `--dport` and multiport look at). */
+const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
+
+/** What each required key holds, for messages. */
+const REQUIRED: Record<string, string> = {
+  proto: 'a proto=NAME|NUMBER key (tcp, udp, icmp, ...)',
+  src: 'a src=ADDR key (the source address)',
+  dst: 'a dst=ADDR key (the destination address)',
+  dport: 'a dport=PORT key (the destination port of a tcp, udp, sctp or udplite packet)',
+};
+
+/** Throws MissingPacketKey for the first required key not in `given`. */
+function requireKeys(p: Packet, given: ReadonlySet<string>, pos: InputPosition | undefined): void {
+  const need = ['proto', 'src', 'dst', ...(PORT_PROTOCOLS.has(p.proto) ? ['dport'] : [])];
+  const missing = need.find((k) => !given.has(k));
+  if (missing) throw new InputError('MissingPacketKey', missing, `${REQUIRED[missing]}; a packet needs proto, src and dst, and dport for tcp, udp, sctp and udplite`, pos);
+}
+
+function duplicate(key: string, value: string, pos: InputPosition | undefined, first: string): never {
+  throw new InputError('DuplicatePacketKey', `${key}=${value}`, `each key once (${key}= was given ${first})`, pos);
+}
+
+/**
+ * Parses `proto=tcp src=10.0.0.1 dst=... sport=.. dport=.. in=.. out=.. mark=0x0 state=NEW len=60`.
+ * A key given twice is an error; missing keys take {@link DEFAULT_PACKET}
+ * (see {@link parseCompletePacket} for a packet that must name them).
+ */
 export function parsePacket(text: string): Packet {
+  return parseText(text, {});
+}
+
+/**
+ * {@link parsePacket}, but the keys no default can stand for must be given
+ * ({@link PacketParseOptions.complete}): what `cnikit iptables trace --packet` accepts.
+ */
+export function parseCompletePacket(text: string): Packet {
+  return parseText(text, { complete: true });
+}
+
+function parseText(text: string, opts: PacketParseOptions): Packet {
   const p: Packet = { ...DEFAULT_PACKET };
+  const seen = new Map<string, number>();
   const re = /\S+/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const eq = m[0].indexOf('=');
     if (eq <= 0) throw new InputError('BadPacket', m[0], 'KEY=VALUE', { char: m.index });
-    field(p, m[0].slice(0, eq), m[0].slice(eq + 1), { char: m.index });
+    const key = m[0].slice(0, eq);
+    const at = seen.get(key);
+    if (at !== undefined) duplicate(key, m[0].slice(eq + 1), { char: m.index }, `at char ${at}`);
+    seen.set(key, m.index);
+    field(p, key, m[0].slice(eq + 1), { char: m.index });
   }
+  if (opts.complete) requireKeys(p, new Set(seen.keys()), undefined);
   return p;
 }
 
 /** Builds a packet from a JSON object with the same keys as {@link parsePacket} (strings or numbers). */
-export function packetFromJson(o: unknown, pos: InputPosition): Packet {
+export function packetFromJson(o: unknown, pos: InputPosition, opts: PacketParseOptions = {}): Packet {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError('BadPacket', JSON.stringify(o), 'a JSON object of packet keys', pos);
   const p: Packet = { ...DEFAULT_PACKET };
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
     if (typeof v !== 'string' && typeof v !== 'number') throw new InputError('BadPacket', `${k}=${JSON.stringify(v)}`, 'a string or number value', pos);
     field(p, k, String(v), pos);
+  }
+  if (opts.complete) requireKeys(p, new Set(Object.keys(o)), pos);
+  return p;
+}
+
+/**
+ * Parses one JSON line of packet keys (`{"proto":"tcp","dst":"10.0.0.1",...}`).
+ * Unlike `JSON.parse`, which keeps the last of two equal keys, a key given
+ * twice is an error (DuplicatePacketKey).
+ */
+export function parsePacketLine(line: string, pos: InputPosition, opts: PacketParseOptions = {}): Packet {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    throw new InputError('BadPacket', line.slice(0, 80), 'a JSON object per line', pos);
+  }
+  const p = packetFromJson(obj, pos, opts);
+  // packetFromJson accepted only string and number values, so the object is
+  // flat and a string followed by ':' can only be a key.
+  const seen = new Set<string>();
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)) {
+    const key = JSON.parse(`"${m[1]}"`) as string;
+    if (seen.has(key)) duplicate(key, String((obj as Record<string, unknown>)[key]), pos, 'earlier on the line');
+    seen.add(key);
   }
   return p;
 }

@@ -113,7 +113,7 @@ export class ReferenceEngine {
     const steps: Step[] = [];
     const result = this.walk(hook, packet, steps);
     const disposition = result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED';
-    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule, packet: result.packet } });
+    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule ?? null, packet: result.packet } });
     return { disposition, hops: [{ node: `netfilter ${hook}`, steps }], result };
   }
 
