@@ -84,7 +84,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       .option('--lenient', 'keep rules cnikit does not model as never-matching rules (reported) instead of failing')
       .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, []);
 
-  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING)'))
+  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING, PREROUTING,INPUT or OUTPUT,POSTROUTING, each hook seeing the interfaces Linux gives it)'))
     .requiredOption('--packet <desc>', "KEY=VALUE... (proto, src, dst required, dport too for tcp/udp), e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
     .option('--json', 'print the trace as JSON')
     .action(async (o: Common & { packet: string; json?: boolean }) => {
