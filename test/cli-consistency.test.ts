@@ -70,6 +70,7 @@ describe('codec errors name the flag', () => {
     ['--dst-mac', 'zz:50:00:00:00:02', 'InvalidMac'],
     ['--vni', '16777216', 'InvalidVni'],
     ['--ttl', '0', 'InvalidTtl'],
+    ['--ttl', 'abc', 'InvalidOption'],
     ['--port', '70000', 'InvalidPort'],
     ['--ip-id', '65536', 'InvalidIpId'],
     ['--srcport', '2000:1000', 'InvalidPortRange'],

@@ -123,9 +123,9 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
   if (mode === 'vxlan') c.requiredOption('--vni <n>', 'VXLAN Network Identifier').option('--port <port>', 'UDP destination port', '8472');
   if (mode !== 'ipip') c.option('--srcport <min:max>', 'source-port range [min, max) for the flow hash (Linux srcport MIN MAX)', `${LOCAL_PORT_MIN}:${LOCAL_PORT_MAX}`);
   c.action(async (o: Record<string, string | undefined>) => {
-    const num = (flag: string, s: string | undefined) => {
+    const num = (flag: string, s: string | undefined, what = 'an integer') => {
       if (s === undefined) return undefined;
-      if (!/^\d+$/.test(s)) throw new InputError('InvalidOption', s, `${flag}: an integer`);
+      if (!/^\d+$/.test(s)) throw new InputError('InvalidOption', s, `${flag}: ${what}`);
       return Number(s);
     };
     // Addresses first, each named by its flag (resolveEncap names only the value).
@@ -138,7 +138,7 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
       r = resolveEncap({
         mode, local: o.local!, remote: o.remote!, srcMac: o.srcMac!, dstMac: o.dstMac!,
         vni: num('--vni', o.vni), dstPort: num('--port', o.port), ipId: num('--ip-id', o.ipId),
-        ttl: o.ttl === 'inherit' ? 'inherit' : num('--ttl', o.ttl),
+        ttl: o.ttl === 'inherit' ? 'inherit' : num('--ttl', o.ttl, "an integer 1..255 or 'inherit'"),
         ...(o.srcport !== undefined ? { srcPortRange: portRange(o.srcport) } : {}),
       });
     } catch (e) {

@@ -3,8 +3,9 @@
  * of addresses (stdin by default, one per line) against a routes file
  * (see src/lpm/routes-file.ts). Prints `ADDR<TAB>CIDR<TAB>ROUTE` or
  * `ADDR<TAB>-<TAB>no route` per address, or one JSON object per line with
- * `--json` (`"type"` the route type, or `"no route"`). Addresses are read and looked up in chunks, one WASM batch per
- * family per chunk, and the output is written a chunk at a time.
+ * `--json` (`"type"` the route type, or `"no route"`). Addresses are read
+ * and looked up in chunks, one WASM batch per family per chunk, and the
+ * output is written a chunk at a time.
  */
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
