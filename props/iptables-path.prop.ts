@@ -37,6 +37,8 @@ function presented(hook: Hook, path: readonly Hook[], carried: Packet, given: Pa
 describe('iptables hook paths', () => {
   it('each hook of a path decides what it decides alone on the packet as Linux presents it there', () => {
     fc.assert(
+      // The whole forwarded path half the time: it is where a hook after the
+      // first (FORWARD, POSTROUTING) sees interfaces the first did not.
       fc.property(rulesetArb, ipsetArb, fc.oneof(fc.constantFrom(...PATHS), fc.constant(PATHS[8])), packetArb, (text, setText, path, desc) => {
         const ipsets = parseIpsets(setText);
         const rs = parseRuleset(text, { ipsets });
