@@ -3,7 +3,7 @@
 // other file reads and writes the header through these two, and this file
 // imports nothing of the kernel.
 //
-// Layers (a file imports only from layers above it):
+// Layers, lowest first (a file imports only from the lines above its own):
 //   header.ts, tmp.ts          header fields; the temporary trie and key bits
 //   changes.ts, sorted6.ts     the change log; the IPv6 / sparse sorted store
 //   store.ts                   the IPv4 prefix hash, creation, dispatch to sorted6
