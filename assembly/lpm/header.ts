@@ -7,6 +7,7 @@
 //   header.ts, tmp.ts          header fields; the temporary trie and key bits
 //   changes.ts, sorted6.ts     the change log; the IPv6 / sparse sorted store
 //   store.ts                   the IPv4 prefix hash, creation, dispatch to sorted6
+//   sorted6-lookup.ts          the sorted store's parents, bucket index, lookups
 //   nodes.ts, window.ts        poptrie node arrays; the window shortcut
 //   build.ts, subtree.ts       full and direct-range builds; one node's rebuild
 //   update.ts, lookup.ts       applying the change log; poptrie lookups

@@ -7,7 +7,7 @@ import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes } f
 import { freeLookup, lookupBytes } from "./build";
 import { refresh } from "./update";
 import { lookup4, lookup4Batch } from "./lookup";
-import { lookup6s, lookup6sBatch, lookup4sBatch } from "./sorted6";
+import { lookup6s, lookup6sBatch, lookup4sBatch } from "./sorted6-lookup";
 
 /** Creates an empty table for family 4 or 6; returns its handle. */
 export function lpm_create(family: i32): usize {

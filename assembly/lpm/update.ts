@@ -15,7 +15,7 @@ import { build, rebuildRange } from "./build";
 import { rebuildNode } from "./subtree";
 import { chunk } from "./tmp";
 import { fillWindow } from "./window";
-import { refresh6 } from "./sorted6";
+import { refresh6 } from "./sorted6-lookup";
 
 const NODE: u32 = LPM_DIR_NODE;
 
