@@ -57,8 +57,8 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
 }
 
 function stepLine(s: Step): string {
-  const d = s.data ?? {};
-  if (s.kind === 'rule') {
+  if (s.kind === 'rule' && s.data) {
+    const d = s.data;
     const marks = d.markBefore !== d.markAfter ? `  mark ${String(d.markBefore)} -> ${String(d.markAfter)}` : '';
     const nat = d.packetAfter !== undefined && d.packetAfter !== d.packetBefore ? `  now ${String(d.packetAfter)}` : '';
     return `  [${String(d.table)} ${String(d.chain)} #${String(d.index)} line ${String(d.line)}] ${s.detail}  => ${s.action}${marks}${nat}`;
@@ -95,7 +95,8 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       let shown = packet;
       t.hops.forEach((hop, i) => {
         lines.push(`${hop.node}: ${formatPacket(shown)}`, ...hop.steps.map(stepLine));
-        const v = hop.steps.at(-1)?.data?.packet as Packet | undefined;
+        const last = hop.steps.at(-1);
+        const v = last?.kind === 'verdict' ? (last.data?.packet as Packet | undefined) : undefined;
         if (v && i < t.hops.length - 1) shown = v;
       });
       const r = t.result;

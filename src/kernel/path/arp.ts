@@ -1,20 +1,27 @@
 /**
- * ARP between namespaces (net/ipv4/arp.c arp_process), modelled as an
- * instant request/reply: the stations on the link of `dev` are asked, and
- * one answers if it owns the address (arp_ignore = 0: any local address of
- * its namespace) or, with `proxy_arp` on and forwarding enabled, if it has
- * a route to the address through another device (arp_fwd_proxy).
+ * ARP between namespaces (net/ipv4/arp.c): arp_solicit on the asking side
+ * and arp_process on the stations of the link, modelled as an instant
+ * request/reply: the stations on the link of `dev` are asked, and one
+ * answers if it owns the address (arp_ignore = 0: any local address of its
+ * namespace) or, with `proxy_arp` on and forwarding enabled, if it has a
+ * route to the address through another device (arp_fwd_proxy).
  *
- * Simplified: no ARP frames on the wire or in captures; the replier does
- * not learn the requester; bridges and switches learn both stations as the
- * real request/reply would teach them.
+ * Simplified: no timing (the reply is there when the request is sent);
+ * ARP frames are recorded on the devices they pass only when asked
+ * (`arpFrames`); bridges and switches learn both stations as the real
+ * request/reply would teach them.
  */
-import type { Iface } from './iface.js';
-import type { Netns } from './netns.js';
-import type { WalkEnv } from './walk.js';
-import { formatIPv4, parseIPv4 } from '../net/ip.js';
-import { macBytes } from './packet.js';
-import { portName } from '../fabric/segment.js';
+import { ARP_HLEN, ARPHRD_ETHER, ARPOP_REPLY, ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP } from '../../../assembly/shared/codec.js';
+import { portName } from '../../fabric/segment.js';
+import { formatIPv4, parseIPv4 } from '../../net/ip.js';
+import type { Iface } from '../iface.js';
+import type { Netns } from '../netns.js';
+import { macBytes, NO_MAC } from '../packet.js';
+import type { NetView } from './context.js';
+import { inetSelectAddr } from './select-addr.js';
+
+/** What ARP reads of the network: the fabric, and whether to record its frames. */
+export type ArpNet = Pick<NetView, 'segments' | 'arpFrames'>;
 
 /** A station on a link and how the frame reaches it (for learning). */
 interface Station {
@@ -23,7 +30,7 @@ interface Station {
 }
 
 /** The stations reachable at L2 from `dev`. */
-function stations(env: WalkEnv, dev: Iface): Station[] {
+function stations(net: ArpNet, dev: Iface): Station[] {
   if (dev.kind === 'veth' && dev.peer) {
     const peer = dev.peer;
     if (!peer.master) return [{ iface: peer, learn: () => undefined }];
@@ -31,7 +38,7 @@ function stations(env: WalkEnv, dev: Iface): Station[] {
   }
   if (dev.kind === 'bridge') return bridgeStations(dev, undefined, dev.mac);
   if (dev.kind === 'phys' && dev.segment) {
-    const seg = env.segments.get(dev.segment);
+    const seg = net.segments.get(dev.segment);
     return (seg?.members ?? [])
       .filter((m) => m !== dev)
       .map((m) => ({
@@ -62,22 +69,22 @@ function bridgeStations(br: Iface, from: Iface | undefined, asker: string): Stat
 }
 
 /**
- * Who answers "who has `dst`?" asked by `ns` on `devName`: the answering
- * MAC, if any. The request's sender address is the packet's source when it
- * is local, else the device's (arp_solicit with arp_announce 0); the
- * answerer learns the asker as STALE (neigh_event_ns), as Linux does. With
- * `env.arpFrames`, the request and reply frames are recorded on every
- * device they pass (42 bytes, as Linux sends them before any padding).
+ * arp_solicit: who answers "who has `dst`?" asked by `ns` on `devName` for a
+ * packet from `src`: the answering MAC, if any. The request's sender address
+ * is `src` when it is local, else the device's (arp_announce 0); the
+ * answerer learns the asker as STALE (arp_process -> neigh_event_ns), as
+ * Linux does. With `net.arpFrames`, the request and reply frames are
+ * recorded on every device they pass (42 bytes, as Linux sends them before
+ * any padding).
  */
-export function arpResolve(env: WalkEnv, ns: Netns, dst: string, devName: string): string | undefined {
+export function arpSolicit(net: ArpNet, ns: Netns, devName: string, dst: string, src: number | undefined): string | undefined {
   const dev = ns.ifaces.get(devName);
   if (!dev || !dev.arp || !dev.up) return undefined;
   const a = parseIPv4(dst);
-  const src = env.arpSource;
-  const spa = src !== undefined && ns.fib.isLocal(src) ? src : (ns.primary(dev.name) ?? 0);
-  const all = stations(env, dev);
-  if (env.arpFrames) {
-    const req = arpFrame(1, dev.mac, spa, '00:00:00:00:00:00', a, 'ff:ff:ff:ff:ff:ff');
+  const spa = src !== undefined && ns.fib.isLocal(src) ? src : (inetSelectAddr(ns.ifaces, dev.name) ?? 0);
+  const all = stations(net, dev);
+  if (net.arpFrames) {
+    const req = arpFrame(ARPOP_REQUEST, dev.mac, spa, NO_MAC, a, 'ff:ff:ff:ff:ff:ff');
     dev.see(req);
     for (const i of floodSet(dev)) i.see(req);
   }
@@ -90,8 +97,8 @@ export function arpResolve(env: WalkEnv, ns: Netns, dst: string, devName: string
         const old = i.ns.neigh.get(formatIPv4(spa), i.name);
         if (!old || (old.state !== 'PERMANENT' && old.state !== 'NOARP')) i.ns.neigh.replace(formatIPv4(spa), i.name, { lladdr: dev.mac, nud: 'stale' });
       }
-      if (env.arpFrames) {
-        const rep = arpFrame(2, i.mac, a, dev.mac, spa, dev.mac);
+      if (net.arpFrames) {
+        const rep = arpFrame(ARPOP_REPLY, i.mac, a, dev.mac, spa, dev.mac);
         for (const x of replyPath(i, dev)) x.see(rep);
       }
       return i.mac;
@@ -102,13 +109,13 @@ export function arpResolve(env: WalkEnv, ns: Netns, dst: string, devName: string
 
 /** An Ethernet ARP frame (RFC 826): op 1 request, 2 reply. */
 function arpFrame(op: number, sha: string, spa: number, tha: string, tpa: number, dstMac: string): Uint8Array {
-  const f = new Uint8Array(42);
+  const f = new Uint8Array(ETH_HLEN + ARP_HLEN);
   const dv = new DataView(f.buffer);
   f.set(macBytes(dstMac), 0);
   f.set(macBytes(sha), 6);
-  dv.setUint16(12, 0x0806);
-  dv.setUint16(14, 1);
-  dv.setUint16(16, 0x0800);
+  dv.setUint16(12, ETH_P_ARP);
+  dv.setUint16(14, ARPHRD_ETHER);
+  dv.setUint16(16, ETH_P_IP);
   f[18] = 6;
   f[19] = 4;
   dv.setUint16(20, op);
