@@ -105,6 +105,22 @@ export function ethFrame(dstMac: string, srcMac: string, ip: Uint8Array): Uint8A
   return f;
 }
 
+/**
+ * The frame of IP packet `ip` with an Ethernet header: written in place in
+ * front of `ip` when its buffer has the headroom (a view: the caller owns
+ * that buffer, as the output path owns the packets it made), else a copy
+ * as {@link ethFrame}.
+ */
+export function ethPush(dstMac: string, srcMac: string, ip: Uint8Array): Uint8Array {
+  if (ip.byteOffset < ETH_HLEN) return ethFrame(dstMac, srcMac, ip);
+  const f = new Uint8Array(ip.buffer, ip.byteOffset - ETH_HLEN, ETH_HLEN + ip.length);
+  f.set(macBytes(dstMac), 0);
+  f.set(macBytes(srcMac), 6);
+  f[12] = ETH_P_IP >> 8;
+  f[13] = ETH_P_IP & 0xff;
+  return f;
+}
+
 /** The fields of an IPv4 packet the forwarding path reads. */
 export interface IpView {
   src: number;

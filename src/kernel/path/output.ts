@@ -17,10 +17,9 @@
  * socket refuses it earlier and ip_forward answers it) is dropped without
  * the ICMP Linux sends to itself; the next hop's PMTU is not learnt.
  */
-import { ETH_HLEN } from '../../../assembly/shared/codec.js';
 import type { Iface } from '../iface.js';
 import type { Netns } from '../netns.js';
-import { ethFrame, fragment, NO_MAC, readIp, type IpView } from '../packet.js';
+import { ethFrame, ethPush, fragment, NO_MAC, readIp, type IpView } from '../packet.js';
 import type { KRoute } from '../route.js';
 import type { Next, WalkCtx } from './context.js';
 import { fibLookup, isRoute } from './fib.js';
@@ -88,13 +87,9 @@ export function ipFinishOutput(ctx: WalkCtx, ns: Netns, r: KRoute, dev: Iface, i
  */
 export function ipFinishOutput2(ctx: WalkCtx, ns: Netns, r: KRoute, dev: Iface, ip: Uint8Array, v: IpView = readIp(ip, 0)): Next {
   const nh = r.via ?? v.dst;
-  if (!dev.ether) return { to: 'dev_queue_xmit', dev, frame: ethFrame(NO_MAC, NO_MAC, ip), nh };
+  // Packets reaching here were made by the walk (a socket's, a forwarded copy, a tunnel's outer packet, a fragment): the header may go in their headroom.
+  if (!dev.ether) return { to: 'dev_queue_xmit', dev, frame: ethPush(NO_MAC, NO_MAC, ip), nh };
   const mac = neighResolveOutput(ctx, ns, dev, nh, v.src);
   if (!mac) return 'NEIGH_FAILED';
-  return { to: 'dev_queue_xmit', dev, frame: ethFrame(mac, dev.mac, ip), nh };
-}
-
-/** The IP packet inside a model frame (every frame carries an Ethernet header; see context.ts). */
-export function ipOf(frame: Uint8Array): Uint8Array {
-  return frame.subarray(ETH_HLEN);
+  return { to: 'dev_queue_xmit', dev, frame: ethPush(mac, dev.mac, ip), nh };
 }

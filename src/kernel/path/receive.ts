@@ -82,7 +82,7 @@ export function ipLocalDeliver(ctx: WalkCtx, ns: Netns, dev: string, frame: Uint
   }
   if (!nfHook(ctx, ns, 'INPUT', v, dev, '')) return 'DENIED';
   const tunnel = demux(ns, v);
-  if (tunnel) return { ...tunnel, frame };
+  if (tunnel) return { to: tunnel.to, dev: tunnel.dev, frame };
   // No sockets are modelled: a UDP datagram finds its port closed, as the real-kernel runs do.
   if (v.proto === IPPROTO_UDP) icmpSend(ctx, ns, ip, ICMP.PORT_UNREACH);
   // The kernel answers echo requests itself (icmp_echo_ignore_all = 0).
