@@ -17,7 +17,7 @@ import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
 import { formatPacket, packetFromJson, parsePacket, type IptContext, type Packet } from '../iptables/packet.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
-import { BATCH, IptEngine } from '../iptables/engine.js';
+import { BATCH, IptEngine, VERDICTS } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Step } from '../core/trace.js';
 
@@ -131,7 +131,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
           const s = recs[off + L.P_SRC] >>> 0;
           const d = recs[off + L.P_DST] >>> 0;
           const nat = (s !== srcs[i] ? `,"src":"${formatIPv4(s)}"` : '') + (d !== dsts[i] ? `,"dst":"${formatIPv4(d)}"` : '');
-          out[i] = `{"verdict":"${v === L.V_DROP ? 'DROP' : v === L.V_REJECT ? 'REJECT' : 'ACCEPT'}"${rule >= 0 ? frag[rule] : ',"rule":null'},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
+          out[i] = `{"verdict":"${VERDICTS[v]}"${rule >= 0 ? frag[rule] : ',"rule":null'},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
         }
         n = 0;
         await write(io.stdout, out.join('\n') + '\n');
