@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import type { KernelStep, Step } from '../src/core/trace.js';
@@ -139,5 +140,24 @@ describe('kernel path: explicit inputs and results', () => {
     expect([err[34], err[35]]).toEqual([3, 0]);
     expect(r.errors).toHaveLength(1);
     net.dispose();
+  });
+});
+
+describe('kernel path: the shape of src/kernel/path/', () => {
+  // Why this test? The path reads top-down only while no stage calls another stage directly:
+  // a stage returns the next stage and walk.ts calls it, which also keeps the folder free of import cycles.
+  it('no stage module imports another stage module; only the driver (walk.ts) imports stages', () => {
+    const dir = new URL('../src/kernel/path/', import.meta.url);
+    const stages = ['output', 'xmit', 'bridge', 'receive', 'forward', 'vxlan', 'ipip', 'tun'];
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files).toEqual(expect.arrayContaining([...stages, 'walk'].map((s) => `${s}.ts`)));
+    const bad: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      for (const m of text.matchAll(/from '\.\/([\w-]+)\.js'/g)) if (f !== 'walk.ts' && stages.includes(m[1])) bad.push(`${f} imports ${m[1]}.ts`);
+      // Each file opens with a comment naming the Linux functions it models.
+      expect(text.startsWith('/**'), f).toBe(true);
+    }
+    expect(bad).toEqual([]);
   });
 });

@@ -89,22 +89,30 @@ export function arpSolicit(net: ArpNet, ns: Netns, devName: string, dst: string,
     for (const i of floodSet(dev)) i.see(req);
   }
   for (const s of all) {
-    const i = s.iface;
-    if (!i.up) continue;
-    if (i.ns.fib.isLocal(a) || proxies(i, a)) {
-      s.learn();
-      if (spa !== 0) {
-        const old = i.ns.neigh.get(formatIPv4(spa), i.name);
-        if (!old || (old.state !== 'PERMANENT' && old.state !== 'NOARP')) i.ns.neigh.replace(formatIPv4(spa), i.name, { lladdr: dev.mac, nud: 'stale' });
-      }
-      if (net.arpFrames) {
-        const rep = arpFrame(ARPOP_REPLY, i.mac, a, dev.mac, spa, dev.mac);
-        for (const x of replyPath(i, dev)) x.see(rep);
-      }
-      return i.mac;
+    if (!arpProcess(s.iface, a, dev.mac, spa)) continue;
+    s.learn();
+    if (net.arpFrames) {
+      const rep = arpFrame(ARPOP_REPLY, s.iface.mac, a, dev.mac, spa, dev.mac);
+      for (const x of replyPath(s.iface, dev)) x.see(rep);
     }
+    return s.iface.mac;
   }
   return undefined;
+}
+
+/**
+ * arp_process on station `i` for a request "who has `tpa`?" from `sha` /
+ * `spa`: whether it answers (it owns `tpa`, or proxies for it). An answering
+ * station learns the asker as STALE (neigh_event_ns), unless it has a
+ * PERMANENT or NOARP entry for it.
+ */
+function arpProcess(i: Iface, tpa: number, sha: string, spa: number): boolean {
+  if (!i.up || !(i.ns.fib.isLocal(tpa) || proxies(i, tpa))) return false;
+  if (spa !== 0) {
+    const old = i.ns.neigh.get(formatIPv4(spa), i.name);
+    if (!old || (old.state !== 'PERMANENT' && old.state !== 'NOARP')) i.ns.neigh.replace(formatIPv4(spa), i.name, { lladdr: sha, nud: 'stale' });
+  }
+  return true;
 }
 
 /** An Ethernet ARP frame (RFC 826): op 1 request, 2 reply. */
