@@ -5,6 +5,8 @@
 
 // ---- Header sizes (bytes) -------------------------------------------------
 export const ETH_HLEN = 14;
+/** Ethernet address length. */
+export const ETH_ALEN = 6;
 export const VLAN_HLEN = 4;
 export const IPV4_HLEN = 20;
 export const IPV6_HLEN = 40;
@@ -28,6 +30,9 @@ export const IP_MF = 0x2000;
 export const IP_OFFSET = 0x1fff;
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and ICMP's. */
 export const IPDEFTTL = 64;
+/** TOS bits (RFC 1349) and the precedence Linux gives ICMP errors (include/uapi/linux/ip.h). */
+export const IPTOS_TOS_MASK = 0x1e;
+export const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 
 // ---- ICMP (RFC 792; Linux include/uapi/linux/icmp.h) ----------------------
 export const ICMP_HLEN = 8;

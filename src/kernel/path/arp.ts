@@ -11,7 +11,7 @@
  * (`arpFrames`); bridges and switches learn both stations as the real
  * request/reply would teach them.
  */
-import { ARP_HLEN, ARPHRD_ETHER, ARPOP_REPLY, ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP } from '../../../assembly/shared/codec.js';
+import { ARP_HLEN, ARPHRD_ETHER, ARPOP_REPLY, ARPOP_REQUEST, ETH_ALEN, ETH_HLEN, ETH_P_ARP, ETH_P_IP } from '../../../assembly/shared/codec.js';
 import { portName } from '../../fabric/segment.js';
 import { formatIPv4, parseIPv4 } from '../../net/ip.js';
 import type { Iface } from '../iface.js';
@@ -124,8 +124,8 @@ function arpFrame(op: number, sha: string, spa: number, tha: string, tpa: number
   dv.setUint16(12, ETH_P_ARP);
   dv.setUint16(14, ARPHRD_ETHER);
   dv.setUint16(16, ETH_P_IP);
-  f[18] = 6;
-  f[19] = 4;
+  f[18] = ETH_ALEN;
+  f[19] = 4; // IPv4 address length
   dv.setUint16(20, op);
   f.set(macBytes(sha), 22);
   dv.setUint32(28, spa >>> 0);

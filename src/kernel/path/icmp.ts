@@ -32,6 +32,8 @@ import {
   ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED,
   IPDEFTTL,
+  IPTOS_PREC_INTERNETCONTROL,
+  IPTOS_TOS_MASK,
   IPPROTO_ICMP,
   IPV4_HLEN,
 } from '../../../assembly/shared/codec.js';
@@ -79,7 +81,7 @@ export function icmpError(ns: Netns, offending: Uint8Array, type: number, code: 
   const b = new Uint8Array(IPV4_HLEN + ICMP_HLEN + quote.length);
   const dv = new DataView(b.buffer);
   b[0] = 0x45;
-  b[1] = (offending[1] & 0x1e) | 0xc0;
+  b[1] = (offending[1] & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL;
   dv.setUint16(2, b.length);
   dv.setUint16(4, opts.id ?? 0);
   b[8] = IPDEFTTL;
