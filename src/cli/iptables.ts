@@ -18,7 +18,7 @@ import { parseIpsets, type IpSets } from '../iptables/ipset.js';
 import { checkHookPath, formatPacket, parseCompletePacket, parsePacketLine, type IptContext } from '../iptables/packet.js';
 import { forFlag, markRequiredInHelp } from './flags.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
-import { BATCH, IptEngine } from '../iptables/engine.js';
+import { BATCH, IptEngine, VERDICTS } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Step } from '../core/trace.js';
 
@@ -59,8 +59,8 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
 }
 
 function stepLine(s: Step): string {
-  const d = s.data ?? {};
-  if (s.kind === 'rule') {
+  if (s.kind === 'rule' && s.data) {
+    const d = s.data;
     const marks = d.markBefore !== d.markAfter ? `  mark ${String(d.markBefore)} -> ${String(d.markAfter)}` : '';
     const nat = d.packetAfter !== undefined && d.packetAfter !== d.packetBefore ? `  now ${String(d.packetAfter)}` : '';
     return `  [${String(d.table)} ${String(d.chain)} #${String(d.index)} line ${String(d.line)}] ${s.detail}  => ${s.action}${marks}${nat}`;
@@ -131,7 +131,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
           const s = recs[off + L.P_SRC] >>> 0;
           const d = recs[off + L.P_DST] >>> 0;
           const nat = (s !== srcs[i] ? `,"src":"${formatIPv4(s)}"` : '') + (d !== dsts[i] ? `,"dst":"${formatIPv4(d)}"` : '');
-          out[i] = `{"verdict":"${v === L.V_DROP ? 'DROP' : v === L.V_REJECT ? 'REJECT' : 'ACCEPT'}"${rule >= 0 ? frag[rule] : NO_RULE},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
+          out[i] = `{"verdict":"${VERDICTS[v]}"${rule >= 0 ? frag[rule] : NO_RULE},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
         }
         n = 0;
         await write(io.stdout, out.join('\n') + '\n');
