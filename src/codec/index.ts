@@ -10,6 +10,8 @@ export { resolveEncap, resolveDecap, innerFrameProblem, ENCAP_MODE_NUMBERS, ENCA
 export type { EncapMode, EncapParams, ResolvedEncap, DecapOptions, ResolvedDecap } from './params.js';
 export { frameFromRecord } from './frame.js';
 export type { DecodedFrame, DecodeResult, InnerFlow } from './frame.js';
+export { decodeArp, arpOpName } from './arp.js';
+export type { InnerArp } from './arp.js';
 export { DecodeError, CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
 export { referenceEncap, referenceDecap, internetChecksum } from './reference.js';
 export { flowHashEth, flowHashIPv4, srcPortFromHash, jhash3, jhash12 } from './flowhash.js';
