@@ -4,6 +4,7 @@
  * arithmetic, and pcap in and out.
  */
 export { Codec, writeEncapConfig, writeDecapConfig } from './wasm.js';
+export type { EncapBatchOptions } from './wasm.js';
 export { FrameBatch } from './batch.js';
 export type { CodecExports } from './wasm.js';
 export { resolveEncap, resolveDecap, innerFrameProblem, ENCAP_MODE_NUMBERS, ENCAP_MODE_OVERHEAD } from './params.js';

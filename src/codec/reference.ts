@@ -6,7 +6,7 @@
 import * as C from '../../assembly/shared/codec.js';
 import type { ResolvedDecap, ResolvedEncap } from './params.js';
 import { innerFrameProblem } from './params.js';
-import { flowHashEth, flowHashIPv4, srcPortFromHash } from './flowhash.js';
+import { flowHashEth, flowHashIPv4, srcPortFromHash, ethAddrHash } from './flowhash.js';
 
 /** RFC 1071 checksum of `len` bytes at `off` (big-endian words), complemented. */
 export function internetChecksum(b: Uint8Array, off: number, len: number, initial = 0): number {
@@ -16,8 +16,13 @@ export function internetChecksum(b: Uint8Array, off: number, len: number, initia
   return ~sum & 0xffff;
 }
 
-/** Outer headers + inner, as a new array: what encapsulation produces for `inner` with IPv4 ID `id`. */
-export function referenceEncap(inner: Uint8Array, r: ResolvedEncap, id: number): Uint8Array | { status: number; value: number } {
+/**
+ * Outer headers + inner, as a new array: what encapsulation produces for
+ * `inner` with IPv4 ID `id`. `skbHash`: the frame's flow hash as Linux
+ * skb_get_hash returns one already on the skb (used instead of hashing the
+ * inner flow; 0 takes udp_flow_src_port's `!hash` branch, as in WASM).
+ */
+export function referenceEncap(inner: Uint8Array, r: ResolvedEncap, id: number, skbHash?: number): Uint8Array | { status: number; value: number } {
   const bad = innerFrameProblem(inner, r);
   if (bad) return bad;
   const vx = r.mode === 'vxlan';
@@ -58,7 +63,10 @@ export function referenceEncap(inner: Uint8Array, r: ResolvedEncap, id: number):
   if (r.mode !== 'ipip') {
     let sport = r.srcPort;
     if (sport < 0) {
-      const h = vx ? flowHashEth(inner, r.hashSeed) : flowHashIPv4(inner, 14, inner.length - 14, r.hashSeed) || 1;
+      let h: number;
+      if (skbHash === undefined) h = vx ? flowHashEth(inner, r.hashSeed) : flowHashIPv4(inner, 14, inner.length - 14, r.hashSeed) || 1;
+      else if (skbHash !== 0) h = skbHash >>> 0;
+      else h = vx ? ethAddrHash(inner, r.hashSeed) : 1;
       sport = srcPortFromHash(h, r.portMin, r.portMax);
     }
     dv.setUint16(34, sport);
