@@ -71,7 +71,7 @@ async function timeRounds(tasks: BatchTask[], rounds: number, opts: { iterations
 }
 
 /** An Ethernet/IPv4/UDP frame of `size` bytes with flow number `i` in its ports. */
-function frame(size: number, i: number): Uint8Array {
+export function frame(size: number, i: number): Uint8Array {
   const b = new Uint8Array(size);
   const dv = new DataView(b.buffer);
   b.set([0x0a, 0x58, 0x0a, 0xf4, 0x02, 0x05, 0x0a, 0x58, 0x0a, 0xf4, 0x01, 0x04, 0x08, 0x00, 0x45, 0x00]);

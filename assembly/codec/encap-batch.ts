@@ -33,7 +33,9 @@ export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i3
  * codecEncapBatch with the caller's flow hash of each frame: `hashes` holds
  * `n` u32s, entry i's at `hashes + 4 * i`, each what Linux skb_get_hash
  * returns for a skb that already carries a hash (set from the sending
- * socket's sk_txhash, by the NIC, or earlier in the stack): it is used as
+ * socket's sk_txhash, a NIC's L4 RSS hash, or one computed earlier in the
+ * stack: include/linux/skbuff.h, skb_get_hash runs the flow dissector only
+ * when neither l4_hash nor sw_hash is set): it is used as
  * is, without the flow dissector, and mapped into the source-port range as
  * udp_flow_src_port maps any hash. A hash of 0 takes udp_flow_src_port's
  * `!hash` branch (VXLAN: the Ethernet-address hash). A fixed source port

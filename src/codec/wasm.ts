@@ -32,7 +32,8 @@ const HEADROOM = 64;
 export interface EncapBatchOptions {
   /**
    * The flow hash of each frame, as Linux `skb_get_hash` returns a hash
-   * already on the skb (the sending socket's `sk_txhash`, a NIC's RSS hash):
+   * already on the skb (the sending socket's `sk_txhash`, a NIC's L4 RSS
+   * hash, one the stack computed earlier):
    * used instead of hashing the inner flow, and mapped into the source-port
    * range as `udp_flow_src_port` maps any hash. 0 means what it means to
    * `udp_flow_src_port` (VXLAN hashes the inner Ethernet addresses). One per
