@@ -18,7 +18,9 @@
 //      frame-by-frame result);
 //   2. the inner header words are gathered into lanes and checked
 //      (bytes 12..14 = 08 00 45);
-//   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane;
+//   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane
+//      (with the caller's hashes, codecEncapBatchHashed, only the port
+//      mapping: the hash is what skb_get_hash returns when the skb has one);
 //   4. the per-frame words are transposed back into two 16-byte header rows
 //      per frame and stored over the template; with a copy, payloads of up
 //      to 64 bytes follow their headers, longer ones come after all eight

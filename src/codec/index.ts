@@ -1,5 +1,5 @@
 /**
- * Encapsulation codec (issue #3): VXLAN (RFC 7348), IPIP (RFC 2003) and
+ * Encapsulation codec: VXLAN (RFC 7348), IPIP (RFC 2003) and
  * Flannel's udp backend in WASM, a TypeScript reference codec, MTU
  * arithmetic, and pcap in and out.
  */
