@@ -232,8 +232,9 @@ describe('codecEncapBatch on wild tables', () => {
   // Why this test? The table comes from the caller: pointers, lengths and
   // destinations may be anything, near the ends of memory included. No
   // entry may trap the instance (the eight-frame path reads 42 bytes into
-  // each frame and 128 bytes of table at once), and the count returned is
-  // the number of entries marked OK.
+  // each frame and 128 bytes of table at once, and 32 bytes of the caller's
+  // hashes), and the count returned is the number of entries marked OK; a
+  // hash column that does not fit in memory is refused whole (-1).
   it('never traps, whatever the entries', async () => {
     const { createCore } = await import('../src/core/core.js');
     const core = await createCore(); // its own instance: wild writes land anywhere in it
@@ -248,8 +249,10 @@ describe('codecEncapBatch on wild tables', () => {
       fc.nat({ max: 200 }),
     );
     const entry = fc.record({ ptr: addr, len: fc.oneof(fc.integer({ min: -2, max: 2000 }), fc.nat({ max: 0x7fffffff })), dst: addr });
+    // The caller's hash column may be anywhere too (or absent: codecEncapBatch).
+    const column = fc.option(addr, { nil: undefined });
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 24 }), params('vxlan', true), template, fc.boolean(), (entries, p, f, copy) => {
+      fc.property(fc.array(entry, { maxLength: 24 }), params('vxlan', true), template, fc.boolean(), column, (entries, p, f, copy, hp) => {
         const dv = new DataView(core.u8.buffer);
         entries.forEach((x, i) => {
           dv.setUint32(t + i * C.FE_BYTES + C.FE_PTR * 4, x.ptr >>> 0, true);
@@ -259,8 +262,16 @@ describe('codecEncapBatch on wild tables', () => {
         });
         writeEncapConfig(core, cf, resolveEncap(p));
         c.wasm.codecEncapPrepare(cf);
-        const ok = core.guard(() => c.wasm.codecEncapBatch(cf, t, entries.length, copy ? 1 : 0));
+        for (let i = 0; i < entries.length; i++) dv.setInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
+        const ok = core.guard(() =>
+          hp === undefined ? c.wasm.codecEncapBatch(cf, t, entries.length, copy ? 1 : 0) : c.wasm.codecEncapBatchHashed(cf, t, entries.length, copy ? 1 : 0, hp >>> 0),
+        );
         expect(core.poisoned).toBe(false);
+        if (hp !== undefined && hp + 4 * entries.length > memEnd()) {
+          expect(ok).toBe(-1); // refused before any entry is touched
+          for (let i = 0; i < entries.length; i++) expect(new DataView(core.u8.buffer).getInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, true)).toBe(-1);
+          return;
+        }
         const st = new DataView(core.u8.buffer);
         let marked = 0;
         for (let i = 0; i < entries.length; i++) if (st.getInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, true) === C.ST_OK) marked++;
