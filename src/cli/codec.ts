@@ -15,7 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExitCode, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
-import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, type DecodedFrame, type EncapMode, type DecapOptions, type ResolvedDecap, type ResolvedEncap } from '../codec/index.js';
+import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, arpOpName, type DecodedFrame, type EncapMode, type DecapOptions, type ResolvedDecap, type ResolvedEncap } from '../codec/index.js';
 import { LOCAL_PORT_MAX, LOCAL_PORT_MIN } from '../../assembly/shared/codec.js';
 import { parseIPv4, parseMac } from '../net/ip.js';
 import { flagError, forFlag, markRequiredInHelp } from './flags.js';
@@ -47,7 +47,7 @@ async function loadCapture(io: Io, file: string): Promise<Capture> {
   return cap;
 }
 
-/** One line per frame: outer MACs, IPs, TTL, UDP ports, VNI, inner MACs, inner 5-tuple. */
+/** One line per frame: outer MACs, IPs, TTL, UDP ports, VNI, inner MACs, inner 5-tuple or ARP. */
 export function formatFrame(i: number, f: DecodedFrame): string {
   const o = f.outer;
   const parts = [`#${i}`, `${o.srcMac} > ${o.dstMac}`, `${o.src} > ${o.dst} ttl ${o.ttl} id ${o.id}${o.df ? ' DF' : ''}`];
@@ -56,7 +56,9 @@ export function formatFrame(i: number, f: DecodedFrame): string {
   parts.push('|');
   if (f.inner.srcMac) parts.push(`${f.inner.srcMac} > ${f.inner.dstMac}${f.inner.vlan !== undefined ? ` vlan ${f.inner.vlan & 0xfff}` : ''}`);
   const fl = f.inner.flow;
-  if (!fl) parts.push(`ethertype 0x${f.inner.ethertype.toString(16).padStart(4, '0')}`);
+  const arp = f.inner.arp;
+  if (arp) parts.push(`arp ${arpOpName(arp.op)} sender ${arp.senderMac} ${arp.senderIp} target ${arp.targetMac} ${arp.targetIp}`);
+  else if (!fl) parts.push(`ethertype 0x${f.inner.ethertype.toString(16).padStart(4, '0')}`);
   else if (fl.icmp) parts.push(`icmp ${fl.src} > ${fl.dst} type ${fl.icmp.type} code ${fl.icmp.code}`);
   else if (fl.protocol === 6 || fl.protocol === 17) parts.push(`${fl.protocol === 6 ? 'tcp' : 'udp'} ${fl.src}:${fl.srcPort} > ${fl.dst}:${fl.dstPort}`);
   else parts.push(`proto ${fl.protocol} ${fl.src} > ${fl.dst}`);

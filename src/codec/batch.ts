@@ -7,7 +7,7 @@
  */
 import * as C from '../../assembly/shared/codec.js';
 import { InputError } from '../core/errors.js';
-import type { Codec } from './wasm.js';
+import { checkHashes, type Codec, type EncapBatchOptions } from './wasm.js';
 import { resolveEncap, resolveDecap, innerFrameProblem, type EncapParams, type ResolvedEncap, type DecapOptions, type ResolvedDecap } from './params.js';
 import { frameFromRecord, type DecodeResult } from './frame.js';
 import { CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
@@ -30,6 +30,7 @@ export class FrameBatch {
   private readonly base: number;
   private readonly table: number;
   private readonly records: number;
+  private readonly hashes: number;
   private readonly lens: number[] = [];
   private readonly offs: number[] = [];
   private disposed = false;
@@ -43,6 +44,7 @@ export class FrameBatch {
     this.base = codec.core.alloc(capacity * this.slot);
     this.table = codec.core.alloc(capacity * C.FE_BYTES);
     this.records = codec.core.alloc(capacity * C.R_WORDS * 4);
+    this.hashes = codec.core.alloc(capacity * 4);
   }
 
   /** Number of frames set so far (slots 0..count-1 are processed). */
@@ -85,10 +87,14 @@ export class FrameBatch {
   /**
    * Encapsulates every frame in place (one WASM call): afterwards `view(i)`
    * is the outer frame. Frames are validated first; nothing changes if one
-   * cannot be encapsulated (InputError naming the slot).
+   * cannot be encapsulated (InputError naming the slot). `opts.hashes`: one
+   * flow hash per frame, used as Linux uses a hash already on the skb (see
+   * {@link EncapBatchOptions}); it goes into the batch's hash column in WASM
+   * memory, beside the frame table.
    */
-  encap(params: EncapParams | ResolvedEncap): void {
+  encap(params: EncapParams | ResolvedEncap, opts: EncapBatchOptions = {}): void {
     const r = 'modeNumber' in params ? params : resolveEncap(params);
+    const hashes = checkHashes(opts, this.lens.length);
     for (let i = 0; i < this.lens.length; i++) {
       if (this.offs[i] < r.overhead) throw new InputError('NoHeadroom', `slot ${i}`, 'a frame that has not been encapsulated already');
       const bad = innerFrameProblem(this.view(i), r);
@@ -96,7 +102,9 @@ export class FrameBatch {
     }
     this.fillTable();
     const cfg = this.codec.encapConfig(r);
-    this.codec.core.guard(() => this.codec.wasm.codecEncapBatch(cfg, this.table, this.lens.length, 0));
+    const n = this.lens.length;
+    if (hashes) this.codec.core.u32.set(hashes, this.hashes >> 2);
+    this.codec.core.guard(() => (hashes ? this.codec.wasm.codecEncapBatchHashed(cfg, this.table, n, 0, this.hashes) : this.codec.wasm.codecEncapBatch(cfg, this.table, n, 0)));
     for (let i = 0; i < this.lens.length; i++) {
       this.offs[i] -= r.overhead;
       this.lens[i] += r.overhead;
@@ -130,5 +138,6 @@ export class FrameBatch {
     this.codec.core.free(this.base);
     this.codec.core.free(this.table);
     this.codec.core.free(this.records);
+    this.codec.core.free(this.hashes);
   }
 }

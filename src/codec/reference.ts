@@ -7,7 +7,7 @@ import * as C from '../../assembly/shared/codec.js';
 import { InputError } from '../core/errors.js';
 import type { EncapParams, ResolvedDecap, ResolvedEncap } from './params.js';
 import { innerFrameProblem, resolveEncap } from './params.js';
-import { flowHashEth, flowHashIPv4, srcPortFromHash } from './flowhash.js';
+import { flowHashEth, flowHashIPv4, srcPortFromHash, ethAddrHash } from './flowhash.js';
 
 /** RFC 1071 checksum of `len` bytes at `off` (big-endian words), complemented. */
 export function internetChecksum(b: Uint8Array, off: number, len: number, initial = 0): number {
@@ -44,9 +44,11 @@ function resolved(p: EncapParams | ResolvedEncap): ResolvedEncap {
 /**
  * Outer headers + inner, as a new array: what encapsulation produces for
  * `inner` with IPv4 ID `id` (0..65535). `params` may be EncapParams (resolved
- * here) or the ResolvedEncap of resolveEncap.
+ * here) or the ResolvedEncap of resolveEncap. `skbHash`: the frame's flow
+ * hash as Linux skb_get_hash returns one already on the skb (used instead of
+ * hashing the inner flow; 0 takes udp_flow_src_port's `!hash` branch, as in WASM).
  */
-export function referenceEncap(inner: Uint8Array, params: EncapParams | ResolvedEncap, id: number): Uint8Array | { status: number; value: number } {
+export function referenceEncap(inner: Uint8Array, params: EncapParams | ResolvedEncap, id: number, skbHash?: number): Uint8Array | { status: number; value: number } {
   const r = resolved(params);
   if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new InputError('InvalidIpId', String(id), 'an IPv4 ID 0..65535');
   const bad = innerFrameProblem(inner, r);
@@ -89,7 +91,10 @@ export function referenceEncap(inner: Uint8Array, params: EncapParams | Resolved
   if (r.mode !== 'ipip') {
     let sport = r.srcPort;
     if (sport < 0) {
-      const h = vx ? flowHashEth(inner, r.hashSeed) : flowHashIPv4(inner, 14, inner.length - 14, r.hashSeed) || 1;
+      let h: number;
+      if (skbHash === undefined) h = vx ? flowHashEth(inner, r.hashSeed) : flowHashIPv4(inner, 14, inner.length - 14, r.hashSeed) || 1;
+      else if (skbHash !== 0) h = skbHash >>> 0;
+      else h = vx ? ethAddrHash(inner, r.hashSeed) : 1;
       sport = srcPortFromHash(h, r.portMin, r.portMax);
     }
     dv.setUint16(34, sport);
