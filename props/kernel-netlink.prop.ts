@@ -152,3 +152,104 @@ describe('Netlink routes against a list model', () => {
     );
   });
 });
+
+// Every kind of door call on a small network, with names and addresses
+// drawn from sets that make some calls valid and some refused.
+const NS = ['h1', 'h2', 'p1', 'ghost'];
+const DEVS = ['eth0', 'eth1', 'br0', 'vx0', 'v0', 'v1', 'd0', 'lo', 'nope'];
+const ADDRS = ['10.0.0.1/24', '10.0.0.2/24', '10.5.0.1/16', '10.5.0.1/33', '10.9.9.9/32'];
+const ROUTES = ['10.7.0.0/16 via 10.0.0.2', '10.7.0.0/16 dev d0', 'default via 10.5.0.9', '10.8.0.0/16 via 10.0.0.2 dev eth0 metric 5', 'blackhole 10.66.0.0/16', '10.1.2.3/8 dev eth0', 'local 10.44.0.1 dev d0 table local'];
+const NEIGH = ['10.0.0.9 lladdr 02:00:00:00:00:09 dev eth0', '10.0.0.9 dev eth0', '10.5.0.9 lladdr 02:00:00:00:00:0a dev d0 nud reachable', '10.0.0.9 lladdr zz dev eth0'];
+const FDB = ['02:00:00:00:00:09 dev vx0 dst 10.0.0.2', '00:00:00:00:00:00 dev vx0 dst 10.0.0.3', '02:00:00:00:00:09 dev v0 master', '02:00:00:00:00:09 dev eth0'];
+
+type Op = { name: string; run: (nl: Netlink) => void };
+const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+const rawOps: fc.Arbitrary<Op>[] = [
+  fc.tuple(pick(NS), pick(['phys', 'bridge', 'dummy', 'vxlan', 'veth', 'tun', 'ipip'] as const), pick(DEVS)).map(([ns, kind, name]) => ({
+    name: `link add ${ns} ${kind} ${name}`,
+    run: (nl: Netlink) => {
+      if (kind === 'phys') nl.linkAdd(ns, { kind, name, segment: 'lan' });
+      else if (kind === 'vxlan') nl.linkAdd(ns, { kind, name, id: 7, dev: 'eth0', local: '10.0.0.1' });
+      else if (kind === 'veth') nl.linkAdd(ns, { kind, name, peer: { name: 'v1', ns: 'p1' } });
+      else nl.linkAdd(ns, { kind, name });
+    },
+  })),
+  fc.tuple(pick(NS), pick(DEVS)).map(([ns, d]) => ({ name: `link del ${ns} ${d}`, run: (nl: Netlink) => nl.linkDel(ns, d) })),
+  fc.tuple(pick(NS), pick(DEVS), fc.record({ up: fc.option(fc.boolean(), { nil: undefined }), mtu: fc.option(pick([1400, 9000, 10]), { nil: undefined }), master: fc.option(pick(['br0', 'eth0', null]), { nil: undefined }), l2miss: fc.option(fc.boolean(), { nil: undefined }) })).map(([ns, d, s]) => ({
+    name: `link set ${ns} ${d} ${JSON.stringify(s)}`,
+    run: (nl: Netlink) => nl.linkSet(ns, d, s),
+  })),
+  fc.tuple(pick(NS), pick(DEVS), pick(ADDRS), fc.boolean()).map(([ns, d, a, add]) => ({ name: `addr ${add ? 'add' : 'del'} ${ns} ${d} ${a}`, run: (nl: Netlink) => (add ? nl.addrAdd(ns, d, a) : nl.addrDel(ns, d, a)) })),
+  fc.tuple(pick(NS), pick(ROUTES), pick(['add', 'replace', 'append', 'del'] as const)).map(([ns, r, op]) => ({
+    name: `route ${op} ${ns} ${r}`,
+    run: (nl: Netlink) => (op === 'add' ? nl.routeAdd(ns, r) : op === 'replace' ? nl.routeReplace(ns, r) : op === 'append' ? nl.routeAppend(ns, r) : nl.routeDel(ns, r)),
+  })),
+  fc.tuple(pick(NS), pick(NEIGH), pick(['add', 'replace', 'del'] as const)).map(([ns, a, op]) => ({
+    name: `neigh ${op} ${ns} ${a}`,
+    run: (nl: Netlink) => (op === 'add' ? nl.neighAdd(ns, a) : op === 'replace' ? nl.neighReplace(ns, a) : nl.neighDel(ns, a)),
+  })),
+  fc.tuple(pick(NS), pick(FDB), pick(['add', 'append', 'replace', 'del'] as const)).map(([ns, a, op]) => ({
+    name: `fdb ${op} ${ns} ${a}`,
+    run: (nl: Netlink) => (op === 'add' ? nl.fdbAdd(ns, a) : op === 'append' ? nl.fdbAppend(ns, a) : op === 'replace' ? nl.fdbReplace(ns, a) : nl.fdbDel(ns, a)),
+  })),
+  fc.tuple(pick(NS), pick(['net.ipv4.ip_forward', 'net.ipv4.conf.eth0.proxy_arp', 'net.ipv4.conf.v0.proxy_arp', 'net.ipv4.neigh.d0.app_solicit']), pick(['0', '1', '3', 'x'])).map(([ns, k, v]) => ({ name: `sysctl ${ns} ${k}=${v}`, run: (nl: Netlink) => nl.sysctl(ns, k, v) })),
+  fc.tuple(pick(NS), pick(['*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -o v0 -j DROP\nCOMMIT\n', '*filter\n-A FORWARD -j NOWHERE\nCOMMIT\n']), fc.boolean()).map(([ns, t, noflush]) => ({ name: `iptables-restore ${ns}${noflush ? ' --noflush' : ''} ${t.length}`, run: (nl: Netlink) => nl.iptablesRestore(ns, t, { noflush }) })),
+  fc.tuple(pick(['p1', 'p2']), fc.boolean()).map(([name, add]) => ({
+    name: `pod ${add ? 'add' : 'del'} ${name}`,
+    run: (nl: Netlink) => (add ? nl.podAdd('h1', { name, address: '10.0.0.50/24', mac: '02:00:00:00:00:50', hostVeth: `veth-${name}`, hostVethMac: '02:00:00:00:00:51', routes: ['default via 10.0.0.2 dev eth0'] }) : nl.podDel(name)),
+  })),
+  fc.tuple(pick(NS), fc.boolean()).map(([ns, add]) => ({ name: `netns ${add ? 'add' : 'del'} ${ns}`, run: (nl: Netlink) => (add ? nl.netnsAdd(ns) : nl.netnsDel(ns)) })),
+];
+
+// Printed by name in counterexamples.
+const ops = rawOps.map((a) => a.map((o) => ({ ...o, toString: () => o.name })));
+
+/** `ip addr` essentials: each device's addresses. */
+function addrs(net: SimNetwork, ns: string): string {
+  return [...net.ns(ns).ifaces.values()].map((i) => `${i.name}: ${i.addrs.map((a) => `${a.addr}/${a.len}`).join(' ')}\n`).join('');
+}
+
+/** Every table of every namespace, as the Linux tools print them. */
+function dumpAll(net: SimNetwork): string {
+  return [...net.namespaces.keys()]
+    .sort()
+    .map((ns) => `${ns}\n${net.ipLink(ns)}${addrs(net, ns)}${net.ipRoute(ns)}${net.ipRoute(ns, 'local')}${net.ns(ns).neigh.show({ nud: 'all' })}${net.bridgeFdb(ns)}${net.iptablesSave(ns)}${[...net.ns(ns).sysctls].join(' ')}`)
+    .join('\n');
+}
+
+describe('Netlink: any call', () => {
+  // Why this test? The door's promise: a call either works or throws the
+  // door's own error (never a TypeError from half-made state) and then
+  // leaves every table and counter as it was; walks never crash after it.
+  it('either changes the network or throws a CnikitError and changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(...ops), { maxLength: 25 }), (seq) => {
+        const net = createNetwork(core);
+        const nl = Netlink.of(net);
+        try {
+          nl.segmentAdd('lan');
+          for (const ns of ['h1', 'h2', 'p1']) nl.netnsAdd(ns, { ipForward: true });
+          for (const [ns, a] of [['h1', '10.0.0.1/24'], ['h2', '10.0.0.2/24']]) {
+            nl.linkAdd(ns, { kind: 'phys', name: 'eth0', segment: 'lan' });
+            nl.addrAdd(ns, 'eth0', a);
+          }
+          for (const op of seq) {
+            const before = dumpAll(net);
+            const counters = JSON.stringify(nl.counters);
+            try {
+              op.run(nl);
+            } catch (e) {
+              if (!(e instanceof Error) || e.constructor.name === 'TypeError' || !('code' in e)) throw new Error(`${op.name}: ${String(e)}`);
+              expect(dumpAll(net), op.name).toBe(before);
+              expect(JSON.stringify(nl.counters), op.name).toBe(counters);
+            }
+            for (const from of ['h1', 'p1']) if (net.namespaces.has(from)) net.walk({ from, to: '10.0.0.2', proto: 'icmp' });
+          }
+        } finally {
+          net.dispose();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -15,7 +15,7 @@ function dump(net: SimNetwork): string {
     const n = net.ns(ns);
     out += `## ${ns} fwd=${n.ipForward} proxy=${n.proxyArpAll}\n${net.ipLink(ns)}${net.ipRoute(ns)}${net.ipRoute(ns, 'local')}`;
     out += `${n.neigh.show({ nud: 'all' })}${net.bridgeFdb(ns)}${net.iptablesSave(ns)}${JSON.stringify([...n.sysctls])}\n`;
-    out += [...n.ifaces.values()].map((i) => `${i.name} proxy_arp=${i.proxyArp} app=${n.neigh.paramsOf(i.name).appSolicit}`).join('\n');
+    out += [...n.ifaces.values()].map((i) => `${i.name} ${i.addrs.map((x) => `${x.addr}/${x.len}`).join(',')} proxy_arp=${i.proxyArp} app=${n.neigh.paramsOf(i.name).appSolicit}`).join('\n');
   }
   for (const [name, s] of net.segments) out += `\n## segment ${name}: ${[...s.ports.keys()].join(' ')}`;
   return out;
