@@ -359,6 +359,53 @@ describe('Netlink: sysctl and iptables', () => {
     net.dispose();
   });
 
+  it('--noflush takes the commands Felix sends: -I, -R, -D (by number or rule), -N, -X, -F, -P; rule lines are the input lines', () => {
+    const { net, nl } = twoHosts();
+    nl.iptablesRestore('h1', FILTER);
+    const felix = [
+      '*filter',
+      ':cali-FORWARD - [0:0]',
+      '-I FORWARD 1 -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD',
+      '-A cali-FORWARD -p udp --dport 53 -j ACCEPT',
+      '-N cali-old',
+      '-A cali-old -j DROP',
+      '-F cali-old',
+      '-X cali-old',
+      '-R KUBE-X 1 -p udp --dport 54 -j DROP',
+      '-P FORWARD ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n');
+    nl.iptablesRestore('h1', felix, { noflush: true });
+    const save = net.iptablesSave('h1');
+    expect(save).toContain(':FORWARD ACCEPT');
+    expect(save).toContain('-A FORWARD -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD\n[0:0] -A FORWARD -j KUBE-X\n');
+    expect(save).toContain('-A KUBE-X -p udp -m udp --dport 54 -j DROP');
+    expect(save).not.toContain('cali-old');
+    // -D by rule text (as iptables-save prints it, or as written) and by number
+    nl.iptablesRestore('h1', '*filter\n-D FORWARD -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD\n-D KUBE-X 1\nCOMMIT\n', { noflush: true });
+    expect(net.iptablesSave('h1')).not.toContain('cali:wUHhoiAYhphO9Mso');
+    expect(net.iptablesSave('h1')).not.toContain('-A KUBE-X');
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-D FORWARD -p tcp -j DROP\nCOMMIT\n', { noflush: true }), /Bad rule.*iptables:2|iptables:2.*Bad rule/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-I FORWARD 9 -j DROP\nCOMMIT\n', { noflush: true }), /Index of insertion too big/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-N KUBE-X\nCOMMIT\n', { noflush: true }), /Chain already exists/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-A NOPE -j DROP\nCOMMIT\n', { noflush: true }), /NOPE.*iptables:2/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-Z FORWARD\nCOMMIT\n', { noflush: true }), /-Z/);
+    net.dispose();
+  });
+
+  it('a DROP rule in the trace names the line of the input that wrote it', () => {
+    const { net, nl } = twoHosts();
+    nl.iptablesRestore('h2', '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\n# drop DNS\n-A INPUT -p udp --dport 53 -j DROP\nCOMMIT\n');
+    const t = net.walk({ from: 'h1', to: '10.0.0.2', proto: 'udp', dport: 53 });
+    expect(t.disposition).toBe('DENIED');
+    expect(t.hops.at(-1)!.steps.at(-1)!.data).toMatchObject({ hook: 'INPUT', line: 7 });
+    nl.iptablesRestore('h2', '*filter\n-I INPUT 1 -p udp --dport 53 -j DROP\nCOMMIT\n', { noflush: true });
+    const u = net.walk({ from: 'h1', to: '10.0.0.2', proto: 'udp', dport: 53 });
+    expect(u.hops.at(-1)!.steps.at(-1)!.data).toMatchObject({ hook: 'INPUT', line: 2, rule: 0 });
+    net.dispose();
+  });
+
   it('the compiled rules follow the devices: compiled again after a link change, the old engine freed', () => {
     const { net, nl } = twoHosts();
     nl.iptablesRestore('h2', FILTER);
