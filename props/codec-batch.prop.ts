@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Codec, resolveEncap, writeEncapConfig, type EncapMode } from '../src/codec/index.js';
+import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapMode } from '../src/codec/index.js';
 import * as C from '../assembly/shared/codec.js';
 import { ipFrame, params } from './codec.arb.js';
 
@@ -8,6 +8,7 @@ let codec: Codec;
 let region: number;
 let table: number;
 let cfg: number;
+let column: number;
 const REGION = 16384;
 const MAX_FRAMES = 16;
 
@@ -16,7 +17,14 @@ beforeAll(async () => {
   region = codec.core.alloc(REGION);
   table = codec.core.alloc(MAX_FRAMES * C.FE_BYTES);
   cfg = codec.core.alloc(C.ENC_BYTES);
+  column = codec.core.alloc(MAX_FRAMES * 4);
 });
+
+/** Parameters for the hashed batch: mostly a hashed source port (a fixed one ignores the hashes). */
+const hashedParams = (m: EncapMode) => fc.oneof({ weight: 5, arbitrary: params(m) }, { weight: 1, arbitrary: params(m, true) });
+
+/** A caller's flow hash: mostly any u32, sometimes 0 (udp_flow_src_port's `!hash` branch). */
+const skbHash = fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) }, { weight: 1, arbitrary: fc.constant(0) });
 
 /** Mostly frames the eight-frame VXLAN path takes (some fragments), some it must hand back (tagged, short, not IPv4). */
 const frame = fc.oneof(
@@ -117,12 +125,116 @@ describe('codecEncapBatch properties', () => {
   });
 });
 
+describe("codecEncapBatchHashed properties (the caller's flow hashes)", () => {
+  // Why this test? With the caller's hashes the eight-frame path reads
+  // eight hashes before writing any frame, and hands a group with a hash of
+  // 0 to the frame-by-frame path. Wherever the hashes lie (in their own
+  // column, or inside the frames' bytes, where earlier frames overwrite
+  // them), a batch must leave memory, statuses, its count and the next ID
+  // exactly as one call per entry does.
+  it('a batch writes exactly what one call per entry writes, in place and with a copy', () => {
+    const modes = fc.constantFrom<EncapMode>('vxlan', 'vxlan', 'vxlan', 'ipip', 'flannel-udp');
+    // Their own column, anywhere in the region, or just in front of (or over) a frame's source or destination.
+    const where = fc.record({ kind: fc.constantFrom('column', 'anywhere', 'src', 'src', 'dst', 'dst'), k: fc.nat({ max: MAX_FRAMES - 1 }), d: fc.integer({ min: -64, max: 16 }), any: fc.nat({ max: REGION - 4 * MAX_FRAMES }) });
+    fc.assert(
+      fc.property(
+        modes.chain((m) => fc.tuple(hashedParams(m), fc.array(frame, { maxLength: MAX_FRAMES, size: 'max' }), layout, fc.boolean(), fc.array(skbHash, { minLength: MAX_FRAMES, maxLength: MAX_FRAMES }), where)),
+        ([p, frames, l, copy, hashes, w]) => {
+          const core = codec.core;
+          const r = resolveEncap(p);
+          const lens = frames.map((f) => f.length);
+          const { src, dst } = place(lens, l);
+          if (src.some((s, i) => s + lens[i] > REGION) || dst.some((d, i) => d + lens[i] + 50 > REGION)) return;
+          const image = new Uint8Array(REGION);
+          frames.forEach((f, i) => image.set(f, src[i]));
+          // The hashes in their own column, or at `at` in the region, over whatever frames lie there.
+          const near = w.kind === 'src' ? src[w.k % Math.max(1, src.length)] : w.kind === 'dst' ? dst[w.k % Math.max(1, dst.length)] : undefined;
+          const at = w.kind === 'column' ? -1 : Math.min(Math.max(0, (near ?? w.any) + w.d), REGION - 4 * MAX_FRAMES) & ~3;
+          const hp = at < 0 ? column : region + at;
+          if (at >= 0) new Uint32Array(image.buffer, at, MAX_FRAMES).set(hashes);
+          const entries = new Uint8Array(frames.length * C.FE_BYTES);
+          const dv = new DataView(entries.buffer);
+          frames.forEach((f, i) => {
+            dv.setUint32(i * C.FE_BYTES + C.FE_PTR * 4, region + src[i], true);
+            dv.setInt32(i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
+            dv.setUint32(i * C.FE_BYTES + C.FE_DST * 4, region + dst[i], true);
+            dv.setInt32(i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
+          });
+          const run = (perEntry: boolean) => {
+            core.u8.set(image, region);
+            core.u8.set(entries, table);
+            if (at < 0) core.u32.set(hashes, column >> 2);
+            writeEncapConfig(core, cfg, r);
+            expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
+            let ok = 0;
+            if (perEntry) for (let i = 0; i < frames.length; i++) ok += codec.wasm.codecEncapBatchHashed(cfg, table + i * C.FE_BYTES, 1, copy ? 1 : 0, hp + 4 * i);
+            else ok = codec.wasm.codecEncapBatchHashed(cfg, table, frames.length, copy ? 1 : 0, hp);
+            const u8 = core.u8;
+            return {
+              ok,
+              id: new DataView(u8.buffer).getUint32(cfg + C.ENC_ID, true),
+              memory: Buffer.from(u8.slice(region, region + REGION)).toString('hex'),
+              statuses: Array.from(new Int32Array(u8.slice(table, table + entries.length).buffer)).filter((_, k) => k % 4 === C.FE_STATUS),
+            };
+          };
+          const batch = run(false);
+          const single = run(true);
+          expect(batch.statuses).toEqual(single.statuses);
+          expect(batch.ok).toBe(single.ok);
+          expect(batch.id).toBe(single.id);
+          expect(batch.memory === single.memory, 'memory differs').toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  // Why this test? The slow TypeScript reference takes the same hash
+  // (referenceEncap's skbHash): for frames laid out as a NIC ring, mostly
+  // ones the eight-frame path takes (so whole groups go through the v128
+  // lanes) and some it hands back (802.1Q-tagged), with hashes of 0 among
+  // them, WASM must
+  // write the reference's bytes for every frame.
+  it("WASM equals the reference with the caller's hashes, in place and with a copy", () => {
+    const modes = fc.constantFrom<EncapMode>('vxlan', 'vxlan', 'vxlan', 'vxlan', 'ipip', 'flannel-udp');
+    const core = codec.core;
+    fc.assert(
+      fc.property(
+        modes.chain((m) => fc.tuple(hashedParams(m), fc.array(fc.oneof({ weight: 20, arbitrary: ipFrame(false, 200, true) }, { weight: 1, arbitrary: ipFrame(m === 'vxlan', 200) }), { minLength: 1, maxLength: MAX_FRAMES, size: 'max' }), fc.boolean(), fc.array(fc.oneof({ weight: 40, arbitrary: fc.integer({ min: 1, max: 0xffffffff }) }, { weight: 1, arbitrary: fc.constant(0) }), { minLength: MAX_FRAMES, maxLength: MAX_FRAMES }))),
+        ([p, frames, copy, hashes]) => {
+          const r = resolveEncap(p);
+          const slot = 64 + 256;
+          const dv = new DataView(core.u8.buffer);
+          frames.forEach((f, i) => {
+            const s = region + slot * i + 64;
+            core.u8.set(f, s);
+            dv.setUint32(table + i * C.FE_BYTES + C.FE_PTR * 4, s, true);
+            dv.setInt32(table + i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
+            dv.setUint32(table + i * C.FE_BYTES + C.FE_DST * 4, region + REGION / 2 + slot * i, true);
+          });
+          core.u32.set(hashes.slice(0, frames.length), column >> 2);
+          writeEncapConfig(core, cfg, r);
+          expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
+          expect(codec.wasm.codecEncapBatchHashed(cfg, table, frames.length, copy ? 1 : 0, column)).toBe(frames.length);
+          frames.forEach((f, i) => {
+            const want = referenceEncap(f, r, (r.ipId + i) & 0xffff, hashes[i]) as Uint8Array;
+            const at = copy ? region + REGION / 2 + slot * i : region + slot * i + 64 - r.overhead;
+            expect(Buffer.from(core.u8.subarray(at, at + want.length)).toString('hex'), `frame ${i}`).toBe(Buffer.from(want).toString('hex'));
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('codecEncapBatch on wild tables', () => {
   // Why this test? The table comes from the caller: pointers, lengths and
   // destinations may be anything, near the ends of memory included. No
   // entry may trap the instance (the eight-frame path reads 42 bytes into
-  // each frame and 128 bytes of table at once), and the count returned is
-  // the number of entries marked OK.
+  // each frame and 128 bytes of table at once, and 32 bytes of the caller's
+  // hashes), and the count returned is the number of entries marked OK; a
+  // hash column that does not fit in memory is refused whole (-1).
   it('never traps, whatever the entries', async () => {
     const { createCore } = await import('../src/core/core.js');
     const core = await createCore(); // its own instance: wild writes land anywhere in it
@@ -137,8 +249,10 @@ describe('codecEncapBatch on wild tables', () => {
       fc.nat({ max: 200 }),
     );
     const entry = fc.record({ ptr: addr, len: fc.oneof(fc.integer({ min: -2, max: 2000 }), fc.nat({ max: 0x7fffffff })), dst: addr });
+    // The caller's hash column may be anywhere too (or absent: codecEncapBatch).
+    const column = fc.option(addr, { nil: undefined });
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 24 }), params('vxlan', true), template, fc.boolean(), (entries, p, f, copy) => {
+      fc.property(fc.array(entry, { maxLength: 24 }), params('vxlan', true), template, fc.boolean(), column, (entries, p, f, copy, hp) => {
         const dv = new DataView(core.u8.buffer);
         entries.forEach((x, i) => {
           dv.setUint32(t + i * C.FE_BYTES + C.FE_PTR * 4, x.ptr >>> 0, true);
@@ -148,8 +262,16 @@ describe('codecEncapBatch on wild tables', () => {
         });
         writeEncapConfig(core, cf, resolveEncap(p));
         c.wasm.codecEncapPrepare(cf);
-        const ok = core.guard(() => c.wasm.codecEncapBatch(cf, t, entries.length, copy ? 1 : 0));
+        for (let i = 0; i < entries.length; i++) dv.setInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
+        const ok = core.guard(() =>
+          hp === undefined ? c.wasm.codecEncapBatch(cf, t, entries.length, copy ? 1 : 0) : c.wasm.codecEncapBatchHashed(cf, t, entries.length, copy ? 1 : 0, hp >>> 0),
+        );
         expect(core.poisoned).toBe(false);
+        if (hp !== undefined && hp + 4 * entries.length > memEnd()) {
+          expect(ok).toBe(-1); // refused before any entry is touched
+          for (let i = 0; i < entries.length; i++) expect(new DataView(core.u8.buffer).getInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, true)).toBe(-1);
+          return;
+        }
         const st = new DataView(core.u8.buffer);
         let marked = 0;
         for (let i = 0; i < entries.length; i++) if (st.getInt32(t + i * C.FE_BYTES + C.FE_STATUS * 4, true) === C.ST_OK) marked++;

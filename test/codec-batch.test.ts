@@ -42,6 +42,38 @@ describe('FrameBatch: frames that stay in WASM memory', () => {
   });
 });
 
+describe("the caller's flow hashes (Linux: a hash already on the skb)", () => {
+  it('FrameBatch.encap and encapMany take one hash per frame: the reference bytes for that hash', () => {
+    const frames = Array.from({ length: 11 }, (_, i) => innerFrame({ sport: 2000 + i, payload: 20 + i * 30 }));
+    const hashes = Uint32Array.from(frames, (_, i) => (0x9e3779b9 * (i + 1)) >>> 0);
+    hashes[4] = 0;
+    const r = resolveEncap(params);
+    const b = new FrameBatch(codec, 16);
+    frames.forEach((f, i) => b.set(i, f));
+    b.encap(r, { hashes });
+    const viaMany = codec.encapMany(frames, r, { hashes });
+    frames.forEach((f, i) => {
+      const want = referenceEncap(f, r, 7 + i, hashes[i]);
+      expect(b.view(i), `slot ${i}`).toEqual(want);
+      expect(viaMany[i], `frame ${i}`).toEqual(want);
+    });
+    // Without hashes the ports are the computed flow hashes' (the default), and they differ.
+    const plain = codec.encapMany(frames, r);
+    expect(plain.filter((x, i) => x[34] !== viaMany[i][34] || x[35] !== viaMany[i][35]).length).toBeGreaterThan(5);
+    b.dispose();
+  });
+  it('refuses hashes that are not one Uint32Array entry per frame, before any WASM call', () => {
+    const frames = [innerFrame(), innerFrame()];
+    expect(() => codec.encapMany(frames, params, { hashes: new Uint32Array(3) })).toThrow(/InvalidHashes.*3 hashes.*one per frame \(2\)/);
+    expect(() => codec.encapMany(frames, params, { hashes: [1, 2] as unknown as Uint32Array })).toThrow(/InvalidHashes/);
+    const b = new FrameBatch(codec, 2);
+    b.set(0, frames[0]);
+    expect(() => b.encap(params, { hashes: new Uint32Array(2) })).toThrow(/InvalidHashes/);
+    expect(b.view(0)).toEqual(frames[0]);
+    b.dispose();
+  });
+});
+
 describe('empty inputs', () => {
   it('encapMany and decodeMany of nothing return nothing', () => {
     expect(codec.encapMany([], params)).toEqual([]);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapParams, type ResolvedEncap } from '../src/codec/index.js';
 import * as C from '../assembly/shared/codec.js';
 import { fixIpChecksum, innerFrame } from './support/frames.js';
-import { flowHashIPv4, jhash3 } from '../src/codec/flowhash.js';
+import { ethAddrHash, flowHashIPv4, jhash3, srcPortFromHash } from '../src/codec/flowhash.js';
 
 let codec: Codec;
 beforeAll(async () => {
@@ -194,5 +194,124 @@ describe('codecEncapBatch with a copy: payloads either side of 64 bytes, in ever
       const want = referenceEncap(f, r, (r.ipId + i) & 0xffff) as Uint8Array;
       expect(Buffer.from(core.u8.subarray(dsts[i], dsts[i] + want.length)).toString('hex'), `frame ${i} (${f.length} B, lane ${i % 8})`).toBe(Buffer.from(want).toString('hex'));
     });
+  });
+});
+
+/**
+ * Lays out `frames` as a NIC ring does, with a hash column of `hashes`,
+ * runs codecEncapBatchHashed and checks every frame against the reference
+ * given the same hash.
+ */
+function hashedAgainstReference(p: EncapParams, frames: Uint8Array[], hashes: number[], copy: boolean): void {
+  const core = codec.core;
+  const r = resolveEncap(p);
+  const n = frames.length;
+  const cfg = core.alloc(C.ENC_BYTES);
+  const table = core.alloc(n * C.FE_BYTES);
+  const column = core.alloc(n * 4);
+  const srcs = frames.map((f) => core.alloc(f.length + 64) + 64);
+  const dsts = frames.map((f) => core.alloc(f.length + 64));
+  lay(codec, cfg, table, frames, srcs, r, dsts);
+  core.u32.set(hashes, column >> 2);
+  expect(codec.wasm.codecEncapBatchHashed(cfg, table, n, copy ? 1 : 0, column)).toBe(n);
+  const u8 = core.u8;
+  frames.forEach((f, i) => {
+    const want = referenceEncap(f, r, (r.ipId + i) & 0xffff, hashes[i]);
+    if (!(want instanceof Uint8Array)) throw new Error(`frame ${i}: reference refused it`);
+    const at = copy ? dsts[i] : srcs[i] - r.overhead;
+    expect(Buffer.from(u8.subarray(at, at + want.length)).toString('hex'), `frame ${i} (${f.length} B, hash ${hashes[i]})`).toBe(Buffer.from(want).toString('hex'));
+  });
+}
+
+describe("codecEncapBatchHashed: the caller's flow hashes (skb_get_hash with a hash on the skb)", () => {
+  // Hashes that reach the port mapping's edges: 0xffffffff, 1, a high half
+  // of zero, one whose h ^ h << 16 is 0 in the high half.
+  const HASHES = [0xffffffff, 1, 0x0000ffff, 0x12345678, 0xffff0000, 0x80000000, 0xdeadbeef, 0x0001_0001, 7, 0xfffe, 0x9e3779b9, 42, 0x7fffffff, 3, 0xabcdef01, 0x10000];
+  for (const [name, p] of variants) {
+    for (const copy of [false, true]) {
+      it(`${name}, ${copy ? 'with a copy' : 'in place'}: the port comes from the caller's hash, mapped as udp_flow_src_port does`, () => {
+        hashedAgainstReference(p, fastFrames(), HASHES, copy);
+      });
+    }
+  }
+
+  it("the ports are the caller's hashes mapped into the range, not the frames' flow hashes", () => {
+    const core = codec.core;
+    const r = resolveEncap({ ...base, srcPortRange: [10000, 20000] });
+    const frames = fastFrames();
+    const out = codec.encapMany(frames, r, { hashes: Uint32Array.from(HASHES) });
+    const plain = codec.encapMany(frames, r);
+    const port = (b: Uint8Array) => (b[34] << 8) | b[35];
+    out.forEach((b, i) => expect(port(b), `frame ${i}`).toBe(srcPortFromHash(HASHES[i], 10000, 20000)));
+    expect(out.filter((b, i) => port(b) !== port(plain[i])).length).toBeGreaterThan(8);
+    expect(core.poisoned).toBe(false);
+  });
+
+  it('a hash of 0 in a group takes the frame-by-frame path and the Ethernet-address hash (use_eth)', () => {
+    const h = [...HASHES];
+    h[3] = 0;
+    h[12] = 0;
+    for (const copy of [false, true]) hashedAgainstReference(base, fastFrames(), h, copy);
+    const f = fastFrames()[0];
+    const r = resolveEncap(base);
+    const zero = referenceEncap(f, r, 0, 0) as Uint8Array;
+    expect((zero[34] << 8) | zero[35]).toBe(srcPortFromHash(ethAddrHash(f, r.hashSeed), r.portMin, r.portMax));
+  });
+
+  it('groups the eight-frame path hands back (tagged, short, non-IPv4 frames) use the hashes too, as do the frames after the last group', () => {
+    const frames = fastFrames();
+    frames[2] = innerFrame({ vlan: 100, sport: 7 });
+    frames[9] = new Uint8Array(30).fill(0x33);
+    const all = [...frames, innerFrame({ sport: 1 }), innerFrame({ sport: 2 }), innerFrame({ proto: 6 })];
+    for (const copy of [false, true]) hashedAgainstReference(base, all, [...HASHES, 5, 0, 0xffffffff], copy);
+  });
+
+  it('a fixed source port ignores the hashes; IPIP has no port', () => {
+    hashedAgainstReference({ ...base, srcPort: 4242 }, fastFrames(), HASHES, true);
+    const f = fastFrames();
+    const a = codec.encapMany(f, { ...base, srcPort: 4242 }, { hashes: Uint32Array.from(HASHES) });
+    const b = codec.encapMany(f, { ...base, srcPort: 4242 });
+    expect(a).toEqual(b);
+    const ipip = { ...base, mode: 'ipip' as const };
+    expect(codec.encapMany(f, ipip, { hashes: Uint32Array.from(HASHES) })).toEqual(codec.encapMany(f, ipip));
+  });
+
+  // Why this test? The eight-frame path reads the eight hashes before it
+  // writes any frame. When a frame's headers land on the hashes of later
+  // frames of its group, frame by frame those frames read the bytes just
+  // written; the group must go frame by frame to give the same result.
+  it('a header written over the hash column is what the later frames read', () => {
+    const core = codec.core;
+    const r = resolveEncap(base);
+    const frames = fastFrames().slice(0, 8);
+    const cfg = core.alloc(C.ENC_BYTES);
+    const table = core.alloc(8 * C.FE_BYTES);
+    const area = core.alloc(64 + 8 * 256);
+    const column = area + 8; // inside frame 0's 50 bytes of headroom
+    const ptrs = frames.map((_, i) => area + 64 + 256 * i);
+    const run = (perEntry: boolean) => {
+      core.u8.fill(0, area, area + 64 + 8 * 256);
+      lay(codec, cfg, table, frames, ptrs, r);
+      core.u32.set(HASHES.slice(0, 8), column >> 2);
+      let ok = 0;
+      if (perEntry) for (let i = 0; i < 8; i++) ok += codec.wasm.codecEncapBatchHashed(cfg, table + i * C.FE_BYTES, 1, 0, column + 4 * i);
+      else ok = codec.wasm.codecEncapBatchHashed(cfg, table, 8, 0, column);
+      return { ok, bytes: Buffer.from(core.u8.slice(area, area + 64 + 8 * 256)).toString('hex') };
+    };
+    const single = run(true);
+    const batch = run(false);
+    expect(single.ok).toBe(8);
+    expect(batch).toEqual(single);
+    // ... and the header did change what frame 1 read: not the port its own hash gives.
+    const out1 = core.u8.subarray(ptrs[1] - 50, ptrs[1]);
+    expect((out1[34] << 8) | out1[35]).not.toBe(srcPortFromHash(HASHES[1], r.portMin, r.portMax));
+  });
+
+  it('a hash column outside memory is refused (-1) before anything is written', () => {
+    const core = codec.core;
+    const cfg = core.alloc(C.ENC_BYTES);
+    const table = core.alloc(C.FE_BYTES);
+    expect(codec.wasm.codecEncapBatchHashed(cfg, table, 1, 0, core.u8.length - 3)).toBe(-1);
+    expect(codec.wasm.codecEncapBatchHashed(cfg, table, 0, 0, core.u8.length)).toBe(0);
   });
 });

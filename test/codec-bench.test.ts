@@ -13,6 +13,8 @@ describe('bench/codec', () => {
       for (const [name, baseline] of [
         ['wasm-encap-inplace', 'js-encap-inplace'],
         ['wasm-encap-copy', 'wasm-memcopy'],
+        ['wasm-encap-copy-skb-hash', 'wasm-memcopy'],
+        ['wasm-encap-inplace-skb-hash', 'wasm-encap-inplace'],
         ['wasm-decap', 'js-decap'],
         ['wasm-encap-inplace-fixed-sport', 'wasm-encap-inplace'],
         ['wasm-encap-copy-fixed-sport', 'wasm-memcopy'],
@@ -23,6 +25,9 @@ describe('bench/codec', () => {
         expect(row?.ratio).toBeCloseTo(ns(baseline)!.value / row!.value, 9);
       }
       expect(lines.some((l) => l.startsWith(`codec ${size}B: the flow hash costs`))).toBe(true);
+      // The three copy rows with their spread over the rounds, and the target on the caller's-hash row.
+      expect(lines.some((l) => /^codec \d+B copy rows, ns\/frame, median \[min\.\.max\] of 2 rounds: hash computed [\d.]+ \[[\d.]+\.\.[\d.]+\], caller's hash .*, memory\.copy /.test(l) && l.startsWith(`codec ${size}B`))).toBe(true);
+      expect(lines.some((l) => l.startsWith(`codec ${size}B: wasm-encap-copy-skb-hash is `) && l.includes('wasm-memcopy (target >= 0.85x)'))).toBe(true);
     }
   });
 });

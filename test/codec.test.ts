@@ -27,7 +27,7 @@ describe('public vector: gopacket layers/vxlan_test.go testPacketVXLAN', () => {
     expect(f.vxlan).toEqual({ flags: 0x08, vni: 255, reserved: 0 });
     expect(f.inner).toEqual({
       offset: 50, length: 98, ethertype: 0x0800, dstMac: '00:30:88:01:00:02', srcMac: '00:16:3e:37:f6:04',
-      flow: { src: '192.168.203.3', dst: '192.168.203.5', protocol: 1, srcPort: 0, dstPort: 0, ttl: 64, icmp: { type: 8, code: 0 } },
+      flow: { src: '192.168.203.3', dst: '192.168.203.5', protocol: 1, srcPort: 0, dstPort: 0, ttl: 64, icmp: { type: 8, code: 0 }, echo: { id: 1292, seq: 1 } },
     });
   });
   it('re-encodes to the same 148 bytes (WASM and reference)', () => {

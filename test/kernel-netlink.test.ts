@@ -15,7 +15,7 @@ function dump(net: SimNetwork): string {
     const n = net.ns(ns);
     out += `## ${ns} fwd=${n.ipForward} proxy=${n.proxyArpAll}\n${net.ipLink(ns)}${net.ipRoute(ns)}${net.ipRoute(ns, 'local')}`;
     out += `${n.neigh.show({ nud: 'all' })}${net.bridgeFdb(ns)}${net.iptablesSave(ns)}${JSON.stringify([...n.sysctls])}\n`;
-    out += [...n.ifaces.values()].map((i) => `${i.name} proxy_arp=${i.proxyArp} app=${n.neigh.paramsOf(i.name).appSolicit}`).join('\n');
+    out += [...n.ifaces.values()].map((i) => `${i.name} ${i.addrs.map((x) => `${x.addr}/${x.len}`).join(',')} proxy_arp=${i.proxyArp} app=${n.neigh.paramsOf(i.name).appSolicit}`).join('\n');
   }
   for (const [name, s] of net.segments) out += `\n## segment ${name}: ${[...s.ports.keys()].join(' ')}`;
   return out;
@@ -170,7 +170,7 @@ describe('Netlink: addresses and links', () => {
     refused(net, () => nl.linkAdd('h1', { kind: 'veth', name: 'v0', peer: { name: 'eth0', ns: 'h2' } }), /File exists/);
     refused(net, () => nl.linkAdd('h1', { kind: 'vxlan', name: 'vx0', id: 1 << 24 }), /VNI/);
     refused(net, () => nl.linkAdd('h1', { kind: 'vxlan', name: 'vx0', id: 1, dev: 'eth5' }), /Cannot find device "eth5"/);
-    refused(net, () => nl.linkAdd('h1', { kind: 'vxlan', name: 'vx0', id: 1, dev: 'eth0', mtu: 9000 }), /Invalid argument/);
+    refused(net, () => nl.linkAdd('h1', { kind: 'vxlan', name: 'vx0', id: 1, dev: 'eth0', mtu: 65536 }), /Invalid argument/);
     refused(net, () => nl.linkAdd('h1', { kind: 'wifi', name: 'wl0' } as never), /phys, veth, bridge/);
     net.dispose();
   });
@@ -188,6 +188,10 @@ describe('Netlink: addresses and links', () => {
     nl.addrAdd('c1', 'eth0', '10.88.0.2/24');
     nl.routeAdd('c1', 'default via 10.88.0.1 dev eth0');
     expect(net.walk(ping('c1', '10.0.0.1')).hops.map((h) => h.node)).toEqual(['c1', 'h1']);
+    // the port's local FDB entry follows its MAC (br_fdb_changeaddr)
+    nl.linkSet('h1', 'vh1', { address: '0a:00:00:00:00:11' });
+    expect(net.bridgeFdb('h1')).toContain('0a:00:00:00:00:11 dev vh1 master br0 permanent\n');
+    expect(net.bridgeFdb('h1')).not.toContain('0a:00:00:00:00:01 ');
     nl.linkSet('h1', 'vh1', { master: null });
     expect(net.bridgeFdb('h1')).not.toContain('vh1');
     expect(net.ipLink('h1')).not.toContain('master br0');
@@ -290,11 +294,16 @@ describe('Netlink: neighbours and FDB', () => {
     // listeners alone do not make the kernel report misses
     expect(net.walk(ping('p1', '10.244.2.2')).disposition).toBe('NEIGH_FAILED');
     nl.linkSet('node1', 'flannel.1', { l3miss: true });
+    const neighs = nl.counters.neigh;
     const l3 = net.walk(ping('p1', '10.244.2.2'));
+    expect(nl.counters.neigh).toBe(neighs + 1);
     expect(l3.hops[1].steps.find((s) => s.kind === 'neighbour')!.action).toBe('AGENT');
     expect(l3.hops[1].steps.filter((s) => s.kind === 'fdb').at(-1)!.action).toBe('DROP');
     nl.linkSet('node1', 'flannel.1', { l2miss: true });
+    const before = { ...nl.counters };
     expect(net.walk(ping('p1', '10.244.2.2')).disposition).toBe('DELIVERED');
+    // the listeners' answers are their kernel changes, counted as events
+    expect([nl.counters.neigh - before.neigh, nl.counters.fdb - before.fdb]).toEqual([0, 1]);
     expect(vx.fdb).toBe(fdb);
     expect(net.bridgeFdb('node1')).toContain(`${vtepMac(9)} dev flannel.1 dst 10.0.0.9 self permanent\n`);
     expect(net.ipLink('node1')).toContain('nolearning l2miss l3miss');
@@ -347,6 +356,53 @@ describe('Netlink: sysctl and iptables', () => {
     expect(net.iptablesSave('h1')).not.toContain('KUBE-X');
     expect(net.iptablesSave('h1')).toContain('MASQUERADE');
     expect(nl.counters.iptables).toBe(4);
+    net.dispose();
+  });
+
+  it('--noflush takes the commands Felix sends: -I, -R, -D (by number or rule), -N, -X, -F, -P; rule lines are the input lines', () => {
+    const { net, nl } = twoHosts();
+    nl.iptablesRestore('h1', FILTER);
+    const felix = [
+      '*filter',
+      ':cali-FORWARD - [0:0]',
+      '-I FORWARD 1 -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD',
+      '-A cali-FORWARD -p udp --dport 53 -j ACCEPT',
+      '-N cali-old',
+      '-A cali-old -j DROP',
+      '-F cali-old',
+      '-X cali-old',
+      '-R KUBE-X 1 -p udp --dport 54 -j DROP',
+      '-P FORWARD ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n');
+    nl.iptablesRestore('h1', felix, { noflush: true });
+    const save = net.iptablesSave('h1');
+    expect(save).toContain(':FORWARD ACCEPT');
+    expect(save).toContain('-A FORWARD -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD\n[0:0] -A FORWARD -j KUBE-X\n');
+    expect(save).toContain('-A KUBE-X -p udp -m udp --dport 54 -j DROP');
+    expect(save).not.toContain('cali-old');
+    // -D by rule text (as iptables-save prints it, or as written) and by number
+    nl.iptablesRestore('h1', '*filter\n-D FORWARD -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD\n-D KUBE-X 1\nCOMMIT\n', { noflush: true });
+    expect(net.iptablesSave('h1')).not.toContain('cali:wUHhoiAYhphO9Mso');
+    expect(net.iptablesSave('h1')).not.toContain('-A KUBE-X');
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-D FORWARD -p tcp -j DROP\nCOMMIT\n', { noflush: true }), /Bad rule.*iptables:2|iptables:2.*Bad rule/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-I FORWARD 9 -j DROP\nCOMMIT\n', { noflush: true }), /Index of insertion too big/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-N KUBE-X\nCOMMIT\n', { noflush: true }), /Chain already exists/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-A NOPE -j DROP\nCOMMIT\n', { noflush: true }), /NOPE.*iptables:2/);
+    refused(net, () => nl.iptablesRestore('h1', '*filter\n-Z FORWARD\nCOMMIT\n', { noflush: true }), /-Z/);
+    net.dispose();
+  });
+
+  it('a DROP rule in the trace names the line of the input that wrote it', () => {
+    const { net, nl } = twoHosts();
+    nl.iptablesRestore('h2', '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\n# drop DNS\n-A INPUT -p udp --dport 53 -j DROP\nCOMMIT\n');
+    const t = net.walk({ from: 'h1', to: '10.0.0.2', proto: 'udp', dport: 53 });
+    expect(t.disposition).toBe('DENIED');
+    expect(t.hops.at(-1)!.steps.at(-1)!.data).toMatchObject({ hook: 'INPUT', line: 7 });
+    nl.iptablesRestore('h2', '*filter\n-I INPUT 1 -p udp --dport 53 -j DROP\nCOMMIT\n', { noflush: true });
+    const u = net.walk({ from: 'h1', to: '10.0.0.2', proto: 'udp', dport: 53 });
+    expect(u.hops.at(-1)!.steps.at(-1)!.data).toMatchObject({ hook: 'INPUT', line: 2, rule: 0 });
     net.dispose();
   });
 

@@ -16,7 +16,8 @@ import { copyPayload } from "./copy";
 /**
  * Batch: `n` entries of the frame table at `table` (FE_* words). `copy` = 0
  * encapsulates each frame in place, 1 copies to its FE_DST. Writes each
- * status to FE_STATUS and returns how many frames succeeded.
+ * status to FE_STATUS and returns how many frames succeeded (-1 when the
+ * table does not lie in memory).
  */
 export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i32 {
   const mem = memBytes();
@@ -24,13 +25,33 @@ export function codecEncapBatch(cfg: usize, table: usize, n: i32, copy: i32): i3
   const mode = load<i32>(cfg, ENC_MODE);
   // The loop is inlined with constant mode/copy for VXLAN (the hot case),
   // so the optimizer drops the per-frame mode branches.
-  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem, true) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem, true);
-  return batchLoop(cfg, table, n, copy, mode, mem, false);
+  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem, true, 0, false) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem, true, 0, false);
+  return batchLoop(cfg, table, n, copy, mode, mem, false, 0, false);
+}
+
+/**
+ * codecEncapBatch with the caller's flow hash of each frame: `hashes` holds
+ * `n` u32s, entry i's at `hashes + 4 * i`, each what Linux skb_get_hash
+ * returns for a skb that already carries a hash (set from the sending
+ * socket's sk_txhash, a NIC's L4 RSS hash, or one computed earlier in the
+ * stack: include/linux/skbuff.h, skb_get_hash runs the flow dissector only
+ * when neither l4_hash nor sw_hash is set): it is used as
+ * is, without the flow dissector, and mapped into the source-port range as
+ * udp_flow_src_port maps any hash. A hash of 0 takes udp_flow_src_port's
+ * `!hash` branch (VXLAN: the Ethernet-address hash). A fixed source port
+ * (ENC_F_FIXED_SPORT) and IPIP ignore the hashes.
+ */
+export function codecEncapBatchHashed(cfg: usize, table: usize, n: i32, copy: i32, hashes: usize): i32 {
+  const mem = memBytes();
+  if (n < 0 || <u64>table + <u64>n * FE_BYTES > mem || <u64>hashes + <u64>n * 4 > mem) return -1;
+  const mode = load<i32>(cfg, ENC_MODE);
+  if (mode == MODE_VXLAN) return copy != 0 ? batchLoop(cfg, table, n, 1, MODE_VXLAN, mem, true, hashes, true) : batchLoop(cfg, table, n, 0, MODE_VXLAN, mem, true, hashes, true);
+  return batchLoop(cfg, table, n, copy, mode, mem, false, hashes, true);
 }
 
 // @ts-ignore: decorator
 @inline
-function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64, vxlan8: bool): i32 {
+function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: u64, vxlan8: bool, hashes: usize, given: bool): i32 {
   const ov = overheadOf(mode);
   const flags = load<u32>(cfg, ENC_FLAGS);
   const ttl = load<u32>(cfg, ENC_TTL);
@@ -53,12 +74,14 @@ function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: 
     // Eight frames at a time where all eight take the fast path (vxlan-batch.ts).
     const local = pmin >= pmax;
     const hash = (flags & ENC_F_FIXED_SPORT) == 0;
+    // With a fixed port the caller's hashes are not read: the port does not depend on them.
+    const laneGiven = given && hash;
     vxlanBatchSetup(cfg + ENC_TEMPLATE, ttl, tos, (flags & ENC_F_ECN) != 0, (flags & ENC_F_DF) != 0, (flags & ENC_F_DF_INHERIT) != 0,
       seed, local ? 32768 : <u32>pmin, local ? 60999 : <u32>pmax, hash ? -1 : <i32>(sport & 0xffff), load<u32>(cfg, ENC_DPORT),
       mem > 0xffff0000 ? <u32>0xffff0000 : <u32>mem);
     for (; i + 8 <= n; i += 8) {
       const e = table + <usize>i * FE_BYTES;
-      if (vxlanEncap8(e, copy != 0, id, hash)) {
+      if (vxlanEncap8(e, copy != 0, id, hash, laneGiven, hashes + <usize>i * 4)) {
         if (csum) {
           for (let k = 0; k < 8; k++) {
             const f = e + <usize>k * FE_BYTES;
@@ -70,7 +93,7 @@ function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: 
         continue;
       }
       for (let k = 0; k < 8; k++) {
-        const st = encapEntry(cfg, e + <usize>k * FE_BYTES, t0, t1, t2, ttail, tsum, mode, copy, csum, flags, ttl, tos, sport, seed, pmin, pmax, id, mem);
+        const st = encapEntry(cfg, e + <usize>k * FE_BYTES, t0, t1, t2, ttail, tsum, mode, copy, csum, flags, ttl, tos, sport, seed, pmin, pmax, id, mem, given, hashes + <usize>(i + k) * 4);
         if (st == ST_OK) {
           ok++;
           id = (id + 1) & 0xffff;
@@ -79,7 +102,7 @@ function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: 
     }
   }
   for (; i < n; i++) {
-    const st = encapEntry(cfg, table + <usize>i * FE_BYTES, t0, t1, t2, ttail, tsum, mode, copy, csum, flags, ttl, tos, sport, seed, pmin, pmax, id, mem);
+    const st = encapEntry(cfg, table + <usize>i * FE_BYTES, t0, t1, t2, ttail, tsum, mode, copy, csum, flags, ttl, tos, sport, seed, pmin, pmax, id, mem, given, hashes + <usize>i * 4);
     if (st == ST_OK) {
       ok++;
       id = (id + 1) & 0xffff;
@@ -89,11 +112,15 @@ function batchLoop(cfg: usize, table: usize, n: i32, copy: i32, mode: i32, mem: 
   return ok;
 }
 
-/** One table entry, frame by frame: checks, encapsulation, copy, UDP checksum; writes and returns its status. */
+/**
+ * One table entry, frame by frame: checks, encapsulation, copy, UDP
+ * checksum; writes and returns its status. `given`: the frame's hash is the
+ * u32 at `hp`, read at the frame's turn (after the frames before it were written).
+ */
 // @ts-ignore: decorator
 @inline
 function encapEntry(cfg: usize, e: usize, t0: v128, t1: v128, t2: v128, ttail: u32, tsum: u32, mode: i32, copy: i32, csum: bool,
-  flags: u32, ttl: u32, tos: u32, sport: u32, seed: u32, pmin: i32, pmax: i32, id: u32, mem: u64): i32 {
+  flags: u32, ttl: u32, tos: u32, sport: u32, seed: u32, pmin: i32, pmax: i32, id: u32, mem: u64, given: bool, hp: usize): i32 {
   const ov = overheadOf(mode);
   const hdr = headerLenOf(mode);
   const p = <usize>load<u32>(e, FE_PTR << 2);
@@ -105,7 +132,7 @@ function encapEntry(cfg: usize, e: usize, t0: v128, t1: v128, t2: v128, ttail: u
     const d = <usize>load<u32>(e, FE_DST << 2);
     if (<u64>d + <u64>len + <u64>ov > mem) st = ST_OUT_OF_BOUNDS;
     else {
-      st = encapOne(cfg, t0, t1, t2, ttail, tsum, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, d);
+      st = encapOne(cfg, t0, t1, t2, ttail, tsum, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, d, given, given ? load<u32>(hp) : 0);
       if (st == ST_OK) {
         if (mode == MODE_VXLAN) copyPayload(d + 50, p, len);
         else copyPayload(d + <usize>hdr, p + 14, len - 14);
@@ -114,7 +141,7 @@ function encapEntry(cfg: usize, e: usize, t0: v128, t1: v128, t2: v128, ttail: u
     }
   } else if (p < <usize>ov) st = ST_NO_HEADROOM;
   else {
-    st = encapOne(cfg, t0, t1, t2, ttail, tsum, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, p - <usize>ov);
+    st = encapOne(cfg, t0, t1, t2, ttail, tsum, mode, flags, ttl, tos, sport, seed, pmin, pmax, id, p, len, p - <usize>ov, given, given ? load<u32>(hp) : 0);
     if (st == ST_OK && csum) finishUdp(cfg, p - <usize>ov);
   }
   store<i32>(e, st, FE_STATUS << 2);

@@ -126,10 +126,13 @@ function writeOuter(cfg: usize, t0: v128, t1: v128, t2: v128, ttail: u32, tsum: 
  * read from the inner frame is read before anything is written, because
  * in place the IPIP and UDP headers overwrite the inner Ethernet header.
  * Config values arrive as arguments so that a batch loads them once.
+ * `given`: `skbHash` is the flow hash skb_get_hash returns (a hash already
+ * on the skb, such as the sending socket's sk_txhash), used instead of the
+ * computed one; the port is mapped from it all the same.
  */
 // @ts-ignore: decorator
 @inline
-export function encapOne(cfg: usize, t0: v128, t1: v128, t2: v128, ttail: u32, tsum: u32, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, sportCfg: u32, seed: u32, pmin: i32, pmax: i32, id: u32, inner: usize, len: i32, out: usize): i32 {
+export function encapOne(cfg: usize, t0: v128, t1: v128, t2: v128, ttail: u32, tsum: u32, mode: i32, flags: u32, ttlCfg: u32, tosCfg: u32, sportCfg: u32, seed: u32, pmin: i32, pmax: i32, id: u32, inner: usize, len: i32, out: usize, given: bool, skbHash: u32): i32 {
   const hdr = headerLenOf(mode);
   // Fast path for the common VXLAN case: an untagged IPv4 frame with a
   // 20-byte header (bytes 12..14 = 08 00 45) and room for the ports. It
@@ -144,9 +147,16 @@ export function encapOne(cfg: usize, t0: v128, t1: v128, t2: v128, ttail: u32, t
     if ((flags & ENC_F_DF_INHERIT) != 0) ffrag |= (fragRaw & 0x40) << 8;
     let fsport = sportCfg;
     if ((flags & ENC_F_FIXED_SPORT) == 0) {
-      const proto = load<u8>(inner, 23);
-      const withPorts = (fragRaw & 0xff3f) == 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
-      fsport = <u32>srcPortFromHash(flowHashWords(load<u32>(inner, 26), load<u32>(inner, 30), select<u32>(load<u32>(inner, 34), 0, withPorts), seed), pmin, pmax);
+      let h: u32;
+      if (given) {
+        // The hash already on the skb; 0 takes udp_flow_src_port's use_eth branch (EtherType 0x0800 here).
+        h = skbHash != 0 ? skbHash : jhash12(inner, seed ^ 0x0008);
+      } else {
+        const proto = load<u8>(inner, 23);
+        const withPorts = (fragRaw & 0xff3f) == 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+        h = flowHashWords(load<u32>(inner, 26), load<u32>(inner, 30), select<u32>(load<u32>(inner, 34), 0, withPorts), seed);
+      }
+      fsport = <u32>srcPortFromHash(h, pmin, pmax);
     }
     writeOuter(cfg, t0, t1, t2, ttail, tsum, hdr, mode, out, <u32>(36 + len), id, fttl, ftos, ffrag, fsport);
     return ST_OK;
@@ -182,8 +192,11 @@ export function encapOne(cfg: usize, t0: v128, t1: v128, t2: v128, ttail: u32, t
   if ((flags & ENC_F_DF_INHERIT) != 0 && ip != 0) frag |= <u32>bswap<u16>(load<u16>(ip, 6)) & IP_DF;
   let sport: u32 = sportCfg;
   if (mode != MODE_IPIP && (flags & ENC_F_FIXED_SPORT) == 0) {
-    // Same result as flowHashEth(inner, len, seed), reusing the parse above.
-    let h: u32 = ip != 0 ? flowHashIPv4(ip, ipAvail, seed) : 0;
+    // skb_get_hash: the caller's hash when given (Linux: one already on the
+    // skb), else the flow dissector's; without one, VXLAN hashes the Ethernet
+    // addresses (udp_flow_src_port's use_eth). Without a caller's hash this
+    // is flowHashEth(inner, len, seed), reusing the parse above.
+    let h: u32 = given ? skbHash : ip != 0 ? flowHashIPv4(ip, ipAvail, seed) : 0;
     if (h == 0 && mode == MODE_VXLAN) h = jhash12(inner, seed ^ <u32>bswap<u16>(<u16>et));
     if (h == 0) h = 1;
     sport = <u32>srcPortFromHash(h, pmin, pmax);
@@ -198,7 +211,7 @@ function encapCfg(cfg: usize, inner: usize, len: i32, out: usize): i32 {
   const id = load<u32>(cfg, ENC_ID);
   const st = encapOne(cfg, v128.load(cfg + ENC_TEMPLATE), v128.load(cfg + ENC_TEMPLATE, 16), v128.load(cfg + ENC_TEMPLATE, 32),
     <u32>load<u16>(cfg + ENC_TEMPLATE, 48), load<u32>(cfg + TEMPLATE_SUM), load<i32>(cfg, ENC_MODE), load<u32>(cfg, ENC_FLAGS), load<u32>(cfg, ENC_TTL), load<u32>(cfg, ENC_TOS),
-    load<u32>(cfg, ENC_SPORT), load<u32>(cfg, ENC_SEED), load<i32>(cfg, ENC_PORT_MIN), load<i32>(cfg, ENC_PORT_MAX), id, inner, len, out);
+    load<u32>(cfg, ENC_SPORT), load<u32>(cfg, ENC_SEED), load<i32>(cfg, ENC_PORT_MIN), load<i32>(cfg, ENC_PORT_MAX), id, inner, len, out, false, 0);
   if (st == ST_OK) store<u32>(cfg, (id + 1) & 0xffff, ENC_ID);
   return st;
 }

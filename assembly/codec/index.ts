@@ -1,6 +1,6 @@
-// Ethernet/IPv4/UDP/VXLAN/IPIP codec (issue #3): numbers and pointers in,
+// Ethernet/IPv4/UDP/VXLAN/IPIP codec: numbers and pointers in,
 // status codes out. Layouts and codes: assembly/shared/codec.ts.
 export { codecEncapPrepare, codecEncap, codecEncapCopy } from "./encap";
-export { codecEncapBatch, codecCopyBatch } from "./encap-batch";
+export { codecEncapBatch, codecEncapBatchHashed, codecCopyBatch } from "./encap-batch";
 export { codecDecap, codecDecapBatch } from "./decap";
 export { codecFlowHash, codecSrcPort, codecChecksum } from "./helpers";

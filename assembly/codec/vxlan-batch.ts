@@ -18,7 +18,9 @@
 //      frame-by-frame result);
 //   2. the inner header words are gathered into lanes and checked
 //      (bytes 12..14 = 08 00 45);
-//   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane;
+//   3. hash and port, TTL, TOS/ECN, DF, length, ID and checksum per lane
+//      (with the caller's hashes, codecEncapBatchHashed, only the port
+//      mapping: the hash is what skb_get_hash returns when the skb has one);
 //   4. the per-frame words are transposed back into two 16-byte header rows
 //      per frame and stored over the template; with a copy, payloads of up
 //      to 64 bytes follow their headers, longer ones come after all eight
@@ -42,7 +44,7 @@ import { lo32, hi32, lo64, hi64, wire16, SWAP16, rotl16x4, final3x4, storeRows, 
  * They live in a static block of WASM memory that only this file writes: a
  * load from it is one instruction, where a v128 immediate costs V8 three.
  */
-const X4_BYTES: usize = 34 * 16;
+const X4_BYTES: usize = 35 * 16;
 const X4 = memory.data(<i32>X4_BYTES, 16);
 const X_T0 = 0;          // template row 0 (MACs, EtherType)
 const X_SRC = 16;        // source address word (wire bytes)
@@ -78,6 +80,7 @@ const X_50 = 480;
 const X_36 = 496;
 const X_SWAP16 = 512;    // wire16's byte indices
 const X_16 = 528;        // 16: UDP length - inner frame length
+const X_ZERO = 544;
 
 /** Fills the per-batch constants. `pmin`/`pmax` already resolved (pmin < pmax); `fixed` >= 0 is a fixed source port. */
 // @ts-ignore: decorator
@@ -121,6 +124,7 @@ export function vxlanBatchSetup(t: usize, ttl: u32, tos: u32, ecn: bool, df: boo
   v128.store(X4 + X_36, i32x4.splat(36));
   v128.store(X4 + X_SWAP16, SWAP16);
   v128.store(X4 + X_16, i32x4.splat(16));
+  v128.store(X4 + X_ZERO, i32x4.splat(0));
 }
 
 // @ts-ignore: decorator
@@ -141,11 +145,10 @@ function bounds4(P: v128, L: v128, W: v128, span: v128, copy: bool): v128 {
   return v128.and(ok, leU(k4(X_50), P));
 }
 
-/** Outer UDP source ports of four frames: flowHashWords and srcPortFromHash per lane. */
+/** Flow hashes of four frames: flowHashWords per lane. */
 // @ts-ignore: decorator
 @inline
-function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): v128 {
-  if (!hash) return k4(X_PMIN); // the fixed port
+function hash4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128): v128 {
   // Ports only from unfragmented TCP/UDP; the lower (address, port) pair
   // first, so that both directions of a flow hash alike.
   const bLo01 = lo32(b0, b1), bLo23 = lo32(b2, b3);
@@ -161,10 +164,16 @@ function sport4(W20: v128, b0: v128, b1: v128, b2: v128, b3: v128, hash: bool): 
   const hi = i32x4.max_u(SRC, DST);
   const swap = v128.andnot(i32x4.eq(hi, SRC), v128.andnot(i32x4.eq(SRC, DST), i32x4.lt_s(dp, sp)));
   const iv = k4(X_IV);
-  let h = final3x4(
+  return final3x4(
     i32x4.add(hi, iv),
     i32x4.add(i32x4.min_u(SRC, DST), iv),
     i32x4.add(v128.xor(ports, v128.and(v128.xor(rotl16x4(ports), ports), swap)), iv));
+}
+
+/** Outer UDP source ports of four frames from their hashes: srcPortFromHash per lane. */
+// @ts-ignore: decorator
+@inline
+function port4(h: v128): v128 {
   // flowHashWords maps a hash of 0 to 1, which cannot change the port:
   // 0 and 1 both become port min (0x10001 * range < 2^32 for any range up
   // to 65535), so the lanes skip it (test/codec-batch8.test.ts has such a flow).
@@ -231,12 +240,14 @@ function finish4(e: usize, copy: bool, p0: usize, p1: usize, p2: usize, p3: usiz
  * Encapsulates the eight frames of table entries `e`..`e + 112` in VXLAN,
  * in place (`copy` false: outer frame at FE_PTR - 50) or into FE_DST with
  * the payload copied after the headers. `id` is the IPv4 ID of the first frame,
- * `hash` false when the source port is fixed. Returns false, having written
+ * `hash` false when the source port is fixed; `given` when the eight flow
+ * hashes are the caller's, the u32s at `hp` (skb_get_hash's value: no
+ * dissection, only the port mapping). Returns false, having written
  * nothing, when any of the eight needs the frame-by-frame path.
  */
 // @ts-ignore: decorator
 @inline
-export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
+export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool, given: bool, hp: usize): bool {
   const a0 = v128.load(e), a1 = v128.load(e, 16), a2 = v128.load(e, 32), a3 = v128.load(e, 48);
   const b0 = v128.load(e, 64), b1 = v128.load(e, 80), b2 = v128.load(e, 96), b3 = v128.load(e, 112);
   const aLo01 = lo32(a0, a1), aLo23 = lo32(a2, a3), bLo01 = lo32(b0, b1), bLo23 = lo32(b2, b3);
@@ -264,6 +275,15 @@ export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
   const wLo = <usize>i32x4.extract_lane(WA, 0);
   const wHi = <usize>i32x4.extract_lane(endB, 3);
   if ((wHi > e && wLo < e + 128) || (wHi > X4 && wLo < X4 + X4_BYTES)) return false;
+  // Likewise the eight caller's hashes; and a hash of 0 (udp_flow_src_port
+  // then hashes the Ethernet addresses) goes frame by frame.
+  let HA = k4(X_PMIN), HB = HA;
+  if (given) {
+    if (wHi > hp && wLo < hp + 32) return false;
+    HA = v128.load(hp);
+    HB = v128.load(hp, 16);
+    if (!all4(i32x4.ne(i32x4.min_u(HA, HB), k4(X_ZERO)))) return false;
+  }
 
   const p0 = <usize>load<u32>(e, FE_PTR << 2), p1 = <usize>load<u32>(e, 16 + (FE_PTR << 2));
   const p2 = <usize>load<u32>(e, 32 + (FE_PTR << 2)), p3 = <usize>load<u32>(e, 48 + (FE_PTR << 2));
@@ -278,8 +298,14 @@ export function vxlanEncap8(e: usize, copy: bool, id: u32, hash: bool): bool {
   const W20A = lo64(hi32(c0, c1), hi32(c2, c3)), W20B = lo64(hi32(c4, c5), hi32(c6, c7));
   // ... and 26..41 (addresses, ports): the hash inputs. The two hashes
   // stand side by side so that their chains overlap.
-  const sA = sport4(W20A, v128.load(p0, 26), v128.load(p1, 26), v128.load(p2, 26), v128.load(p3, 26), hash);
-  const sB = sport4(W20B, v128.load(p4, 26), v128.load(p5, 26), v128.load(p6, 26), v128.load(p7, 26), hash);
+  let sA = k4(X_PMIN), sB = sA; // the fixed port
+  if (hash && given) {
+    sA = port4(HA);
+    sB = port4(HB);
+  } else if (hash) {
+    sA = port4(hash4(W20A, v128.load(p0, 26), v128.load(p1, 26), v128.load(p2, 26), v128.load(p3, 26)));
+    sB = port4(hash4(W20B, v128.load(p4, 26), v128.load(p5, 26), v128.load(p6, 26), v128.load(p7, 26)));
+  }
   finish4(e, copy, p0, p1, p2, p3, LA, W12A, W20A, sA, id);
   finish4(e + 64, copy, p4, p5, p6, p7, LB, W12B, W20B, sB, id + 4);
   if (copy) copyLong8(e, LA, LB);

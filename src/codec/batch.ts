@@ -7,7 +7,7 @@
  */
 import * as C from '../../assembly/shared/codec.js';
 import { InputError } from '../core/errors.js';
-import type { Codec } from './wasm.js';
+import { checkHashes, type Codec, type EncapBatchOptions } from './wasm.js';
 import { resolveEncap, resolveDecap, innerFrameProblem, type EncapParams, type ResolvedEncap, type DecapOptions, type ResolvedDecap } from './params.js';
 import { frameFromRecord, type DecodeResult } from './frame.js';
 import { CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
@@ -15,19 +15,27 @@ import { CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
 /** Headroom in front of every slot: room for the largest overhead (50), 16-byte aligned. */
 const HEADROOM = 64;
 
-/** A fixed set of frame slots in one codec's WASM memory. */
+/**
+ * A fixed set of frame slots in one codec's WASM memory. Each slot holds one
+ * frame of at most `maxFrame` bytes before encapsulation: 1514 by default
+ * (an Ethernet frame without FCS at a 1500-byte MTU). Larger frames (jumbo
+ * frames, GRO-merged captures) need a batch made with a larger `maxFrame`,
+ * up to 65535; `set` refuses a frame longer than the slot (FrameTooLong,
+ * naming the frame, its length and the slot size).
+ */
 export class FrameBatch {
-  /** Most bytes a frame may have in a slot (before encapsulation). */
+  /** Most bytes a frame may have in a slot (before encapsulation); the constructor's `maxFrame`. */
   readonly maxFrame: number;
   private readonly slot: number;
   private readonly base: number;
   private readonly table: number;
   private readonly records: number;
+  private readonly hashes: number;
   private readonly lens: number[] = [];
   private readonly offs: number[] = [];
   private disposed = false;
 
-  /** `capacity` slots of up to `maxFrame` bytes (default 1514, an Ethernet frame without FCS). */
+  /** `capacity` slots of up to `maxFrame` bytes each (default 1514, an Ethernet frame without FCS; at most 65535). */
   constructor(readonly codec: Codec, readonly capacity: number, maxFrame = 1514) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) throw new InputError('InvalidCapacity', String(capacity), 'an integer 1..1048576');
     if (!Number.isInteger(maxFrame) || maxFrame < 14 || maxFrame > 65535) throw new InputError('InvalidMaxFrame', String(maxFrame), 'an integer 14..65535');
@@ -36,6 +44,7 @@ export class FrameBatch {
     this.base = codec.core.alloc(capacity * this.slot);
     this.table = codec.core.alloc(capacity * C.FE_BYTES);
     this.records = codec.core.alloc(capacity * C.R_WORDS * 4);
+    this.hashes = codec.core.alloc(capacity * 4);
   }
 
   /** Number of frames set so far (slots 0..count-1 are processed). */
@@ -48,11 +57,13 @@ export class FrameBatch {
     if (!Number.isInteger(i) || i < 0 || i >= this.capacity) throw new InputError('InvalidSlot', String(i), `a slot 0..${this.capacity - 1}`);
   }
 
-  /** Copies `frame` into slot `i` (i <= count) and makes it the current frame there. */
+  /** Copies `frame` into slot `i` (i <= count) and makes it the current frame there; at most {@link maxFrame} bytes. */
   set(i: number, frame: Uint8Array): void {
     this.check(i);
     if (i > this.lens.length) throw new InputError('InvalidSlot', String(i), `slots filled in order, next is ${this.lens.length}`);
-    if (frame.length > this.maxFrame) throw new InputError('FrameTooLong', `${frame.length} bytes`, `at most ${this.maxFrame} bytes`);
+    if (frame.length > this.maxFrame) {
+      throw new InputError('FrameTooLong', `frame ${i}: ${frame.length} bytes`, `at most ${this.maxFrame} bytes, the slot size of this FrameBatch (new FrameBatch(codec, capacity, maxFrame) takes a maxFrame up to 65535)`);
+    }
     this.codec.core.u8.set(frame, this.base + i * this.slot + HEADROOM);
     this.lens[i] = frame.length;
     this.offs[i] = HEADROOM;
@@ -76,10 +87,14 @@ export class FrameBatch {
   /**
    * Encapsulates every frame in place (one WASM call): afterwards `view(i)`
    * is the outer frame. Frames are validated first; nothing changes if one
-   * cannot be encapsulated (InputError naming the slot).
+   * cannot be encapsulated (InputError naming the slot). `opts.hashes`: one
+   * flow hash per frame, used as Linux uses a hash already on the skb (see
+   * {@link EncapBatchOptions}); it goes into the batch's hash column in WASM
+   * memory, beside the frame table.
    */
-  encap(params: EncapParams | ResolvedEncap): void {
+  encap(params: EncapParams | ResolvedEncap, opts: EncapBatchOptions = {}): void {
     const r = 'modeNumber' in params ? params : resolveEncap(params);
+    const hashes = checkHashes(opts, this.lens.length);
     for (let i = 0; i < this.lens.length; i++) {
       if (this.offs[i] < r.overhead) throw new InputError('NoHeadroom', `slot ${i}`, 'a frame that has not been encapsulated already');
       const bad = innerFrameProblem(this.view(i), r);
@@ -87,7 +102,9 @@ export class FrameBatch {
     }
     this.fillTable();
     const cfg = this.codec.encapConfig(r);
-    this.codec.core.guard(() => this.codec.wasm.codecEncapBatch(cfg, this.table, this.lens.length, 0));
+    const n = this.lens.length;
+    if (hashes) this.codec.core.u32.set(hashes, this.hashes >> 2);
+    this.codec.core.guard(() => (hashes ? this.codec.wasm.codecEncapBatchHashed(cfg, this.table, n, 0, this.hashes) : this.codec.wasm.codecEncapBatch(cfg, this.table, n, 0)));
     for (let i = 0; i < this.lens.length; i++) {
       this.offs[i] -= r.overhead;
       this.lens[i] += r.overhead;
@@ -121,5 +138,6 @@ export class FrameBatch {
     this.codec.core.free(this.base);
     this.codec.core.free(this.table);
     this.codec.core.free(this.records);
+    this.codec.core.free(this.hashes);
   }
 }

@@ -74,7 +74,19 @@ export function flowHashEth(b: Uint8Array, seed: number): number {
     const h = flowHashIPv4(b, l3, len - l3, seed);
     if (h !== 0) return h;
   }
+  return ethAddrHash(b, seed);
+}
+
+/**
+ * udp_flow_src_port's hash when skb_get_hash gives 0 and the tunnel carries
+ * Ethernet (use_eth): jhash of the two MAC addresses, keyed by the
+ * EtherType as the raw `skb->protocol` word (and, in cnikit, the seed).
+ */
+export function ethAddrHash(b: Uint8Array, seed: number): number {
+  const len = b.length;
   if (len < 12) return 1;
+  let et = len >= 14 ? (b[12] << 8) | b[13] : 0;
+  if (et === 0x8100 && len >= 18) et = (b[16] << 8) | b[17];
   const proto = ((et & 0xff) << 8) | (et >> 8);
   const h = jhash12(b, 0, (seed ^ proto) >>> 0);
   return h === 0 ? 1 : h;

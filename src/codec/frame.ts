@@ -3,6 +3,7 @@ import * as C from '../../assembly/shared/codec.js';
 import { formatIPv4, formatMac } from '../net/ip.js';
 import type { EncapMode } from './params.js';
 import { DecodeError } from './status.js';
+import { decodeArp, type InnerArp } from './arp.js';
 
 /** Inner 5-tuple (ICMP: type and code in `icmp`, ports 0). */
 export interface InnerFlow {
@@ -13,6 +14,8 @@ export interface InnerFlow {
   dstPort: number;
   ttl: number;
   icmp?: { type: number; code: number };
+  /** ICMP echo request (8) or reply (0) with its 8-byte header present: identifier and sequence number. */
+  echo?: { id: number; seq: number };
 }
 
 /** A successfully decapsulated frame. */
@@ -48,6 +51,8 @@ export interface DecodedFrame {
     ethertype: number;
     /** When the inner packet is parseable IPv4. */
     flow?: InnerFlow;
+    /** VXLAN: when the inner frame is Ethernet/IPv4 ARP (EtherType 0x0806). */
+    arp?: InnerArp;
   };
 }
 
@@ -82,6 +87,11 @@ export function frameFromRecord(b: Uint8Array, r: ArrayLike<number>, mode: Encap
     frame.inner.dstMac = formatMac(b, inner);
     frame.inner.srcMac = formatMac(b, inner + 6);
     if (r[C.R_INNER_VLAN] >= 0) frame.inner.vlan = r[C.R_INNER_VLAN];
+    if (r[C.R_INNER_ETHERTYPE] === C.ETH_P_ARP) {
+      const l3 = inner + (r[C.R_INNER_VLAN] >= 0 ? 18 : 14);
+      const arp = decodeArp(b, l3, inner + r[C.R_INNER_LEN] - l3);
+      if (arp) frame.inner.arp = arp;
+    }
   }
   if (r[C.R_INNER_L3] >= 0) {
     const proto = r[C.R_INNER_PROTO];
@@ -95,6 +105,19 @@ export function frameFromRecord(b: Uint8Array, r: ArrayLike<number>, mode: Encap
       ttl: r[C.R_INNER_TTL],
       ...(icmp ? { icmp: { type: r[C.R_INNER_SPORT], code: r[C.R_INNER_DPORT] } } : {}),
     };
+    const echo = icmp ? icmpEcho(b, r) : undefined;
+    if (echo) frame.inner.flow.echo = echo;
   }
   return { ok: true, frame };
+}
+
+/** Identifier and sequence of an inner ICMP echo request or reply (RFC 792), read where the record puts the inner IPv4 header. */
+function icmpEcho(b: Uint8Array, r: ArrayLike<number>): { id: number; seq: number } | undefined {
+  const type = r[C.R_INNER_SPORT];
+  const l3 = r[C.R_INNER_L3];
+  // The inner packet ends where the inner frame (or IP packet) does; the IPv4 header was checked by the decoder.
+  const end = r[C.R_INNER_OFF] + r[C.R_INNER_LEN];
+  const l4 = l3 + (b[l3] & 15) * 4;
+  if ((type !== 0 && type !== 8) || (((b[l3 + 6] << 8) | b[l3 + 7]) & 0x1fff) !== 0 || end - l4 < 8) return undefined;
+  return { id: (b[l4 + 4] << 8) | b[l4 + 5], seq: (b[l4 + 6] << 8) | b[l4 + 7] };
 }

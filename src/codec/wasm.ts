@@ -16,6 +16,7 @@ export interface CodecExports {
   codecEncap(cfg: number, inner: number, len: number): number;
   codecEncapCopy(cfg: number, src: number, len: number, dst: number): number;
   codecEncapBatch(cfg: number, table: number, n: number, copy: number): number;
+  codecEncapBatchHashed(cfg: number, table: number, n: number, copy: number, hashes: number): number;
   codecCopyBatch(table: number, n: number, overhead: number): number;
   codecDecap(cfg: number, p: number, len: number, out: number): number;
   codecDecapBatch(cfg: number, table: number, n: number, out: number): number;
@@ -26,6 +27,30 @@ export interface CodecExports {
 
 /** Headroom left in front of each frame copied in (the largest overhead, 16-byte aligned). */
 const HEADROOM = 64;
+
+/** Options of batch encapsulation. */
+export interface EncapBatchOptions {
+  /**
+   * The flow hash of each frame, as Linux `skb_get_hash` returns a hash
+   * already on the skb (the sending socket's `sk_txhash`, a NIC's L4 RSS
+   * hash, one the stack computed earlier):
+   * used instead of hashing the inner flow, and mapped into the source-port
+   * range as `udp_flow_src_port` maps any hash. 0 means what it means to
+   * `udp_flow_src_port` (VXLAN hashes the inner Ethernet addresses). One per
+   * frame; a fixed `srcPort` and IPIP ignore them. Default: none, the codec
+   * computes each flow hash.
+   */
+  hashes?: Uint32Array;
+}
+
+/** Checks `opts.hashes` against `n` frames; returns it (or undefined). */
+export function checkHashes(opts: EncapBatchOptions, n: number): Uint32Array | undefined {
+  const h = opts.hashes;
+  if (h === undefined) return undefined;
+  if (!(h instanceof Uint32Array)) throw new InputError('InvalidHashes', String(h), 'a Uint32Array of flow hashes, one per frame');
+  if (h.length !== n) throw new InputError('InvalidHashes', `${h.length} hashes`, `one per frame (${n})`);
+  return h;
+}
 
 /** Writes an encapsulation config block at `cfg` (ENC_BYTES) from resolved parameters. */
 export function writeEncapConfig(core: Core, cfg: number, r: ResolvedEncap, id = r.ipId): void {
@@ -102,11 +127,13 @@ export class Codec {
 
   /**
    * Encapsulates each inner Ethernet frame (in place in WASM memory, one
-   * batch call). IPv4 IDs start at `params.ipId` and advance per frame.
+   * batch call). IPv4 IDs start at `params.ipId` and advance per frame;
+   * `opts.hashes` gives each frame's flow hash instead of computing it.
    * Throws InputError (before any WASM call) if a frame cannot be encapsulated.
    */
-  encapMany(frames: readonly Uint8Array[], params: EncapParams | ResolvedEncap): Uint8Array[] {
+  encapMany(frames: readonly Uint8Array[], params: EncapParams | ResolvedEncap, opts: EncapBatchOptions = {}): Uint8Array[] {
     const r = 'modeNumber' in params ? params : resolveEncap(params);
+    const hashes = checkHashes(opts, frames.length);
     frames.forEach((f, i) => {
       const bad = innerFrameProblem(f, r);
       if (bad) throw new InputError(CODEC_STATUS_NAMES[bad.status], `frame ${i}`, `an inner frame that can be encapsulated (${describeCodecStatus(bad.status, bad.value)})`);
@@ -114,11 +141,13 @@ export class Codec {
     const n = frames.length;
     const slots = frames.map((f) => HEADROOM + ((f.length + 15) & ~15));
     const tableBytes = n * C.FE_BYTES;
-    const base = this.ensure(tableBytes + slots.reduce((a, b) => a + b, 0));
+    const hashBytes = hashes ? (n * 4 + 15) & ~15 : 0;
+    const base = this.ensure(tableBytes + hashBytes + slots.reduce((a, b) => a + b, 0));
     this.encapConfig(r);
     const u8 = this.core.u8;
     const dv = new DataView(u8.buffer);
-    let p = base + tableBytes;
+    if (hashes) this.core.u32.set(hashes, (base + tableBytes) >> 2);
+    let p = base + tableBytes + hashBytes;
     const ptrs: number[] = [];
     frames.forEach((f, i) => {
       const inner = p + HEADROOM;
@@ -128,7 +157,7 @@ export class Codec {
       ptrs.push(inner);
       p += slots[i];
     });
-    const ok = this.core.guard(() => this.wasm.codecEncapBatch(this.cfg, base, n, 0));
+    const ok = this.core.guard(() => (hashes ? this.wasm.codecEncapBatchHashed(this.cfg, base, n, 0, base + tableBytes) : this.wasm.codecEncapBatch(this.cfg, base, n, 0)));
     const mem = this.core.u8;
     const out = ptrs.map((inner, i) => {
       const st = new DataView(mem.buffer).getInt32(base + i * C.FE_BYTES + C.FE_STATUS * 4, true);

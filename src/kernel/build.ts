@@ -12,7 +12,7 @@ import { SimClock } from '../store/clock.js';
 import { Netlink } from './netlink.js';
 import type { IfaceSpec, NodeSpec, Scenario } from './scenario.js';
 import { SimNetwork } from './network.js';
-import type { WalkPins } from './walk.js';
+import type { WalkPins } from './path/context.js';
 
 /** Options of {@link createNetwork} and {@link buildScenario}. */
 export interface BuildOptions {

@@ -9,7 +9,9 @@
  *
  * Simplified: devices are created up unless `up: false`; a MAC left out is
  * made from a counter (02:00:00:xx:xx:xx), not random; a bridge keeps the
- * MAC it was given (Linux takes its lowest port's until one is set).
+ * MAC it was given (Linux takes its lowest port's until one is set); a vxlan
+ * MTU above its lower device's minus 50 is accepted (vxlan_change_mtu
+ * refuses it), so that an underlay without headroom can be studied.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { SimClock } from '../store/clock.js';
@@ -112,7 +114,6 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
       const dstport = s.dstport ?? 8472;
       if (!(Number.isInteger(dstport) && dstport >= 1 && dstport <= 65535)) throw new InputError('InvalidPort', String(s.dstport), 'a dstport 1..65535');
       if (s.ttl !== undefined && !(Number.isInteger(s.ttl) && s.ttl >= 1 && s.ttl <= 255)) throw new InputError('InvalidTtl', String(s.ttl), 'a ttl 1..255');
-      mtuOk(s.mtu, lower ? lower.mtu - 50 : 65535);
       for (const o of n.ifaces.values()) {
         if (o.vxlan && o.vxlan.vni === s.id && o.vxlan.dstport === dstport) throw new CnikitError('Exists', `RTNETLINK answers: File exists (vxlan id ${s.id} dstport ${dstport} is ${o.name})`);
       }
@@ -186,8 +187,7 @@ function enslave(i: Iface, br: Iface): void {
 export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void {
   const n = i.ns;
   const mac = s.address === undefined ? undefined : macText(s.address);
-  const lower = i.vxlan?.dev ? n.ifaces.get(i.vxlan.dev) : undefined;
-  mtuOk(s.mtu, lower ? lower.mtu - 50 : 65535);
+  mtuOk(s.mtu);
   let br: Iface | undefined;
   if (s.master) {
     br = env.dev(n, s.master);
@@ -215,7 +215,8 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
 function changeMac(i: Iface, mac: string): void {
   // A port's entry is on the port, the bridge's own on the bridge: both named i.name.
   const fdb = i.master?.bridgeFdb ?? i.bridgeFdb;
-  if (fdb && fdb.lookup(i.mac).kind === 'local') fdb.del(i.mac, i.name);
+  const old = fdb?.lookup(i.mac);
+  if (old?.kind === 'local' && old.entry.dev === i.name) fdb!.del(i.mac, i.name);
   i.mac = mac;
   if (fdb && fdb.lookup(mac).kind === 'flood') fdb.add(mac, i.name);
 }

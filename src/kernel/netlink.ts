@@ -24,17 +24,17 @@ import { CnikitError, InputError } from '../core/errors.js';
 import { Segment } from './segment.js';
 import { NlEvents, type NlCounters, type NlListener } from './events.js';
 import type { FdbAgent } from './fdb.js';
-import type { Iface, TunAgent } from './iface.js';
+import type { TunAgent } from './iface.js';
 import type { NeighAgent } from './neigh-types.js';
 import { parseAddr, type Netns } from './netns.js';
 import type { SimNetwork } from './network.js';
 import { addAddress, checkLinkAdd, checkLinkSet, linkVictims, unplug, type LinkEnv } from './netlink-link.js';
 import { restoreRuleset } from './netlink-ipt.js';
-import { fdbOf, neighOf, routeMatchOf, routeOf } from './netlink-parse.js';
+import { fdbOf, neighOf, routeMatchOf } from './netlink-parse.js';
+import { bridgeReplace, checkFdbLoad, checkNeighLoad, checkRoute, devOf, fdbTarget, loadRoutes, routeKey } from './netlink-tables.js';
 import type { FdbSpec, LinkSetSpec, LinkSpec, NeighSpec, NetnsOptions, PodAddSpec, RouteSpec } from './netlink-spec.js';
 import { checkSysctl } from './netlink-sysctl.js';
 import { podAdd, podDel, type PodRecord } from './netlink-pod.js';
-import type { KRoute } from './route.js';
 
 const doors = new WeakMap<SimNetwork, Netlink>();
 
@@ -57,7 +57,7 @@ export class Netlink {
     if (!doors.has(net)) doors.set(net, this);
     this.env = {
       ns: (n) => this.netns(n),
-      dev: (n, d) => this.dev(n, d),
+      dev: devOf,
       segment: (s) => this.segment(s),
       clock: net.clock,
       nextMac: () => {
@@ -88,12 +88,6 @@ export class Netlink {
     return n;
   }
 
-  private dev(n: Netns, name: string): Iface {
-    const i = n.ifaces.get(name);
-    if (!i) throw new CnikitError('NoSuchDevice', `Cannot find device "${name}" (in ${n.name})`);
-    return i;
-  }
-
   private segment(name: string): Segment {
     const s = this.net.segments.get(name);
     if (!s) throw new InputError('NoSuchSegment', name, `a fabric segment (${[...this.net.segments.keys()].join(', ')})`);
@@ -104,7 +98,10 @@ export class Netlink {
 
   /** `ip netns add NAME`: a namespace with `lo`. */
   netnsAdd(name: string, opts: NetnsOptions = {}): void {
-    if (typeof name !== 'string' || !/^[^\s/]{1,64}$/.test(name)) throw new InputError('InvalidNetnsName', String(name), 'a namespace name of 1..64 characters without blanks or slashes');
+    // A file under /var/run/netns: NAME_MAX, no slash (and no blank, for the export's shell script).
+    if (typeof name !== 'string' || !/^[^\s/]{1,255}$/.test(name) || name === '.' || name === '..') {
+      throw new InputError('InvalidNetnsName', String(name), 'a namespace name of 1..255 characters without blanks or slashes');
+    }
     if (this.net.namespaces.has(name)) throw new CnikitError('Exists', `Cannot create namespace file "/var/run/netns/${name}": File exists (node and pod names must be unique)`);
     const n = this.net.addNamespace(name, opts.node ?? name);
     n.ipForward = opts.ipForward ?? false;
@@ -148,21 +145,21 @@ export class Netlink {
   /** `ip link del NAME`: a veth's peer and vxlan devices over it go too. */
   linkDel(ns: string, name: string): void {
     const n = this.netns(ns);
-    for (const v of linkVictims(n, this.dev(n, name))) unplug(this.env, v);
+    for (const v of linkVictims(n, devOf(n, name))) unplug(this.env, v);
     this.events.emit('link', 'del', ns, name);
   }
 
   /** `ip link set NAME [up|down] [mtu N] [address M] [master BR|nomaster] [vxlan flags]`. */
   linkSet(ns: string, name: string, spec: LinkSetSpec): void {
     const n = this.netns(ns);
-    checkLinkSet(this.env, this.dev(n, name), spec)();
+    checkLinkSet(this.env, devOf(n, name), spec)();
     this.events.emit('link', 'set', ns, name);
   }
 
   /** `ip addr add A/L dev DEV`, with the routes Linux derives (local, broadcast, connected). */
   addrAdd(ns: string, dev: string, cidr: string): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     const a = parseAddr(cidr);
     if (i.addrs.some((x) => x.addr === a.addr && x.len === a.len)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${cidr} dev ${dev})`);
     addAddress(i, a);
@@ -172,7 +169,7 @@ export class Netlink {
   /** `ip addr del A/L dev DEV`, and its routes (and routes with it as `src`). */
   addrDel(ns: string, dev: string, cidr: string): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     const a = parseAddr(cidr);
     const at = i.addrs.findIndex((x) => x.addr === a.addr && x.len === a.len);
     if (at < 0) throw new CnikitError('NotFound', `RTNETLINK answers: Cannot assign requested address (${cidr} dev ${dev})`);
@@ -189,26 +186,10 @@ export class Netlink {
 
   // --- ip route ---------------------------------------------------------------
 
-  /**
-   * A route as the FIB will hold it, with the checks fib_create_info makes
-   * beside the FIB's own: the device exists and, for a unicast route, is up;
-   * a `src` is a local address.
-   */
-  private route(n: Netns, r: string | RouteSpec): KRoute {
-    const k = routeOf(r, `${n.name} route`);
-    if (k.dev !== undefined && !this.dev(n, k.dev).up && k.type === 'unicast') {
-      throw new CnikitError('NetDown', `Error: ${k.via === undefined ? 'Device for nexthop' : 'Nexthop device'} is not up (${k.dev} in ${n.name})`);
-    }
-    if (k.src !== undefined && k.type !== 'local' && k.type !== 'broadcast' && !n.fib.isLocal(k.src)) {
-      throw new CnikitError('InvalidPrefsrc', `Error: Invalid prefsrc address (${typeof r === 'string' ? r : r.src} in ${n.name})`);
-    }
-    return k;
-  }
-
   /** `ip route add ARGS` (or a {@link RouteSpec}): EEXIST when the prefix has a route of the same metric. */
   routeAdd(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.add(k);
     this.events.emit('route', 'add', ns, routeKey(k));
   }
@@ -216,7 +197,7 @@ export class Netlink {
   /** `ip route replace ARGS`: the route of the same prefix and metric, or a new one. */
   routeReplace(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.replace(k);
     this.events.emit('route', 'replace', ns, routeKey(k));
   }
@@ -224,7 +205,7 @@ export class Netlink {
   /** `ip route append ARGS`: one more route on the prefix (lookups use the first). */
   routeAppend(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
-    const k = this.route(n, r);
+    const k = checkRoute(n, r);
     n.fib.append(k);
     this.events.emit('route', 'append', ns, routeKey(k));
   }
@@ -233,37 +214,14 @@ export class Netlink {
   routeDel(ns: string, r: string | RouteSpec): void {
     const n = this.netns(ns);
     const m = routeMatchOf(r);
-    if (m.dev !== undefined) this.dev(n, m.dev);
+    if (m.dev !== undefined) devOf(n, m.dev);
     n.fib.del(m);
     this.events.emit('route', 'del', ns, routeKey(m));
   }
 
   /** Adds many routes at once (all `add`); one failing route (named by its index) loads none. */
   routeLoad(ns: string, batch: readonly (string | RouteSpec)[]): void {
-    const n = this.netns(ns);
-    const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
-    const index = { main: [] as number[], local: [] as number[] };
-    atEach(batch, (r, i) => {
-      const k = this.route(n, r);
-      byTable[k.table].push(k);
-      index[k.table].push(i);
-    });
-    // Fib.load names the index in its own list: give the caller's back.
-    const load = (t: 'main' | 'local') => {
-      try {
-        n.fib.load(t, byTable[t]);
-      } catch (e) {
-        if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${index[t][Number(j)]})`);
-        throw e;
-      }
-    };
-    load('local');
-    try {
-      load('main');
-    } catch (e) {
-      for (const r of byTable.local) n.fib.del({ ...r, table: 'local' });
-      throw e;
-    }
+    loadRoutes(this.netns(ns), batch);
     this.events.emit('route', 'add', ns, `${batch.length} routes`, batch.length);
   }
 
@@ -273,7 +231,7 @@ export class Netlink {
   neighAdd(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a);
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.add(s.dst, s.dev, s);
     this.events.emit('neigh', 'add', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -282,7 +240,7 @@ export class Netlink {
   neighReplace(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a);
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.replace(s.dst, s.dev, s);
     this.events.emit('neigh', 'replace', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -291,7 +249,7 @@ export class Netlink {
   neighDel(ns: string, a: string | NeighSpec): void {
     const n = this.netns(ns);
     const s = neighOf(a, 'del');
-    this.dev(n, s.dev);
+    devOf(n, s.dev);
     n.neigh.del(s.dst, s.dev);
     this.events.emit('neigh', 'del', ns, `${s.dst} dev ${s.dev}`);
   }
@@ -299,31 +257,15 @@ export class Netlink {
   /** Adds many neighbours at once (all `add`); one failing entry loads none. */
   neighLoad(ns: string, batch: readonly (string | NeighSpec)[]): void {
     const n = this.netns(ns);
-    const specs: NeighSpec[] = new Array(batch.length);
-    atEach(batch, (a, i) => {
-      const s = neighOf(a);
-      this.dev(n, s.dev);
-      specs[i] = s;
-    });
-    // The table refuses an entry that exists or repeats (EEXIST, naming the batch item) and a missing lladdr.
-    n.neigh.load(specs, { exclusive: true });
+    n.neigh.load(checkNeighLoad(n, batch), { exclusive: true });
     this.events.emit('neigh', 'add', ns, `${batch.length} neighbours`, batch.length);
   }
 
   // --- bridge fdb -------------------------------------------------------------
 
-  private fdb(n: Netns, a: string | FdbSpec): { s: FdbSpec; i: Iface } {
-    const s = fdbOf(a);
-    const i = this.dev(n, s.dev);
-    if (i.vxlan) {
-      if (s.dst === undefined) throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, 'a `dst` for a vxlan fdb entry');
-    } else if (!i.master) throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, `a vxlan device or a bridge port (${s.dev} in ${n.name})`);
-    return { s, i };
-  }
-
   /** `bridge fdb add MAC dev DEV [dst A] [self|master] [STATE]` (or an {@link FdbSpec}): EEXIST when the MAC is there. */
   fdbAdd(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.add(s.mac, s.dst!, s);
     else i.master!.bridgeFdb!.add(s.mac, i.name, s);
     this.events.emit('fdb', 'add', ns, `${s.mac} dev ${s.dev}`);
@@ -331,7 +273,7 @@ export class Netlink {
 
   /** `bridge fdb append`: one more remote VTEP for the MAC (the all-zeros flood list). */
   fdbAppend(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.append(s.mac, s.dst!, s);
     else bridgeReplace(i, s);
     this.events.emit('fdb', 'append', ns, `${s.mac} dev ${s.dev}`);
@@ -339,7 +281,7 @@ export class Netlink {
 
   /** `bridge fdb replace`: the MAC now has this one entry. */
   fdbReplace(ns: string, a: string | FdbSpec): void {
-    const { s, i } = this.fdb(this.netns(ns), a);
+    const { s, i } = fdbTarget(this.netns(ns), a);
     if (i.vxlan) i.vxlan.fdb.replace(s.mac, s.dst!, s);
     else bridgeReplace(i, s);
     this.events.emit('fdb', 'replace', ns, `${s.mac} dev ${s.dev}`);
@@ -349,7 +291,7 @@ export class Netlink {
   fdbDel(ns: string, a: string | FdbSpec): void {
     const n = this.netns(ns);
     const s = fdbOf(a);
-    const i = this.dev(n, s.dev);
+    const i = devOf(n, s.dev);
     if (i.vxlan) i.vxlan.fdb.del(s.mac, s.dst);
     else if (i.master) i.master.bridgeFdb!.del(s.mac, i.name);
     else throw new InputError('InvalidFdb', typeof a === 'string' ? a : s.mac, `a vxlan device or a bridge port (${s.dev} in ${n.name})`);
@@ -358,52 +300,7 @@ export class Netlink {
 
   /** Adds many FDB entries at once (all `add`); one failing entry loads none. */
   fdbLoad(ns: string, batch: readonly (string | FdbSpec)[]): void {
-    const n = this.netns(ns);
-    const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
-    const vxAt = new Map<Iface, number[]>();
-    const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
-    const brAt = new Map<Iface, number[]>();
-    atEach(batch, (a, x) => {
-      const { s, i } = this.fdb(n, a);
-      // The spec itself (its dst is checked): the FDB keeps its checks per input object.
-      if (i.vxlan) {
-        (vx.get(i) ?? vx.set(i, []).get(i)!).push(s as { mac: string; dst: string; state?: string });
-        (vxAt.get(i) ?? vxAt.set(i, []).get(i)!).push(x);
-      } else {
-        (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: s.mac, port: i.name, state: s.state });
-        (brAt.get(i.master!) ?? brAt.set(i.master!, []).get(i.master!)!).push(x);
-      }
-    });
-    // Each FDB refuses a MAC it has or that repeats (EEXIST), naming its item: give the caller's index back.
-    const renumber = (e: unknown, at: number[]) => {
-      if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${at[Number(j)]})`);
-      return e;
-    };
-    if (vx.size + br.size > 1) {
-      // Several FDBs: check them all before loading any (each load is all or nothing by itself).
-      for (const [i, list] of vx) {
-        try {
-          i.vxlan!.fdb.checkLoad(list, { exclusive: true });
-        } catch (e) {
-          throw renumber(e, vxAt.get(i)!);
-        }
-      }
-    }
-    for (const [b, list] of br) {
-      try {
-        b.bridgeFdb!.checkLoad(list);
-      } catch (e) {
-        throw renumber(e, brAt.get(b)!);
-      }
-    }
-    for (const [i, list] of vx) {
-      try {
-        i.vxlan!.fdb.load(list, { exclusive: true });
-      } catch (e) {
-        throw renumber(e, vxAt.get(i)!);
-      }
-    }
-    for (const [b, list] of br) b.bridgeFdb!.load(list);
+    checkFdbLoad(this.netns(ns), batch)();
     this.events.emit('fdb', 'add', ns, `${batch.length} fdb entries`, batch.length);
   }
 
@@ -450,46 +347,43 @@ export class Netlink {
    * did: `neigh` answers L3 misses (RTM_GETNEIGH; the device needs
    * `l3miss`, or `app_solicit` set) and `fdb` answers L2 misses of a vxlan
    * device (it needs `l2miss`). Their answers are installed and the packet
-   * continues. `undefined` removes a listener.
+   * continues; each answer is the listener's own kernel change (flanneld's
+   * `NeighSet`), so it is an event (`neigh replace`, `fdb add`) like any
+   * other. `undefined` removes a listener.
    */
   setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     if ('fdb' in agents && !i.vxlan) throw new InputError('NotVxlan', dev, `a vxlan device of ${ns} for an L2 MISS agent`);
-    if ('neigh' in agents) n.neigh.setAgent(agents.neigh);
-    if ('fdb' in agents) i.vxlan!.fdb.setAgent(agents.fdb);
+    const neigh = agents.neigh;
+    const fdb = agents.fdb;
+    if ('neigh' in agents) {
+      n.neigh.setAgent(
+        neigh &&
+          ((q) => {
+            const a = neigh(q);
+            if (a) this.events.emit('neigh', 'replace', ns, `${q.dst} dev ${q.dev}`);
+            return a;
+          }),
+      );
+    }
+    if ('fdb' in agents) {
+      i.vxlan!.fdb.setAgent(
+        fdb &&
+          ((q) => {
+            const a = fdb(q);
+            if (a) this.events.emit('fdb', 'add', ns, `${q.mac} dev ${q.dev}`);
+            return a;
+          }),
+      );
+    }
   }
 
   /** The user-space reader of a TUN device (Flannel's udp backend), or undefined to stop it. */
   setTunAgent(ns: string, dev: string, agent: TunAgent | undefined): void {
     const n = this.netns(ns);
-    const i = this.dev(n, dev);
+    const i = devOf(n, dev);
     if (i.kind !== 'tun') throw new InputError('NotTun', dev, `a tun device of ${ns}`);
     i.tunAgent = agent;
   }
-}
-
-/** Runs `f` on every batch item in order, naming the failing item in its error (one try for the whole batch). */
-function atEach<T>(batch: readonly T[], f: (x: T, i: number) => void): void {
-  let i = 0;
-  try {
-    for (; i < batch.length; i++) f(batch[i], i);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-    if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-    throw e;
-  }
-}
-
-
-
-function routeKey(r: { prefix: number; len: number; table?: string }): string {
-  return `${r.table === 'local' ? 'local ' : ''}${[r.prefix >>> 24, (r.prefix >>> 16) & 255, (r.prefix >>> 8) & 255, r.prefix & 255].join('.')}/${r.len}`;
-}
-
-function bridgeReplace(i: Iface, s: FdbSpec): void {
-  const fdb = i.master!.bridgeFdb!;
-  const r = fdb.lookup(s.mac);
-  if (r.kind !== 'flood') fdb.del(s.mac, r.entry.dev);
-  fdb.add(s.mac, i.name, s);
 }

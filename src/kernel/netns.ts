@@ -23,6 +23,7 @@ import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
 import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
+import { inetSelectAddr } from './path/select-addr.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -34,7 +35,8 @@ export class Netns {
   /** `net.ipv4.conf.all.proxy_arp` (ORed with each device's). */
   proxyArpAll = false;
   private rules?: Ruleset;
-  private compiled?: IptEngine;
+  // The compiled engine with its ruleset (one object, read on every hook by the walk).
+  private compiled?: { ruleset: Ruleset; engine: IptEngine };
   /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
   readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
@@ -70,8 +72,8 @@ export class Netns {
    */
   get ipt(): { ruleset: Ruleset; engine: IptEngine } | undefined {
     if (!this.rules) return undefined;
-    this.compiled ??= this.compile(this.rules);
-    return { ruleset: this.rules, engine: this.compiled };
+    this.compiled ??= { ruleset: this.rules, engine: this.compile(this.rules) };
+    return this.compiled;
   }
 
   /**
@@ -81,14 +83,14 @@ export class Netns {
    */
   setRuleset(ruleset: Ruleset | undefined): void {
     const engine = ruleset ? this.compile(ruleset) : undefined;
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.rules = ruleset;
-    this.compiled = engine;
+    this.compiled = ruleset && engine ? { ruleset, engine } : undefined;
   }
 
   /** Devices or addresses changed: the engine is compiled again when next used. */
   linksChanged(): void {
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.compiled = undefined;
   }
 
@@ -110,16 +112,13 @@ export class Netns {
    * non-loopback address of any device in creation (ifindex) order.
    */
   primary(dev: string): number | undefined {
-    const own = this.ifaces.get(dev)?.addrs[0]?.addr;
-    if (own !== undefined) return own;
-    for (const i of this.ifaces.values()) if (i.kind !== 'loopback' && i.addrs.length) return i.addrs[0].addr;
-    return undefined;
+    return inetSelectAddr(this.ifaces, dev);
   }
 
   /** Frees WASM tables. */
   dispose(): void {
     this.fib.dispose();
-    this.compiled?.dispose();
+    this.compiled?.engine.dispose();
     this.compiled = undefined;
   }
 }
