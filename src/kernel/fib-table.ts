@@ -151,8 +151,12 @@ export class FibTable {
     const limit = Math.max(FIB_SMALL >>> 1, (routes.length + this.delta.size) >>> 1);
     const seen = new Uint8Array(s.size);
     const d = new Map<number, FibEntry | null>();
+    const sk = s.keys;
+    let next = 0;
     const take = (k: number, e: FibEntry): boolean => {
-      const j = s.indexOf(k);
+      // Batches built from one desired state list their routes in the snapshot's order: try the next slot first.
+      const j = sk[next] === k ? next : s.indexOf(k);
+      if (j >= 0) next = j + 1;
       if (j >= 0) {
         if (seen[j]) return false;
         seen[j] = 1;

@@ -128,11 +128,20 @@ export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): ()
   const vxAt = new Map<Iface, number[]>();
   const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
   const brAt = new Map<Iface, number[]>();
+  // The device of the previous item and its lists (a batch is usually all for one device).
+  let last: Iface | undefined;
+  let lastList: { mac: string; dst: string; state?: string }[] = [];
+  let lastAt: number[] = [];
   atEach(batch, (a, x) => {
     const { s, i } = fdbTarget(n, a);
     if (i.vxlan) {
-      (vx.get(i) ?? vx.set(i, []).get(i)!).push(s as { mac: string; dst: string; state?: string });
-      (vxAt.get(i) ?? vxAt.set(i, []).get(i)!).push(x);
+      if (i !== last) {
+        last = i;
+        lastList = vx.get(i) ?? vx.set(i, []).get(i)!;
+        lastAt = vxAt.get(i) ?? vxAt.set(i, []).get(i)!;
+      }
+      lastList.push(s as { mac: string; dst: string; state?: string });
+      lastAt.push(x);
     } else {
       (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: macText(s.mac), port: i.name, state: s.state });
       (brAt.get(i.master!) ?? brAt.set(i.master!, []).get(i.master!)!).push(x);

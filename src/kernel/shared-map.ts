@@ -180,8 +180,12 @@ export class SharedMap<K, V> {
     const seen = new Uint8Array(s.size);
     const d = new Map<K, V | null>();
     const limit = Math.max(SHARED_SMALL >>> 1, keys.length >>> 1);
+    const sk = s.keys;
+    let next = 0;
     for (let i = 0; i < keys.length; i++) {
-      const j = s.index.get(keys[i]);
+      // Batches built from one desired state list their entries in the snapshot's order: try the next slot first.
+      const j = sk[next] === keys[i] ? next : s.index.get(keys[i]);
+      if (j !== undefined) next = j + 1;
       if (j !== undefined) {
         if (seen[j]) return false;
         seen[j] = 1;
