@@ -181,6 +181,60 @@ describe('NeighTable and VxlanFdb: shared storage', () => {
   });
 });
 
+describe('bulk loads through the door', () => {
+  function hosts(n: number) {
+    const net = createNetwork(core);
+    const nl = Netlink.of(net);
+    nl.segmentAdd('lan');
+    for (let i = 0; i < n; i++) {
+      nl.netnsAdd(`h${i}`);
+      nl.linkAdd(`h${i}`, { kind: 'phys', name: 'eth0', segment: 'lan', mac: `02:00:00:00:00:${i.toString(16).padStart(2, '0')}` });
+      nl.addrAdd(`h${i}`, 'eth0', `10.0.0.${i + 1}/16`);
+      nl.linkAdd(`h${i}`, { kind: 'vxlan', name: 'flannel.1', id: 1, local: `10.0.0.${i + 1}`, dev: 'eth0', learning: false, mac: `0a:00:00:00:00:${i.toString(16).padStart(2, '0')}` });
+    }
+    return { net, nl };
+  }
+  const neigh = (i: number) => ({ dst: `10.244.${i}.0`, dev: 'flannel.1', lladdr: `0a:00:00:00:01:${i.toString(16).padStart(2, '0')}` });
+  const fdb = (i: number) => ({ mac: `0a:00:00:00:01:${i.toString(16).padStart(2, '0')}`, dev: 'flannel.1', dst: `10.0.0.${i + 1}` });
+
+  it('a repeated neighbour or FDB entry refuses the batch even into an empty table that would share a snapshot', () => {
+    const { net, nl } = hosts(2);
+    const ns = Array.from({ length: 100 }, (_, i) => neigh(i));
+    const fs = Array.from({ length: 100 }, (_, i) => fdb(i));
+    nl.neighLoad('h0', ns);
+    nl.fdbLoad('h0', fs);
+    expect(() => nl.neighLoad('h1', [...ns, neigh(7)])).toThrow(/File exists.*batch item 100/);
+    expect(() => nl.fdbLoad('h1', [...fs.slice(0, 50), fdb(3), ...fs.slice(50)])).toThrow(/File exists.*batch item 50/);
+    expect(net.ipNeigh('h1')).toBe('');
+    expect(net.bridgeFdb('h1')).toBe('');
+    nl.neighLoad('h1', ns.slice(1));
+    expect(net.ns('h1').neigh.storage()).toMatchObject({ base: 100, delta: 1, baseRefs: 2 });
+    net.dispose();
+  });
+
+  it('a typed route reused after a change is converted again (the per-object memo checks every field)', () => {
+    const { net, nl } = hosts(2);
+    const batch = Array.from({ length: 80 }, (_, i) => ({ dst: `10.128.${i}.0/24`, via: `10.0.0.${(i % 2) + 1}`, dev: 'eth0' }));
+    nl.routeLoad('h0', batch);
+    batch[5].via = '10.0.9.9';
+    nl.routeLoad('h1', batch);
+    expect(net.ipRouteGet('h0', '10.128.5.1')).toContain('via 10.0.0.2');
+    expect(net.ipRouteGet('h1', '10.128.5.1')).toContain('via 10.0.9.9');
+    net.dispose();
+  });
+
+  it('appending a route identical to one there is EEXIST (fib_table_insert)', () => {
+    const f = new Fib(core);
+    f.add(connected);
+    f.append(R(1, { metric: 10 }));
+    f.append(R(1, { via: 0x0a000063, metric: 10 }));
+    expect(() => f.append(R(1, { metric: 10 }))).toThrow(/File exists/);
+    expect(f.list().filter((r) => r.len === 26).map((r) => r.via)).toEqual([0x0a000002, 0x0a000063]);
+    expect(f.get(R(1).prefix + 1)?.via).toBe(0x0a000002);
+    f.dispose();
+  });
+});
+
 describe('Segment indexes', () => {
   it('finds the owner of an address and a MAC without asking every station', () => {
     const net = createNetwork(core);
