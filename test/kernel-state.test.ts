@@ -79,6 +79,21 @@ describe('Fib: shared storage', () => {
     f.dispose();
   });
 
+  it('routes added one by one refreeze O(log n) times, never once per route', () => {
+    // Why: a freeze is O(n); if its result could still be over the refreeze
+    // size, every following add would freeze again (quadratic).
+    const f = new Fib(core);
+    f.add(connected);
+    for (let i = 0; i < 3000; i++) f.add(R(i));
+    expect(f.size()).toBe(3001);
+    expect(f.storage().freezes).toBeLessThan(25);
+    const n = new NeighTable(new SimClock());
+    for (let i = 0; i < 3000; i++) n.replace(`10.${i >> 8}.${i & 255}.1`, 'eth0', { lladdr: '02:00:00:00:00:01' });
+    expect(n.storage().freezes).toBeLessThan(25);
+    f.dispose();
+    n.dispose();
+  });
+
   it('small tables (a pod) live in their delta: no WASM table', () => {
     const { net, nl } = (() => {
       const net = createNetwork(core);

@@ -396,7 +396,7 @@ export class VxlanFdb {
   }
 
   /** How the FDB is stored: private delta entries and shared snapshot entries. */
-  storage(): { delta: number; base: number; baseRefs: number } {
+  storage(): { delta: number; base: number; baseRefs: number; freezes: number } {
     return this.map.stats();
   }
 

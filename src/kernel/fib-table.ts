@@ -148,7 +148,7 @@ export class FibTable {
   loadFresh(routes: readonly KRoute[]): boolean {
     const s = this.pool.get(this.name);
     if (!s || this.base || this.delta.size > FIB_SMALL) return false;
-    const limit = Math.max(FIB_SMALL >>> 1, (routes.length + this.delta.size) >>> 1);
+    const limit = acceptable(s.size);
     const seen = new Uint8Array(s.size);
     const d = new Map<number, FibEntry | null>();
     const sk = s.keys;
@@ -218,9 +218,11 @@ export class FibTable {
 
   /** Freezes when the delta has outgrown its base (called after changes). */
   maybeFreeze(): void {
-    const limit = Math.max(FIB_SMALL, (this.base?.size ?? 0) >>> 3);
-    if (this.delta.size > limit) this.freeze();
+    if (this.delta.size > refreezeAt(this.base?.size ?? 0)) this.freeze();
   }
+
+  /** Freezes so far (each is O(n); a table refreezes only after Ω(n) changes). */
+  freezes = 0;
 
   /**
    * Moves the table onto shared storage: a small difference from the
@@ -228,14 +230,11 @@ export class FibTable {
    * a new snapshot. Small tables stay in their delta.
    */
   freeze(): void {
+    this.freezes++;
     const { keys, entries } = this.merged();
-    // A delta entry costs about twice a snapshot prefix (a Map entry against
-    // a poptrie slot and two array cells), and lookups do not slow down with
-    // it: keep differences up to half the table.
-    const limit = Math.max(FIB_SMALL >>> 1, keys.length >>> 1);
     for (const s of [this.pool.get(this.name), this.base]) {
       if (!s) continue;
-      const diff = diffFrom(s, keys, entries, limit);
+      const diff = diffFrom(s, keys, entries, acceptable(s.size));
       if (diff) return this.rebase(s, diff);
     }
     if (keys.length < FIB_SMALL) {
@@ -264,8 +263,8 @@ export class FibTable {
   }
 
   /** What this table owns and shares: delta entries, base prefixes and the base's WASM bytes. */
-  stats(): { delta: number; base: number; baseWasmBytes: number; baseRefs: number } {
-    return { delta: this.delta.size, base: this.base?.size ?? 0, baseWasmBytes: this.base?.wasmBytes ?? 0, baseRefs: this.base?.refs ?? 0 };
+  stats(): { delta: number; base: number; baseWasmBytes: number; baseRefs: number; freezes: number } {
+    return { delta: this.delta.size, base: this.base?.size ?? 0, baseWasmBytes: this.base?.wasmBytes ?? 0, baseRefs: this.base?.refs ?? 0, freezes: this.freezes };
   }
 
   /** Lets go of the shared base. */
@@ -276,6 +275,25 @@ export class FibTable {
     this.perLen = undefined;
     this.lensStale = true;
   }
+}
+
+/**
+ * Delta size at which a table refreezes: a quarter of its snapshot (at
+ * least FIB_SMALL). A delta entry costs about twice a snapshot slot (a Map
+ * entry against a poptrie slot and two array cells) and lookups do not
+ * slow down with it, so deltas may be large; but every freeze is O(n).
+ */
+function refreezeAt(baseSize: number): number {
+  return Math.max(FIB_SMALL, baseSize >>> 2);
+}
+
+/**
+ * The largest difference from a snapshot a freeze keeps as a delta: half
+ * the refreeze size, so that a table refreezes only after as many changes
+ * again (O(1) amortized per change, never a freeze per change).
+ */
+function acceptable(snapshotSize: number): number {
+  return refreezeAt(snapshotSize) >>> 1;
 }
 
 /** The shared empty delta of a table that has none yet (never written: `set` makes a real one). */

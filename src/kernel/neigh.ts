@@ -171,7 +171,7 @@ export class NeighTable {
   }
 
   /** How the table is stored: private delta entries and shared snapshot entries. */
-  storage(): { delta: number; base: number; baseRefs: number } {
+  storage(): { delta: number; base: number; baseRefs: number; freezes: number } {
     return this.slots.stats();
   }
 

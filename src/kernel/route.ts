@@ -342,7 +342,7 @@ export class Fib {
   }
 
   /** How a table is stored: private delta entries, shared base prefixes and the base's WASM bytes. */
-  storage(table: 'main' | 'local' = 'main'): { delta: number; base: number; baseWasmBytes: number; baseRefs: number } {
+  storage(table: 'main' | 'local' = 'main'): { delta: number; base: number; baseWasmBytes: number; baseRefs: number; freezes: number } {
     return this.table(table).stats();
   }
 

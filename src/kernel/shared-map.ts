@@ -67,6 +67,16 @@ export class SharedPool<K, V> {
 
 const EMPTY: Map<unknown, unknown> = new Map();
 
+/** Delta size at which a table refreezes: a quarter of its snapshot (at least SHARED_SMALL). */
+function refreezeAt(baseSize: number): number {
+  return Math.max(SHARED_SMALL, baseSize >>> 2);
+}
+
+/** The largest difference a freeze keeps as a delta: half the refreeze size (O(1) amortized per change). */
+function acceptable(snapshotSize: number): number {
+  return refreezeAt(snapshotSize) >>> 1;
+}
+
 /** Below this many entries a table keeps everything in its delta. */
 export const SHARED_SMALL = 64;
 
@@ -135,8 +145,11 @@ export class SharedMap<K, V> {
 
   /** Freezes when the delta has outgrown its snapshot. */
   maybeFreeze(): void {
-    if (this.delta.size > Math.max(SHARED_SMALL, (this.base?.size ?? 0) >>> 3)) this.freeze();
+    if (this.delta.size > refreezeAt(this.base?.size ?? 0)) this.freeze();
   }
+
+  /** Freezes so far (each is O(n); a table refreezes only after Ω(n) changes). */
+  freezes = 0;
 
   /**
    * Moves the table onto shared storage: a small difference from the
@@ -144,13 +157,10 @@ export class SharedMap<K, V> {
    * snapshot of its shareable entries.
    */
   freeze(): void {
-    const n = this.size;
-    // A delta entry costs about what a snapshot entry does, plus the
-    // snapshot is shared: keep differences up to half the table.
-    const limit = Math.max(SHARED_SMALL >>> 1, n >>> 1);
+    this.freezes++;
     for (const s of [this.pool.latest, this.base]) {
       if (!s) continue;
-      const d = this.diffFrom(s, limit);
+      const d = this.diffFrom(s, acceptable(s.size));
       if (d) return this.rebase(s, d);
     }
     const keys: K[] = [];
@@ -179,7 +189,7 @@ export class SharedMap<K, V> {
     if (this.base || this.delta.size || !s) return false;
     const seen = new Uint8Array(s.size);
     const d = new Map<K, V | null>();
-    const limit = Math.max(SHARED_SMALL >>> 1, keys.length >>> 1);
+    const limit = acceptable(s.size);
     const sk = s.keys;
     let next = 0;
     for (let i = 0; i < keys.length; i++) {
@@ -241,8 +251,8 @@ export class SharedMap<K, V> {
   }
 
   /** How the table is stored. */
-  stats(): { delta: number; base: number; baseRefs: number } {
-    return { delta: this.delta.size, base: this.base?.size ?? 0, baseRefs: this.base?.refs ?? 0 };
+  stats(): { delta: number; base: number; baseRefs: number; freezes: number } {
+    return { delta: this.delta.size, base: this.base?.size ?? 0, baseRefs: this.base?.refs ?? 0, freezes: this.freezes };
   }
 
   /** Lets go of the snapshot. */
