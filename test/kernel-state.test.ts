@@ -75,7 +75,7 @@ describe('Fib: shared storage', () => {
     for (let i = 1; i < 950; i++) f.del({ prefix: R(i).prefix, len: 26 });
     expect(f.size()).toBe(52);
     const s = f.storage();
-    expect(s.base + s.delta).toBeLessThan(200);
+    expect(s.base + s.delta).toBeLessThan(300); // of 1,001 before: the live 52, plus at most the refreeze size of tombstones
     f.dispose();
   });
 

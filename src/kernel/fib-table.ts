@@ -278,13 +278,14 @@ export class FibTable {
 }
 
 /**
- * Delta size at which a table refreezes: a quarter of its snapshot (at
- * least FIB_SMALL). A delta entry costs about twice a snapshot slot (a Map
+ * Delta size at which a table refreezes: a quarter of its snapshot, at
+ * least 2 * FIB_SMALL (a node's own few dozen routes stay a delta even in
+ * a small cluster). A delta entry costs about twice a snapshot slot (a Map
  * entry against a poptrie slot and two array cells) and lookups do not
  * slow down with it, so deltas may be large; but every freeze is O(n).
  */
 function refreezeAt(baseSize: number): number {
-  return Math.max(FIB_SMALL, baseSize >>> 2);
+  return Math.max(2 * FIB_SMALL, baseSize >>> 2);
 }
 
 /**

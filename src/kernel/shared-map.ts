@@ -67,9 +67,13 @@ export class SharedPool<K, V> {
 
 const EMPTY: Map<unknown, unknown> = new Map();
 
-/** Delta size at which a table refreezes: a quarter of its snapshot (at least SHARED_SMALL). */
+/**
+ * Delta size at which a table refreezes: a quarter of its snapshot, at
+ * least 2 * SHARED_SMALL (a node's own few dozen entries stay a delta even
+ * in a small cluster).
+ */
 function refreezeAt(baseSize: number): number {
-  return Math.max(SHARED_SMALL, baseSize >>> 2);
+  return Math.max(2 * SHARED_SMALL, baseSize >>> 2);
 }
 
 /** The largest difference a freeze keeps as a delta: half the refreeze size (O(1) amortized per change). */
