@@ -196,19 +196,9 @@ export class Fib {
   /**
    * `ip route del`: the first route of the prefix that `m` matches goes
    * (ESRCH `RTNETLINK answers: No such process` when none does); returns it.
-   * The older form `del(prefix, len)` removes the first main-table route of
-   * the prefix and returns undefined when there is none.
    */
-  del(m: KRouteMatch): KRoute;
-  del(prefix: number, len: number): KRoute | undefined;
-  del(m: KRouteMatch | number, len?: number): KRoute | undefined {
-    if (typeof m !== 'number') return this.change(m, 'del');
-    const e = this.main.entry(fibKey(m >>> 0, len!));
-    if (e === undefined) return undefined;
-    const r = entryRoutes(e)[0];
-    this.apply(this.main, r, 'del');
-    this.main.maybeFreeze();
-    return r;
+  del(m: KRouteMatch): KRoute {
+    return this.change(m, 'del');
   }
 
   /**
