@@ -16,10 +16,11 @@ import { formatIPv4, maskV4 } from '../net/ip.js';
 import { entryRoutes, fibKey, routeEq, type FibEntry } from './fib-snapshot.js';
 import { FIB_SMALL, FibTable } from './fib-table.js';
 import { routeText } from './route-text.js';
-import type { KRoute, KRouteMatch } from './route-types.js';
+import { addressRoutes, type KRoute, type KRouteMatch } from './route-types.js';
 
 export { parseRouteLine, routeText } from './route-text.js';
 export type { KRoute, KRouteMatch, KRouteType } from './route-types.js';
+export { addressRoutes, LOOPBACK_ROUTES } from './route-types.js';
 
 /** How a route goes in: `ip route add` (EEXIST), `append` (an alias after its equals) or `replace`. */
 export type KRouteOp = 'add' | 'append' | 'replace';
@@ -348,28 +349,4 @@ export class Fib {
   get disposed(): boolean {
     return this.isDisposed;
   }
-}
-
-/**
- * The local-table routes of `lo` with 127.0.0.1/8 up, as Linux has them in
- * every namespace (`local 127.0.0.0/8`, `local 127.0.0.1`, `broadcast
- * 127.255.255.255`): one frozen set of objects shared by all namespaces.
- */
-export const LOOPBACK_ROUTES: readonly KRoute[] = Object.freeze(
-  (
-    [
-      { type: 'local', prefix: 0x7f000000, len: 8, scope: 'host' },
-      { type: 'local', prefix: 0x7f000001, len: 32, scope: 'host' },
-      { type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' },
-    ] as const
-  ).map((r) => Object.freeze({ table: 'local', dev: 'lo', onlink: false, src: 0x7f000001, proto: 'kernel', ...r }) as KRoute),
-);
-
-/** The routes Linux derives from address `addr/len` on `dev` (fib_add_ifaddr). */
-export function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
-  const src = addr >>> 0;
-  const out: KRoute[] = [{ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' }];
-  if (len < 31) out.push({ table: 'local', type: 'broadcast', prefix: (addr | ~maskV4(len)) >>> 0, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-  if (len < 32) out.push({ table: 'main', type: 'unicast', prefix: (addr & maskV4(len)) >>> 0, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-  return out;
 }
