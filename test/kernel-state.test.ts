@@ -284,6 +284,27 @@ describe('Segment indexes', () => {
     net.dispose();
   });
 
+  it('with no owner on the segment, a proxy_arp NIC answers (and only then is a flag scan made)', () => {
+    const net = createNetwork(core);
+    const nl = Netlink.of(net);
+    nl.segmentAdd('lan');
+    for (const i of [1, 2, 3]) {
+      nl.netnsAdd(`h${i}`, { ipForward: true });
+      nl.linkAdd(`h${i}`, { kind: 'phys', name: 'eth0', segment: 'lan', mac: `02:00:00:00:00:0${i}` });
+      nl.addrAdd(`h${i}`, 'eth0', `10.0.0.${i}/24`);
+    }
+    nl.linkAdd('h2', { kind: 'veth', name: 'v0', peer: { name: 'v1', ns: 'h3' } });
+    nl.addrAdd('h2', 'v0', '10.9.0.1/16');
+    nl.routeAdd('h1', '10.9.0.0/16 dev eth0');
+    const seg = net.segments.get('lan')!;
+    expect(seg.proxyArpNics()).toEqual([]);
+    nl.sysctl('h2', 'net.ipv4.conf.eth0.proxy_arp', '1');
+    expect(seg.proxyArpNics()).toEqual([net.ns('h2').iface('eth0')]);
+    net.walk({ name: 'x', from: 'h1', to: '10.9.0.5', proto: 'icmp', expect: 'DELIVERED' });
+    expect(net.ns('h1').neigh.get('10.9.0.5', 'eth0')?.lladdr).toBe('02:00:00:00:00:02');
+    net.dispose();
+  });
+
   it('a flood copies the frame only into the captures that are on', () => {
     const net = createNetwork(core);
     const nl = Netlink.of(net);
