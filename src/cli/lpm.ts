@@ -7,10 +7,8 @@
  * family per chunk, and the output is written a chunk at a time.
  */
 import type { Command } from 'commander';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { ExitCode, write, type Io } from './io.js';
+import { ExitCode, openInput, readInputText, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
 import { createCore } from '../core/core.js';
 import { formatCidr, parseIP } from '../net/ip.js';
@@ -36,17 +34,14 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
   program
     .command('lpm')
     .description('longest-prefix match of addresses (stdin, one per line) against a routes file (CIDR LABEL... or `ip route show` output)')
-    .requiredOption('--routes <file>', 'routes: "CIDR LABEL..." lines or `ip [-6] route show` output')
-    .option('--addrs <file>', 'addresses, one per line (default: standard input)')
+    .requiredOption('--routes <file>', 'routes: "CIDR LABEL..." lines or `ip [-6] route show` output ("-" = stdin)')
+    .option('--addrs <file>', 'addresses, one per line ("-" or default: standard input)')
     .option('--json', 'one JSON object per address')
     .action(async (opts: { routes: string; addrs?: string; json?: boolean }) => {
-      let text: string;
-      try {
-        text = await readFile(opts.routes, 'utf8');
-      } catch (e) {
-        io.stderr.write(`cnikit: cannot read ${opts.routes}: ${(e as Error).message}\n`);
-        throw new ExitCode(2);
-      }
+      if (opts.routes === '-' && (opts.addrs ?? '-') === '-') throw new InputError('StdinTwice', '-', '--routes - with --addrs FILE (standard input can be read once)');
+      const text = await readInputText(io, '--routes', opts.routes);
+      const input = await openInput(io, '--addrs', opts.addrs ?? '-');
+      const name = (opts.addrs ?? '-') === '-' ? 'stdin' : opts.addrs!;
       let routes: RouteLine[];
       try {
         routes = parseRoutes(text, opts.routes);
@@ -64,8 +59,6 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
         if (t.get(c) === -1) t.insert(c, id);
       });
       const ans = answers(routes);
-      const input: Readable = opts.addrs ? createReadStream(opts.addrs) : io.stdin;
-      const name = opts.addrs ?? 'stdin';
       try {
         await lookupStream(input, name, tables, ans, !!opts.json, io);
       } finally {
