@@ -12,7 +12,8 @@ import { ExitCode, openInput, readInputText, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
 import { createCore } from '../core/core.js';
 import { formatCidr, parseIP } from '../net/ip.js';
-import { RouteTable } from '../lpm/route-table.js';
+import type { RouteTable } from '../lpm/route-table.js';
+import { buildRouteTables } from './route-tables.js';
 import { parseRoutes, type RouteLine } from '../lpm/routes-file.js';
 
 /** Addresses per lookup batch. */
@@ -51,13 +52,7 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
         throw new ExitCode(2);
       }
       const core = await createCore();
-      const tables = { 4: new RouteTable(core, { family: 4 }), 6: new RouteTable(core, { family: 6 }) };
-      // Route ids are indexes into `routes`; the first line of a prefix wins.
-      routes.forEach((r, id) => {
-        const t = tables[r.cidr.family];
-        const c = formatCidr(r.cidr);
-        if (t.get(c) === -1) t.insert(c, id);
-      });
+      const tables = buildRouteTables(core, routes);
       const ans = answers(routes);
       try {
         await lookupStream(input, name, tables, ans, !!opts.json, io);
