@@ -1,4 +1,10 @@
-/** `cnikit bench [--only SUITE]`: runs the benchmark suites of `bench/`. */
+/**
+ * `cnikit bench [--only SUITE]`: runs the benchmark suites of `bench/`,
+ * which ship with the package (tinybench is a dependency). Baselines that
+ * are not installed (the optional native `arkime-iptrie`, the development
+ * dependencies `longest-prefix-match` and `@ip-location-db/asn`) are
+ * skipped, each with a line saying why.
+ */
 import type { Command } from 'commander';
 import type { Io } from './io.js';
 
@@ -6,8 +12,8 @@ import type { Io } from './io.js';
 export function registerBench(program: Command, io: Io, _state: { status: number }): void {
   program
     .command('bench')
-    .description('run the benchmarks and write reports/results.json')
-    .option('--only <suites>', 'comma-separated suites to run (default: all)')
+    .description('run the benchmark suites and write reports/results.json (baselines that are not installed are skipped, and listed)')
+    .option('--only <suites>', 'comma-separated suites: lpm, codec, iptables, store, kernel, cli-lpm (default: all)')
     .option('--out <file>', 'results file', 'reports/results.json')
     .option('--quick', 'fewer rounds and smaller inputs (smoke run)')
     .action(async (opts: { only?: string; out: string; quick?: boolean }) => {
