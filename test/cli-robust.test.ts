@@ -26,7 +26,7 @@ writeFileSync(routes, '10.0.0.0/8 a\n');
 const rules = join(dir, 'rules.txt');
 writeFileSync(rules, '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
 const packets = join(dir, 'packets.jsonl');
-writeFileSync(packets, '{"proto":"tcp","src":"10.0.0.1","dst":"10.0.0.2"}\n');
+writeFileSync(packets, '{"proto":"tcp","src":"10.0.0.1","dst":"10.0.0.2","dport":80}\n');
 const inner = join(dir, 'inner.pcap');
 writeFileSync(inner, writePcap([innerFrame()]));
 const node = ['--local', '192.168.50.1', '--remote', '192.168.50.2', '--src-mac', '02:50:00:00:00:01', '--dst-mac', '02:50:00:00:00:02'];
