@@ -2,8 +2,10 @@
  * The package as a user gets it: `npm pack` the tree, install the tarball
  * in a scratch project (from the npm cache, --prefer-offline; the lockfile
  * written here pins cnikit's dependencies to this repository's lock), and
- * run the installed `cnikit`. Takes about 30 s, most of it the `prepare`
- * build that `npm pack` runs.
+ * run the installed `cnikit`; and `npm ci` of this repository's own lock
+ * on a machine without a C++ compiler (CC and CXX set to /bin/false).
+ * Takes about 40 s, most of it the `prepare` build that `npm pack` runs and
+ * the second `npm ci`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -128,4 +130,23 @@ describe.skipIf(!haveNpm)('the packed tarball installed in a scratch project', (
     expect(req.status).not.toBe(0);
     expect(req.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED|ERR_REQUIRE/);
   });
+});
+
+describe.skipIf(!haveNpm)('npm ci without a C++ compiler', () => {
+  // Why this test? Contributors without a compiler must be able to `npm ci`: native baselines are optional.
+  it('installs every dependency but the native baseline (skipped, not an error)', () => {
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    // The repository's package.json without its scripts (`prepare` builds from sources not copied here).
+    const { scripts: _scripts, ...bare } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(repo, 'package.json'), JSON.stringify(bare));
+    writeFileSync(join(repo, 'package-lock.json'), readFileSync(join(root, 'package-lock.json')));
+    const r = spawnSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: repo, encoding: 'utf8', timeout: 150_000, env: { ...process.env, CC: '/bin/false', CXX: '/bin/false' },
+    });
+    expect(r.stderr).not.toMatch(/npm error/);
+    expect(r.status).toBe(0);
+    for (const d of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]) expect(existsSync(join(repo, 'node_modules', d, 'package.json'))).toBe(true);
+    expect(existsSync(join(repo, 'node_modules', 'arkime-iptrie', 'build', 'Release', 'iptrie.node'))).toBe(false);
+  }, 180_000);
 });
