@@ -99,7 +99,7 @@ describe('"-" reads standard input', () => {
     expect((await cli(['lpm', '--routes', routes, '--addrs', '-'], '10.1.2.3\n8.8.8.8\n')).stdout).toBe(fromFiles.stdout);
     const both = await cli(['lpm', '--routes', '-'], '10.0.0.0/8 pods\n');
     expect(both.status).toBe(2);
-    expect(both.stderr).toMatch(/--routes - with --addrs FILE/);
+    expect(both.stderr).toBe('cnikit: StdinTwice: "-": --addrs: a file (standard input is already read for --routes)\n');
   });
   it('iptables --rules - and --ipsets -', async () => {
     const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp --dport 80 -j ACCEPT\nCOMMIT\n';
@@ -111,5 +111,8 @@ describe('"-" reads standard input', () => {
     const s = await cli(['iptables', 'trace', '--rules', sets, '--ipsets', '-', '--hook', 'FORWARD', '--packet', 'proto=tcp src=10.0.0.1 dst=10.0.0.2 dport=80 in=eth0 out=eth1'], 'create s hash:ip family inet\nadd s 10.0.0.1\n');
     expect(s.stderr).toBe('');
     expect(s.status).toBe(0);
+    const twice = await cli(['iptables', 'verdicts', '--rules', '-', '--hook', 'FORWARD', '--packets', '-'], rules);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/StdinTwice: "-": --packets: a file \(standard input is already read for --rules\)/);
   });
 });

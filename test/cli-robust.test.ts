@@ -63,6 +63,7 @@ describe('foreseeable errors are one line naming the flag and the file (exit 2)'
   });
   it('bench --only with an unknown suite', async () => {
     await oneLine(['bench', '--only', 'nosuch', '--out', join(dir, 'r.json')], '--only', 'nosuch');
+    await oneLine(['bench', '--only', 'store', '--out', sub], '--out', sub);
   });
 });
 

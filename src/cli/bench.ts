@@ -6,7 +6,9 @@
  * skipped, each with a line saying why.
  */
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import type { Io } from './io.js';
+import { InputError } from '../core/errors.js';
 
 /** Registers `cnikit bench`. */
 export function registerBench(program: Command, io: Io, _state: { status: number }): void {
@@ -17,6 +19,8 @@ export function registerBench(program: Command, io: Io, _state: { status: number
     .option('--out <file>', 'results file', 'reports/results.json')
     .option('--quick', 'fewer rounds and smaller inputs (smoke run)')
     .action(async (opts: { only?: string; out: string; quick?: boolean }) => {
+      // The results file's folder is created if missing; a directory in its place is an error.
+      if ((await stat(opts.out).catch(() => undefined))?.isDirectory()) throw new InputError('UnwritableFile', opts.out, '--out: a results file, not a directory');
       const { runBench } = await import('../../bench/run.js');
       await runBench({ only: opts.only?.split(',').filter(Boolean), out: opts.out, quick: !!opts.quick, log: (s) => io.stdout.write(s + '\n') });
     });

@@ -58,12 +58,21 @@ async function openFile(flag: string, file: string): Promise<FileHandle> {
   return fh;
 }
 
+/** Invocations whose standard input a flag has taken already. */
+const stdinTaken = new WeakMap<Io, string>();
+
 /**
  * The stream of input `file` (`-`: `io.stdin`), opened now so that a
  * missing file or a directory is reported before any work is done.
+ * Standard input can serve one flag per run; a second is an error.
  */
 export async function openInput(io: Io, flag: string, file: string): Promise<Readable> {
-  if (file === '-') return io.stdin;
+  if (file === '-') {
+    const first = stdinTaken.get(io);
+    if (first !== undefined) throw new InputError('StdinTwice', '-', `${flag}: a file (standard input is already read for ${first})`);
+    stdinTaken.set(io, flag);
+    return io.stdin;
+  }
   const fh = await openFile(flag, file);
   return fh.createReadStream();
 }

@@ -39,7 +39,6 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
     .option('--addrs <file>', 'addresses, one per line ("-" or default: standard input)')
     .option('--json', 'one JSON object per address')
     .action(async (opts: { routes: string; addrs?: string; json?: boolean }) => {
-      if (opts.routes === '-' && (opts.addrs ?? '-') === '-') throw new InputError('StdinTwice', '-', '--routes - with --addrs FILE (standard input can be read once)');
       const text = await readInputText(io, '--routes', opts.routes);
       const input = await openInput(io, '--addrs', opts.addrs ?? '-');
       const name = (opts.addrs ?? '-') === '-' ? 'stdin' : opts.addrs!;
