@@ -40,5 +40,12 @@ export async function runBench(opts: RunOptions = {}): Promise<Result[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split(',') : undefined;
-  await runBench({ only, quick: args.includes('--quick') });
+  try {
+    await runBench({ only, quick: args.includes('--quick') });
+  } catch (e) {
+    // Bad input (an unknown suite) is one line, as in `cnikit bench`; anything else keeps its stack.
+    if (!(e instanceof InputError)) throw e;
+    console.error(`bench: ${e.message}`);
+    process.exitCode = 2;
+  }
 }

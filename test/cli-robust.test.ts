@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { cli } from './support/io.js';
@@ -64,6 +64,12 @@ describe('foreseeable errors are one line naming the flag and the file (exit 2)'
   it('bench --only with an unknown suite', async () => {
     await oneLine(['bench', '--only', 'nosuch', '--out', join(dir, 'r.json')], '--only', 'nosuch');
     await oneLine(['bench', '--only', 'store', '--out', sub], '--out', sub);
+  });
+  it('npm run bench -- --only nosuch (dist/bench/run.js) says the same in one line', () => {
+    const runJs = new URL('../dist/bench/run.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [runJs, '--only', 'nosuch'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('bench: UnknownSuite: "nosuch": --only: bench suites from lpm, codec, iptables, store, kernel, cli-lpm\n');
   });
 });
 
