@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome } from '../src/kernel/compare.js';
-import { observe } from '../src/kernel/netns-observe.js';
+import { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome } from '../src/netns/compare.js';
+import { observe } from '../src/netns/observe.js';
 import { SCENARIOS } from '../src/kernel/scenarios/index.js';
 import { loadFacts } from './support/kernel-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exportNetns } from '../src/kernel/netns-export.js';
-import { layout } from '../src/kernel/netns-layout.js';
+import { exportNetns } from '../src/netns/export.js';
+import { layout } from '../src/netns/layout.js';
 import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/kernel/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 import { cli } from './support/io.js';

@@ -19,5 +19,3 @@ export { TraceBuilder } from './trace-builder.js';
 export { icmpError, echoReply, ICMP } from './icmp.js';
 export { Segment, portName } from '../fabric/segment.js';
 export { SCENARIOS, sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow } from './scenarios/index.js';
-export { exportNetns, type ExportOptions } from './netns-export.js';
-export { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome, type Mismatch, type CompareOptions } from './compare.js';
