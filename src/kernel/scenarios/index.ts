@@ -9,7 +9,7 @@ import { ttlExpiry } from './ttl-expiry.js';
 import { mtuOverflow } from './mtu-overflow.js';
 
 export { sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow };
-export { calicoPod, calicoNode, calicoSameL2, calicoTwoSubnets, CALI_MAC } from './calico.js';
+export { calicoSameL2, calicoTwoSubnets } from './calico.js';
 export { flannelTwoNodes } from './flannel.js';
 
 /** Every scenario, in the order of the issue. */
