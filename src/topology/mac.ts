@@ -37,9 +37,8 @@ export function macFromIPv4(prefix: readonly [number, number], ip: number | stri
 /** A locally administered unicast MAC derived from `seed` (see the module comment). */
 export function randomMac(seed: string): string {
   const h = sha1Hex(seed);
-  const b = [0, 2, 4, 6, 8, 10].map((i) => parseInt(h.slice(i, i + 2), 16));
-  b[0] = (b[0] & 0xfc) | 0x02;
-  return b.map(hex2).join(':');
+  const b0 = (parseInt(h.slice(0, 2), 16) & 0xfc) | 0x02;
+  return `${hex2(b0)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
 }
 
 /** `52:54:00` + the low three bytes of IPv4 `ip` (a number). */
