@@ -18,3 +18,4 @@ export * from './iptables/index.js';
 export * from './store/index.js';
 export * from './kernel/index.js';
 export * from './netns/index.js';
+export * from './topology/index.js';
