@@ -1,6 +1,6 @@
 /**
  * Calico-shaped clusters in BGP mode without encapsulation, as the Calico
- * CNI plugin, Felix and BIRD program a node (shared/reference/calico.md):
+ * CNI plugin (`cni-plugin/pkg/dataplane/linux`), Felix and BIRD program a node:
  *
  * - Each node owns an IPAM block of the pool (`blockSize`, default /26)
  *   and gives its pods addresses from it (ordinal 0 first, as Calico's IPAM

@@ -1,6 +1,6 @@
 /**
- * Flannel-shaped clusters, as flanneld and the CNI bridge plugin program a
- * node (shared/reference/flannel.md):
+ * Flannel-shaped clusters, as flanneld (`pkg/subnet`, `pkg/backend/vxlan`,
+ * `pkg/backend/hostgw`) and the CNI bridge plugin program a node:
  *
  * - Each node leases a subnet of `Network` (`SubnetLen`, default /24; the
  *   first subnet is skipped, as flanneld's `SubnetMin` does): node k gets

@@ -1,4 +1,4 @@
-/** The seven scenarios checked against the real kernel (issue #5). */
+/** The seven scenarios checked against the real kernel (recorded runs in test/fixtures/kernel-scenarios). */
 import type { Scenario } from '../scenario.js';
 import { sameL2 } from './same-l2.js';
 import { twoSubnets } from './two-subnets.js';
@@ -12,7 +12,7 @@ export { sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOv
 export { calicoSameL2, calicoTwoSubnets } from './calico.js';
 export { flannelTwoNodes } from './flannel.js';
 
-/** Every scenario, in the order of the issue. */
+/** Every scenario: Calico routed (same-l2, two-subnets), Flannel VXLAN (vxlan-overlay), then the failure cases. */
 export const SCENARIOS: readonly Scenario[] = [sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow];
 
 /** The scenario called `name`, or undefined. */
