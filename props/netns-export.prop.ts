@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { exportNetns } from '../src/netns/export.js';
 import { InputError } from '../src/core/errors.js';
 import { maskRandomised } from '../src/netns/compare.js';
-import { sameL2 } from '../src/kernel/scenarios/index.js';
+import { sameL2 } from '../src/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 
 // Every line the exporter writes outside the iptables here-document.

@@ -19,3 +19,4 @@ export * from './store/index.js';
 export * from './kernel/index.js';
 export * from './netns/index.js';
 export * from './topology/index.js';
+export * from './scenarios/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportNetns } from '../src/netns/export.js';
 import { layout } from '../src/netns/layout.js';
-import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/kernel/scenarios/index.js';
+import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 import { cli } from './support/io.js';
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@
 // the observer, without root.
 import { describe, expect, it } from 'vitest';
 import { loadFacts } from './support/kernel-fixtures.js';
-import { SCENARIOS, sameL2, dropRule } from '../src/kernel/scenarios/index.js';
+import { SCENARIOS, sameL2, dropRule } from '../src/scenarios/index.js';
 import { fromFixture, toFixture, type FixtureIndex } from '../src/netns/fixture.js';
 import { icmpDisposition, observe, ownerOf, packetsOf, type ProbeFacts } from '../src/netns/observe.js';
 import { dropCount, inWindow, senderArgv, DEFAULT_SPORT } from '../src/netns/run.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { kernelLane, sayskip } from './support/netns.js';
-import { SCENARIOS } from '../src/kernel/scenarios/index.js';
+import { SCENARIOS } from '../src/scenarios/index.js';
 import { runScenario } from '../src/netns/run.js';
 import { toFixture } from '../src/netns/fixture.js';
 import { observe } from '../src/netns/observe.js';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
-import { SCENARIOS, findScenario } from '../kernel/scenarios/index.js';
+import { SCENARIOS, findScenario } from '../scenarios/index.js';
 import { exportNetns } from '../netns/export.js';
 
 /** Registers `cnikit netns`. */

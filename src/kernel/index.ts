@@ -18,4 +18,3 @@ export { arpResolve } from './arp.js';
 export { TraceBuilder } from './trace-builder.js';
 export { icmpError, echoReply, ICMP } from './icmp.js';
 export { Segment, portName } from '../fabric/segment.js';
-export { SCENARIOS, sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow } from './scenarios/index.js';

@@ -3,7 +3,7 @@
  * generator (src/topology/) with the addresses the tests were written
  * against: nodes 10.0.0.1 and 10.0.0.2 on segment `lan` with MACs
  * `02:00:00:00:00:0N`. They differ from the recorded scenarios' clusters
- * (src/kernel/scenarios/) on purpose: see each function.
+ * (src/scenarios/) on purpose: see each function.
  */
 import type { Scenario } from '../../src/kernel/index.js';
 import { calicoCluster, flannelCluster, type ClusterOptions } from '../../src/topology/index.js';

@@ -1,5 +1,5 @@
 /** The seven scenarios checked against the real kernel (recorded runs in test/fixtures/kernel-scenarios). */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { sameL2 } from './same-l2.js';
 import { twoSubnets } from './two-subnets.js';
 import { vxlanOverlay } from './vxlan-overlay.js';

@@ -6,8 +6,8 @@
  * in decimal digits), blocks 192.168.1.0/26 and 192.168.2.0/26 with pods a
  * and b at .2 (Docker-style `02:42` + IP MACs), fixed cali names.
  */
-import type { NodeSpec } from '../scenario.js';
-import { calicoNode, calicoRouter, DOCKER_MAC_PREFIX, macFromIPv4, planCalico, type CalicoOptions, type NodePlan } from '../../topology/index.js';
+import type { NodeSpec } from '../kernel/scenario.js';
+import { calicoNode, calicoRouter, DOCKER_MAC_PREFIX, macFromIPv4, planCalico, type CalicoOptions, type NodePlan } from '../topology/index.js';
 
 /** `52:54:00:00:` + the address's last two octets written as two decimal digits each (10.0.1.11 -> `52:54:00:00:01:11`). */
 export const labMac = (n: Pick<NodePlan, 'address'>): string =>

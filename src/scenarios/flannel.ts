@@ -5,8 +5,8 @@
  * 10.0.0.11 and 10.0.0.12 on segment `lan`, fixed VtepMACs and host veths,
  * pod a 10.244.1.2 on node1 and b 10.244.2.2 on node2, no default route.
  */
-import type { NodeSpec } from '../scenario.js';
-import { flannelNode, planFlannel } from '../../topology/index.js';
+import type { NodeSpec } from '../kernel/scenario.js';
+import { flannelNode, planFlannel } from '../topology/index.js';
 import { labMac } from './calico.js';
 
 /**
