@@ -28,7 +28,7 @@ describe('cnikit iptables trace', () => {
     expect(r.stdout).toContain('DENIED: DROP by filter cali-from-wl-dispatch rule 0 (line 85) "cali:zTj6P0TIgYvgz-md; Unknown interface"');
   });
   it('prints JSON in the Trace shape, with host interfaces from --iface', async () => {
-    const r = await cli(['iptables', 'trace', '--rules', FIXTURE, '--hook', 'INPUT', '--json', '--iface', 'eth0=10.0.0.5/24', '--iface', 'eth0=10.0.1.5/24', '--packet', 'proto=udp dst=10.0.0.5 dport=4789 in=eth0']);
+    const r = await cli(['iptables', 'trace', '--rules', FIXTURE, '--hook', 'INPUT', '--json', '--iface', 'eth0=10.0.0.5/24', '--iface', 'eth0=10.0.1.5/24', '--packet', 'proto=udp src=10.0.0.9 dst=10.0.0.5 dport=4789 in=eth0']);
     expect(r.status).toBe(0);
     const t = JSON.parse(r.stdout);
     expect(t.disposition).toBe('DENIED');
@@ -39,17 +39,17 @@ describe('cnikit iptables trace', () => {
   });
   it('shows mark changes and accepts', async () => {
     const rules = f('m.txt', '*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -j MARK --set-xmark 0x1/0x1\n-A OUTPUT -m mark --mark 0x1/0x1 -m comment --comment ok -j ACCEPT\nCOMMIT\n');
-    const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'OUTPUT', '--packet', 'proto=udp']);
+    const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'OUTPUT', '--packet', 'proto=udp src=10.0.0.1 dst=10.0.0.2 dport=53']);
     expect(r.stdout).toContain('mark 0x0 -> 0x1');
     expect(r.stdout).toContain('ACCEPTED: ACCEPT by filter OUTPUT rule 1 (line 4) "ok"');
   });
   it('walks a path of hooks, one hop each, the packet carried over', async () => {
     const rules = f('p.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9:8080\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -d 10.9.9.9 -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n');
-    const ok = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD,POSTROUTING', '--packet', 'proto=tcp dst=1.2.3.4 dport=80 in=eth0 out=eth1']);
-    expect(ok.stdout).toContain('netfilter FORWARD: proto=tcp src=0.0.0.0 dst=10.9.9.9 sport=0 dport=8080');
+    const ok = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD,POSTROUTING', '--packet', 'proto=tcp src=10.0.0.1 dst=1.2.3.4 dport=80 in=eth0 out=eth1']);
+    expect(ok.stdout).toContain('netfilter FORWARD: proto=tcp src=10.0.0.1 dst=10.9.9.9 sport=0 dport=8080');
     expect(ok.stdout).toContain('netfilter POSTROUTING');
     expect(ok.stdout).toContain('ACCEPTED: ACCEPT');
-    const json = JSON.parse((await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD', '--json', '--packet', 'proto=udp in=eth0 out=eth1'])).stdout);
+    const json = JSON.parse((await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING,FORWARD', '--json', '--packet', 'proto=udp src=10.0.0.1 dst=1.2.3.4 dport=53 in=eth0 out=eth1'])).stdout);
     expect(json.hops.map((h: { node: string }) => h.node)).toEqual(['netfilter PREROUTING', 'netfilter FORWARD']);
     expect(json.disposition).toBe('DENIED');
     const bad = await cli(['iptables', 'verdicts', '--rules', rules, '--hook', 'PREROUTING,FORWARD', '--packets', '-'], '');
@@ -57,15 +57,15 @@ describe('cnikit iptables trace', () => {
   });
   it('shows NAT rewrites in the walk', async () => {
     const rules = f('n.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9:8080\nCOMMIT\n');
-    const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING', '--packet', 'proto=tcp dst=1.2.3.4 dport=80 in=eth0']);
-    expect(r.stdout).toContain('=> DNAT  now proto=tcp src=0.0.0.0 dst=10.9.9.9 sport=0 dport=8080');
+    const r = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'PREROUTING', '--packet', 'proto=tcp src=10.0.0.1 dst=1.2.3.4 dport=80 in=eth0']);
+    expect(r.stdout).toContain('=> DNAT  now proto=tcp src=10.0.0.1 dst=10.9.9.9 sport=0 dport=8080');
   });
   it('reports lenient rules on stderr and errors with file and line', async () => {
     const rules = f('l.txt', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m hashlimit --hashlimit 1 -j DROP\nCOMMIT\n');
-    const strict = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'INPUT', '--packet', 'proto=tcp']);
+    const strict = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'INPUT', '--packet', 'proto=tcp src=10.0.0.1 dst=10.0.0.2 dport=22']);
     expect(strict.status).toBe(2);
     expect(strict.stderr).toContain(`UnknownMatch: "hashlimit" at ${rules}:3`);
-    const lenient = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'INPUT', '--lenient', '--packet', 'proto=tcp']);
+    const lenient = await cli(['iptables', 'trace', '--rules', rules, '--hook', 'INPUT', '--lenient', '--packet', 'proto=tcp src=10.0.0.1 dst=10.0.0.2 dport=22']);
     expect(lenient.status).toBe(0);
     expect(lenient.stderr).toContain('kept as a rule that never matches');
     expect(lenient.stdout).toContain('NO_MATCH');
@@ -85,7 +85,7 @@ describe('cnikit iptables verdicts', () => {
   const sets = (): string => f('s.txt', 'create web hash:ip\nadd web 10.0.0.80\n');
 
   it('prints one JSON verdict per packet line, with the deciding rule, mark and NAT addresses', async () => {
-    const pk = f('p.jsonl', [JSON.stringify({ proto: 'tcp', dst: '10.0.0.80', dport: 80, in: 'cali1' }), '', JSON.stringify({ proto: 'udp', in: 'eth0' }), JSON.stringify({ proto: 'tcp', state: 'ESTABLISHED', dst: '10.0.0.80' })].join('\n') + '\n');
+    const pk = f('p.jsonl', [JSON.stringify({ proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.80', dport: 80, in: 'cali1' }), '', JSON.stringify({ proto: 'udp', src: '10.0.0.1', dst: '10.0.0.2', dport: 53, in: 'eth0' }), JSON.stringify({ proto: 'tcp', src: '10.0.0.1', state: 'ESTABLISHED', dst: '10.0.0.80', dport: 80 })].join('\n') + '\n');
     for (const extra of [['--counters', join(dir, 'counters.txt')], ['--linear']]) {
       const r = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'PREROUTING', '--packets', pk, ...extra]);
       expect(r.status).toBe(0);
@@ -98,7 +98,7 @@ describe('cnikit iptables verdicts', () => {
     }
   });
   it('writes the counters the packets produced as iptables-save -c', async () => {
-    const pk = f('c.jsonl', '{"proto":"udp","in":"cali1","len":100}\n{"proto":"udp","len":50}\n');
+    const pk = f('c.jsonl', '{"proto":"udp","src":"10.0.0.1","dst":"10.0.0.2","dport":53,"in":"cali1","len":100}\n{"proto":"udp","src":"10.0.0.1","dst":"10.0.0.2","dport":53,"len":50}\n');
     const out = join(dir, 'c.txt');
     const r = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'PREROUTING', '--packets', pk, '--counters', out]);
     expect(r.status).toBe(0);
@@ -108,9 +108,9 @@ describe('cnikit iptables verdicts', () => {
     expect(text).toContain(':PREROUTING ACCEPT [0:0]');
   });
   it('reads stdin with "-" and names bad lines', async () => {
-    const ok = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp"}\n');
+    const ok = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp","src":"10.0.0.1","dst":"10.0.0.2","dport":80}\n');
     expect(JSON.parse(ok.stdout)).toEqual({ verdict: 'ACCEPT', table: 'nat', chain: 'INPUT', index: 0, line: 1, policy: true, mark: '0x0' });
-    const bad = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp"}\nnot json\n');
+    const bad = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp","src":"10.0.0.1","dst":"10.0.0.2","dport":80}\nnot json\n');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('<stdin>:2');
     const badKey = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"sport":99999}\n');

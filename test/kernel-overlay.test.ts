@@ -27,14 +27,14 @@ describe('kernel model: Flannel VXLAN overlay', () => {
 
   it('the wire frame on node1 eth0 decodes with the codec: VNI 1, dstport 8472, node addresses', () => {
     const net = buildScenario(core, flannel());
-    net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'udp', dport: 5000, expect: 'DELIVERED' });
+    const sent = net.send({ from: 'p1', to: '10.244.2.2', proto: 'udp', dport: 5000 });
     const frames = net.capture('node1', 'eth0');
     // the datagram, then the ICMP port unreachable coming back through the overlay
     expect(frames).toHaveLength(2);
     const back = codec.decode(frames[1], { mode: 'vxlan' });
     expect(back.ok && back.frame.outer).toMatchObject({ src: '10.0.0.2', dst: '10.0.0.1' });
     expect(back.ok && back.frame.inner.flow).toMatchObject({ src: '10.244.2.2', dst: '10.244.1.2', protocol: 1, icmp: { type: 3, code: 3 } });
-    expect(net.lastErrors.map((t) => t.disposition)).toEqual(['DELIVERED']);
+    expect(sent.errors.map((t) => t.disposition)).toEqual(['DELIVERED']);
     const d = codec.decode(frames[0], { mode: 'vxlan' });
     expect(d.ok).toBe(true);
     if (!d.ok) return;
@@ -119,13 +119,14 @@ describe('kernel model: Flannel VXLAN overlay', () => {
 
   it('MTU overflow with DF: 1500-byte pod MTU over a 1450 flannel.1 -> MTU_EXCEEDED with frag needed', () => {
     const net = buildScenario(core, flannel({ podMtu: 1500 }));
-    const t = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472 - 8 + 8, df: true, expect: 'MTU_EXCEEDED' });
+    const sent = net.send({ from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472 - 8 + 8, df: true });
+    const t = sent.trace;
     expect(t.disposition).toBe('MTU_EXCEEDED');
     const last = t.hops[t.hops.length - 1];
     expect(last.node).toBe('node1');
     expect(last.steps[last.steps.length - 1].data).toEqual({ icmp: { type: 3, code: 4, mtu: 1450 } });
     // frag needed goes back to the pod from cni0's address, next-hop MTU 1450 in bytes 6-7
-    expect(net.lastErrors[0].hops.map((h) => h.node)).toEqual(['node1', 'p1']);
+    expect(sent.errors[0].hops.map((h) => h.node)).toEqual(['node1', 'p1']);
     const fn = net.capture('p1', 'eth0').at(-1)!;
     expect([fn[34], fn[35], (fn[40] << 8) | fn[41]]).toEqual([3, 4, 1450]);
     expect([...fn.subarray(26, 30)]).toEqual([10, 244, 1, 1]);
@@ -137,7 +138,8 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     expect(t2.hops).toHaveLength(1);
     // without DF node1 fragments into flannel.1; p2 reassembles and answers; node2 fragments the reply
     net.clearCaptures();
-    const t3 = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, df: false, expect: 'DELIVERED' });
+    const sent3 = net.send({ from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, df: false });
+    const t3 = sent3.trace;
     expect(t3.disposition).toBe('DELIVERED');
     expect(t3.hops[1].steps.find((s) => s.kind === 'fragment')!.detail).toBe('1500 > mtu 1450 of flannel.1: 2 fragments');
     const vx = net.capture('node1', 'flannel.1').map((f) => [((f[20] << 8) | f[21]) & 0x3fff, (f[16] << 8) | f[17]]);
@@ -148,7 +150,7 @@ describe('kernel model: Flannel VXLAN overlay', () => {
       [178, 76],
     ]);
     expect(net.capture('p2', 'eth0').map((f) => f.length)).toEqual([14 + 1444, 14 + 76, 14 + 1500]);
-    expect(net.lastReply!.disposition).toBe('DELIVERED');
+    expect(sent3.reply!.disposition).toBe('DELIVERED');
     expect(net.capture('p1', 'eth0').map((f) => f.length)).toEqual([14 + 1500, 14 + 1444, 14 + 76]);
     net.dispose();
     net2.dispose();

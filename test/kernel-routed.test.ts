@@ -143,21 +143,23 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
 
   it('TTL expiry at the first router: TTL_EXCEEDED with the ICMP recorded', () => {
     const net = buildScenario(core, calicoPair());
-    const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 1, expect: 'TTL_EXCEEDED' });
+    const sent = net.send({ from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 1 });
+    const t = sent.trace;
     expect(t.disposition).toBe('TTL_EXCEEDED');
     const last = t.hops[t.hops.length - 1];
     expect(last.node).toBe('node1');
     expect(last.steps[last.steps.length - 1].data).toEqual({ icmp: { type: 11, code: 0 } });
     // the time exceeded error walks back to the pod from node1's address, TOS 0xc0, quoting the packet
-    expect(net.lastErrors).toHaveLength(1);
-    expect(net.lastErrors[0].disposition).toBe('DELIVERED');
-    expect(net.lastErrors[0].hops.map((h) => h.node)).toEqual(['node1', 'a']);
+    expect(sent.errors).toHaveLength(1);
+    expect(sent.errors[0].disposition).toBe('DELIVERED');
+    expect(sent.errors[0].hops.map((h) => h.node)).toEqual(['node1', 'a']);
     const err = net.capture('node1', 'cali1').at(-1)!;
     expect([err[15], err[22], err[23], err[34], err[35]]).toEqual([0xc0, 64, 1, 11, 0]);
     expect([...err.subarray(26, 34)]).toEqual([10, 0, 0, 1, 192, 168, 1, 2]);
     expect(err[42 + 8]).toBe(1); // quoted TTL as received
-    const t2 = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 2, expect: 'TTL_EXCEEDED' });
-    expect(net.lastErrors[0].hops.map((h) => h.node)).toEqual(['node2', 'node1', 'a']);
+    const sent2 = net.send({ from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 2 });
+    const t2 = sent2.trace;
+    expect(sent2.errors[0].hops.map((h) => h.node)).toEqual(['node2', 'node1', 'a']);
     expect(t2.hops[t2.hops.length - 1].node).toBe('node2');
     net.dispose();
   });

@@ -38,7 +38,7 @@ describe('cnikit lpm', () => {
     expect(r.stdout.split('\n')).toEqual([
       '10.1.0.5\t10.1.0.5/32\tdev cali1234 scope link',
       '10.1.0.6\t10.1.0.0/26\tblackhole proto bird',
-      '10.2.3.4\tunreachable',
+      '10.2.3.4\t10.2.0.0/16\tthrow',
       '8.8.8.8\t0.0.0.0/0\tvia 192.168.1.1 dev eth0 proto dhcp metric 100',
       '10.9.9.9\t10.0.0.0/8\tvia 1.2.3.4 dev eth0',
       '2001:db8::1\t2001:db8::/32\tdev eth0 nexthop via fe80::2 dev eth1 weight 1',
@@ -57,7 +57,7 @@ describe('cnikit lpm', () => {
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
       { addr: '10.0.1.1', cidr: '10.0.1.0/26', type: 'unicast', route: 'node-b' },
       { addr: '10.5.0.0', cidr: '10.0.0.0/8', type: 'unicast', route: 'node-a pool' },
-      { addr: '11.0.0.0', cidr: null, type: 'unreachable', route: null },
+      { addr: '11.0.0.0', cidr: null, type: 'no route', route: null },
     ]);
     const t = await cli(['lpm', '--routes', routes], '10.0.1.1\n');
     expect(t.stdout).toBe('10.0.1.1\t10.0.1.0/26\tnode-b\n');

@@ -21,7 +21,9 @@ import {
   LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES, LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES,
   LPM_H_GARBAGE_LEAVES, LPM_H_NFULL, LPM_H_NCHANGES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
-import { hget, hset } from "./store";
+import { hget, hset } from "./header";
+import { keyHi, keyLo } from "./store";
+import { countSubtree, reserve, shrink } from "./nodes";
 import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
 import { chooseWindow, fillWindow, freeWindow, windowBytes } from "./window";
 
@@ -82,16 +84,6 @@ export function freeLookup(t: usize): void {
   freeWindow(t);
 }
 
-/** The key of store slot `i` as hi:lo (IPv4 in the top 32 bits of hi). */
-@inline export function keyHi(keys: usize, words: u32, i: u32): u64 {
-  const k = keys + ((<usize>(i * words)) << 2);
-  return words == 1 ? (<u64>load<u32>(k)) << 32 : ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
-}
-@inline export function keyLo(keys: usize, words: u32, i: u32): u64 {
-  const k = keys + ((<usize>(i * words)) << 2);
-  return words == 1 ? 0 : ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
-}
-
 /**
  * Expands one prefix into `local` (the direct entries d0..d0+c) and the
  * temporary nodes; a short prefix only fills the part of its span inside
@@ -121,36 +113,6 @@ function expand(local: usize, d0: u32, c: u32, s: u32, hi: u64, lo: u64, len: u3
   const di = <u32>(keyHi(keys, words, i) >> (64 - s));
   const span: u32 = len <= s ? (<u32>1) << (s - len) : 1;
   return di < d0 + c && d0 < di + span;
-}
-
-/** Counts the nodes and leaves of the subtree under node `x` (for garbage accounting). */
-export function countSubtree(nodes: usize, x: u32): u64 {
-  const np = nodes + <usize>x * LPM_NODE_BYTES;
-  const vec = load<u64>(np);
-  let total: u64 = (<u64>1 << 32) | <u64>popcnt(load<u64>(np, 8));
-  const base = load<u32>(np, 16);
-  const kids = <u32>popcnt(vec);
-  for (let k: u32 = 0; k < kids; k++) total += countSubtree(nodes, base + k);
-  return total;
-}
-
-/** Grows a u32/node array at header field `ptrOff` with capacity field `capOff` to hold `need` items of `size` bytes. */
-export function reserve(t: usize, ptrOff: u32, capOff: u32, need: u32, size: u32): void {
-  const cap = hget(t, capOff);
-  if (need <= cap) return;
-  const ncap = need + max<u32>(16, need >> 4);
-  const old = <usize>hget(t, ptrOff);
-  const p = old == 0 ? heap.alloc(<usize>ncap * size) : heap.realloc(old, <usize>ncap * size);
-  hset(t, ptrOff, <u32>p);
-  hset(t, capOff, ncap);
-}
-
-/** Gives back the capacity beyond `used` items (the reserve slack after a full build). */
-function shrink(t: usize, ptrOff: u32, capOff: u32, used: u32, size: u32): void {
-  const n = max<u32>(used, 1);
-  if (hget(t, capOff) <= n) return;
-  hset(t, ptrOff, <u32>heap.realloc(<usize>hget(t, ptrOff), <usize>n * size));
-  hset(t, capOff, n);
 }
 
 /**

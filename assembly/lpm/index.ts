@@ -1,12 +1,13 @@
-// Longest-prefix-match route tables (issue #2): numbers in, numbers out.
+// Longest-prefix-match route tables: numbers in, numbers out.
 // A table is a header pointer; IPv4 keys pass w0 only (w1..w3 = 0). The
 // wrapper (src/lpm/route-table.ts) validates everything before calling.
 import { LPM_HEADER_BYTES, LPM_H_DIRTY, LPM_H_COUNT, LPM_BUDGET_BASE, LPM_BUDGET_PER_PREFIX } from "../shared/lpm";
-import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes, hget } from "./store";
+import { hget } from "./header";
+import { storeCreate, storeFree, storePut, storeGet, storeDelete, storeBytes } from "./store";
 import { freeLookup, lookupBytes } from "./build";
 import { refresh } from "./update";
 import { lookup4, lookup4Batch } from "./lookup";
-import { lookup6s, lookup6sBatch, lookup4sBatch } from "./sorted6";
+import { lookup6s, lookup6sBatch, lookup4sBatch } from "./sorted6-lookup";
 
 /** Creates an empty table for family 4 or 6; returns its handle. */
 export function lpm_create(family: i32): usize {
@@ -75,7 +76,7 @@ export function lpm_lookup4s_batch(t: usize, addrs: usize, out: usize, n: i32): 
   lookup4sBatch(t, addrs, out, n);
 }
 
-/** 1 when the table uses more than LPM_BUDGET_BASE + LPM_BUDGET_PER_PREFIX bytes per prefix (issue #2), else 0. */
+/** 1 when the table uses more than LPM_BUDGET_BASE + LPM_BUDGET_PER_PREFIX bytes per prefix (the memory bound), else 0. */
 export function lpm_over_budget(t: usize): i32 {
   return <u64><u32>lpm_memory(t) > <u64>LPM_BUDGET_BASE + <u64>LPM_BUDGET_PER_PREFIX * <u64>hget(t, LPM_H_COUNT) ? 1 : 0;
 }

@@ -6,7 +6,7 @@
 import {
   LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES, LPM_H_WIN, LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_DIR_NODE, LPM_NODE_BYTES,
 } from "../shared/lpm";
-import { hget } from "./store";
+import { hget } from "./header";
 
 const NODE: u32 = LPM_DIR_NODE;
 /** Addresses walked in lockstep by the batch lookup. */

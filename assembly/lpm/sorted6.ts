@@ -1,10 +1,10 @@
 // The IPv6 route table: one array of prefixes sorted by (address, length),
-// which is both the prefix store and the lookup structure (issue #2: every
-// table within 64 KiB + 32 B per prefix). A hash store plus a poptrie with
-// skip nodes cost 88-99 B/prefix on sparse IPv6 tables (random /122 Calico
-// blocks in a /48, random prefixes under a /32): each prefix needed its own
-// chain of nodes. Here a prefix costs its slot (16 B key, 1 B length, 4 B
-// next hop) times 1.125 slack, plus a 4 B parent index: ~28 B.
+// which is both the prefix store and the lookup structure (so that every
+// table stays within 64 KiB + 32 B per prefix). A hash store plus a poptrie
+// with skip nodes cost 88-99 B/prefix on sparse IPv6 tables (random /122
+// Calico blocks in a /48, random prefixes under a /32): each prefix needed
+// its own chain of nodes. Here a prefix costs its slot (16 B key, 1 B
+// length, 4 B next hop) times 1.125 slack, plus a 4 B parent index: ~28 B.
 //
 // Same struct-of-arrays as the IPv4 hash store (keys u32[cap * 4], lens u8[cap]
 // = length + 1, nhs i32[cap]), so iteration is shared: slots [0, nsorted) are
@@ -13,40 +13,19 @@
 // the order holds. get/insert/remove: binary search of the sorted part, then
 // a scan of the tail. The tail and the tombstones are merged away (compact)
 // when they reach 64 + n/64 entries, and before the first lookup after changes.
-//
-// Lookup of address A (after refresh: no tail, no tombstones): the last
-// entry whose key is <= A is either the longest match or lies inside it
-// (sorted by start, the longest prefix containing A has the largest start
-// among those that contain it, and any entry after it and <= A starts
-// inside it, so is nested in it); walking that entry's parents (nearest
-// enclosing prefix, computed at refresh with a stack) to the first one that
-// contains A gives the longest match.
-//
-// The binary search is narrowed by a bucket index (refresh): all keys share
-// a common prefix of C bits (the pool of a Calico table, 2001:db8::/32 ...);
-// the next b bits, 2^b <= n/4, pick a bucket, and the index holds the first
-// entry of each bucket (<= 1 B per prefix). A lookup inside the common
-// prefix searches one bucket (a few entries) instead of the whole array:
-// two cache misses instead of a chain of log2(n) dependent reads.
+// The parents, the bucket index and the lookups are in sorted6-lookup.ts.
 import {
   LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
-  LPM_H_USED, LPM_H_NSORTED, LPM_H_TOMBS, LPM_H_PARENTS, LPM_H_PARCAP, LPM_H_IDX, LPM_H_IDXBITS, LPM_H_IDXOFF, LPM_H_COMMON,
+  LPM_H_USED, LPM_H_NSORTED, LPM_H_TOMBS, LPM_H_PARENTS, LPM_H_PARCAP, LPM_H_IDX, LPM_H_IDXBITS,
 } from "../shared/lpm";
-import { bitsAt } from "./tmp";
+import { hget, hset } from "./header";
 
-const NONE: u32 = 0xffffffff;
-
-@inline function hg(t: usize, off: u32): u32 {
-  return load<u32>(t + off);
-}
-@inline function hs(t: usize, off: u32, v: u32): void {
-  store<u32>(t + off, v);
-}
-@inline function kHi(keys: usize, i: u32): u64 {
+/** Entry i's key, high and low 64 bits. */
+@inline export function kHi(keys: usize, i: u32): u64 {
   const k = keys + (<usize>i << 4);
   return ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
 }
-@inline function kLo(keys: usize, i: u32): u64 {
+@inline export function kLo(keys: usize, i: u32): u64 {
   const k = keys + (<usize>i << 4);
   return ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
 }
@@ -61,20 +40,11 @@ const NONE: u32 = 0xffffffff;
   return l < len ? -1 : l > len ? 1 : 0;
 }
 
-/** Whether the first `m` bits of a:b and c:d agree. */
-@inline function samePrefix(ahi: u64, alo: u64, chi: u64, clo: u64, m: u32): bool {
-  if (m == 0) return true;
-  if (m < 64) return ((ahi ^ chi) >> (64 - m)) == 0;
-  if (ahi != chi) return false;
-  if (m == 64) return true;
-  return ((alo ^ clo) >> (128 - m)) == 0;
-}
-
 /** Slot of (hi, lo, len) (a tombstone included), or -1. */
 function find6(t: usize, hi: u64, lo: u64, len: u32): i32 {
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  const lens = <usize>hg(t, LPM_H_LENS);
-  let a: u32 = 0, b = hg(t, LPM_H_NSORTED);
+  const keys = <usize>hget(t, LPM_H_KEYS);
+  const lens = <usize>hget(t, LPM_H_LENS);
+  let a: u32 = 0, b = hget(t, LPM_H_NSORTED);
   while (a < b) {
     const m = (a + b) >>> 1;
     const c = cmpKey(keys, lens, m, hi, lo, len);
@@ -82,8 +52,8 @@ function find6(t: usize, hi: u64, lo: u64, len: u32): i32 {
     if (c < 0) a = m + 1;
     else b = m;
   }
-  const used = hg(t, LPM_H_USED);
-  for (let i = hg(t, LPM_H_NSORTED); i < used; i++) {
+  const used = hget(t, LPM_H_USED);
+  for (let i = hget(t, LPM_H_NSORTED); i < used; i++) {
     if (kHi(keys, i) == hi && kLo(keys, i) == lo && <u32>load<u8>(lens + i) == len + 1) return <i32>i;
   }
   return -1;
@@ -91,7 +61,7 @@ function find6(t: usize, hi: u64, lo: u64, len: u32): i32 {
 
 /** Tail plus tombstones allowed before a compaction. */
 @inline function slack(t: usize): u32 {
-  return 64 + (hg(t, LPM_H_COUNT) >>> 6);
+  return 64 + (hget(t, LPM_H_COUNT) >>> 6);
 }
 
 /** Copies entry i of (keys, lens, nhs) to entry o of (nk, nl, nn). */
@@ -128,12 +98,12 @@ function siftDown(keys: usize, lens: usize, idx: usize, root: u32, n: u32): void
  * memory beyond the index array) and merges the tail with the live sorted
  * entries into arrays of n + n/8 + 16 slots.
  */
-function compact(t: usize): void {
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  const lens = <usize>hg(t, LPM_H_LENS);
-  const nhs = <usize>hg(t, LPM_H_NHS);
-  const ns = hg(t, LPM_H_NSORTED);
-  const used = hg(t, LPM_H_USED);
+export function compact(t: usize): void {
+  const keys = <usize>hget(t, LPM_H_KEYS);
+  const lens = <usize>hget(t, LPM_H_LENS);
+  const nhs = <usize>hget(t, LPM_H_NHS);
+  const ns = hget(t, LPM_H_NSORTED);
+  const used = hget(t, LPM_H_USED);
   const tn = used - ns;
   const idx = heap.alloc(<usize>max<u32>(tn, 1) << 2);
   for (let i: u32 = 0; i < tn; i++) store<u32>(idx + (<usize>i << 2), ns + i);
@@ -145,7 +115,7 @@ function compact(t: usize): void {
     store<u32>(last, top);
     siftDown(keys, lens, idx, 0, e - 1);
   }
-  const n = hg(t, LPM_H_COUNT);
+  const n = hget(t, LPM_H_COUNT);
   const cap = n + (n >>> 3) + 16;
   const nk = heap.alloc(<usize>cap << 4);
   const nl = heap.alloc(cap);
@@ -162,214 +132,87 @@ function compact(t: usize): void {
   heap.free(keys);
   heap.free(lens);
   heap.free(nhs);
-  hs(t, LPM_H_KEYS, <u32>nk);
-  hs(t, LPM_H_LENS, <u32>nl);
-  hs(t, LPM_H_NHS, <u32>nn);
-  hs(t, LPM_H_CAP, cap);
-  hs(t, LPM_H_USED, o);
-  hs(t, LPM_H_NSORTED, o);
-  hs(t, LPM_H_TOMBS, 0);
+  hset(t, LPM_H_KEYS, <u32>nk);
+  hset(t, LPM_H_LENS, <u32>nl);
+  hset(t, LPM_H_NHS, <u32>nn);
+  hset(t, LPM_H_CAP, cap);
+  hset(t, LPM_H_USED, o);
+  hset(t, LPM_H_NSORTED, o);
+  hset(t, LPM_H_TOMBS, 0);
 }
 
 /** Inserts or replaces; returns the previous next hop or -1. */
 export function put6(t: usize, hi: u64, lo: u64, len: u32, nh: i32): i32 {
   const i = find6(t, hi, lo, len);
   if (i >= 0) {
-    const p = <usize>hg(t, LPM_H_NHS) + (<usize>i << 2);
+    const p = <usize>hget(t, LPM_H_NHS) + (<usize>i << 2);
     const prev = load<i32>(p);
     if (prev == nh) return prev;
     store<i32>(p, nh);
     if (prev == -1) {
       // A tombstone comes back to life.
-      hs(t, LPM_H_TOMBS, hg(t, LPM_H_TOMBS) - 1);
-      hs(t, LPM_H_COUNT, hg(t, LPM_H_COUNT) + 1);
+      hset(t, LPM_H_TOMBS, hget(t, LPM_H_TOMBS) - 1);
+      hset(t, LPM_H_COUNT, hget(t, LPM_H_COUNT) + 1);
     }
-    hs(t, LPM_H_DIRTY, 1);
+    hset(t, LPM_H_DIRTY, 1);
     return prev;
   }
-  if (hg(t, LPM_H_USED) == hg(t, LPM_H_CAP) || hg(t, LPM_H_USED) - hg(t, LPM_H_NSORTED) + hg(t, LPM_H_TOMBS) >= slack(t)) compact(t);
-  const u = hg(t, LPM_H_USED);
-  const k = <usize>hg(t, LPM_H_KEYS) + (<usize>u << 4);
+  if (hget(t, LPM_H_USED) == hget(t, LPM_H_CAP) || hget(t, LPM_H_USED) - hget(t, LPM_H_NSORTED) + hget(t, LPM_H_TOMBS) >= slack(t)) compact(t);
+  const u = hget(t, LPM_H_USED);
+  const k = <usize>hget(t, LPM_H_KEYS) + (<usize>u << 4);
   store<u32>(k, <u32>(hi >> 32));
   store<u32>(k, <u32>hi, 4);
   store<u32>(k, <u32>(lo >> 32), 8);
   store<u32>(k, <u32>lo, 12);
-  store<u8>(<usize>hg(t, LPM_H_LENS) + u, <u8>(len + 1));
-  store<i32>(<usize>hg(t, LPM_H_NHS) + (<usize>u << 2), nh);
-  hs(t, LPM_H_USED, u + 1);
-  hs(t, LPM_H_COUNT, hg(t, LPM_H_COUNT) + 1);
-  hs(t, LPM_H_DIRTY, 1);
+  store<u8>(<usize>hget(t, LPM_H_LENS) + u, <u8>(len + 1));
+  store<i32>(<usize>hget(t, LPM_H_NHS) + (<usize>u << 2), nh);
+  hset(t, LPM_H_USED, u + 1);
+  hset(t, LPM_H_COUNT, hget(t, LPM_H_COUNT) + 1);
+  hset(t, LPM_H_DIRTY, 1);
   return -1;
 }
 
 /** Exact match: the next hop or -1. */
 export function get6(t: usize, hi: u64, lo: u64, len: u32): i32 {
   const i = find6(t, hi, lo, len);
-  return i < 0 ? -1 : load<i32>(<usize>hg(t, LPM_H_NHS) + (<usize>i << 2));
+  return i < 0 ? -1 : load<i32>(<usize>hget(t, LPM_H_NHS) + (<usize>i << 2));
 }
 
 /** Removes; returns the next hop or -1 when absent. */
 export function delete6(t: usize, hi: u64, lo: u64, len: u32): i32 {
   const i = find6(t, hi, lo, len);
   if (i < 0) return -1;
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  const lens = <usize>hg(t, LPM_H_LENS);
-  const nhs = <usize>hg(t, LPM_H_NHS);
+  const keys = <usize>hget(t, LPM_H_KEYS);
+  const lens = <usize>hget(t, LPM_H_LENS);
+  const nhs = <usize>hget(t, LPM_H_NHS);
   const prev = load<i32>(nhs + (<usize>i << 2));
   if (prev == -1) return -1;
-  if (<u32>i < hg(t, LPM_H_NSORTED)) {
+  if (<u32>i < hget(t, LPM_H_NSORTED)) {
     store<i32>(nhs + (<usize>i << 2), -1);
-    hs(t, LPM_H_TOMBS, hg(t, LPM_H_TOMBS) + 1);
+    hset(t, LPM_H_TOMBS, hget(t, LPM_H_TOMBS) + 1);
   } else {
     // The tail is unordered: the last entry fills the hole.
-    const last = hg(t, LPM_H_USED) - 1;
+    const last = hget(t, LPM_H_USED) - 1;
     copyEntry(keys, lens, nhs, last, keys, lens, nhs, <u32>i);
     store<u8>(lens + last, 0);
-    hs(t, LPM_H_USED, last);
+    hset(t, LPM_H_USED, last);
   }
-  hs(t, LPM_H_COUNT, hg(t, LPM_H_COUNT) - 1);
-  hs(t, LPM_H_DIRTY, 1);
-  if (hg(t, LPM_H_USED) - hg(t, LPM_H_NSORTED) + hg(t, LPM_H_TOMBS) >= slack(t)) compact(t);
+  hset(t, LPM_H_COUNT, hget(t, LPM_H_COUNT) - 1);
+  hset(t, LPM_H_DIRTY, 1);
+  if (hget(t, LPM_H_USED) - hget(t, LPM_H_NSORTED) + hget(t, LPM_H_TOMBS) >= slack(t)) compact(t);
   return prev;
-}
-
-/** Merges the tail, then computes each entry's parent (nearest enclosing prefix). */
-export function refresh6(t: usize): void {
-  if (hg(t, LPM_H_USED) != hg(t, LPM_H_NSORTED) || hg(t, LPM_H_TOMBS) != 0) compact(t);
-  const n = hg(t, LPM_H_NSORTED);
-  if (hg(t, LPM_H_PARENTS) != 0) heap.free(<usize>hg(t, LPM_H_PARENTS));
-  const par = heap.alloc(<usize>max<u32>(n, 1) << 2);
-  hs(t, LPM_H_PARENTS, <u32>par);
-  hs(t, LPM_H_PARCAP, max<u32>(n, 1));
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  const lens = <usize>hg(t, LPM_H_LENS);
-  // Stack of the enclosing prefixes of the current entry (at most 129 nested).
-  const stack = heap.alloc(130 << 2);
-  let sp: i32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const hi = kHi(keys, i), lo = kLo(keys, i);
-    while (sp > 0) {
-      const top = load<u32>(stack + (<usize>(sp - 1) << 2));
-      if (samePrefix(kHi(keys, top), kLo(keys, top), hi, lo, <u32>load<u8>(lens + top) - 1)) break;
-      sp--;
-    }
-    store<u32>(par + (<usize>i << 2), sp > 0 ? load<u32>(stack + (<usize>(sp - 1) << 2)) : NONE);
-    store<u32>(stack + (<usize>sp << 2), i);
-    sp++;
-  }
-  heap.free(stack);
-  buildIndex(t, n);
-  hs(t, LPM_H_DIRTY, 0);
-}
-
-/** Number of leading bits where hi:lo and chi:clo agree. */
-@inline function commonBits(ahi: u64, alo: u64, chi: u64, clo: u64): u32 {
-  if (ahi != chi) return <u32>clz(ahi ^ chi);
-  if (alo != clo) return 64 + <u32>clz(alo ^ clo);
-  return 128;
-}
-
-/** Bucket of hi:lo: its b bits after the first c. */
-@inline function bucketOf(hi: u64, lo: u64, c: u32, b: u32): u32 {
-  return b == 0 ? 0 : <u32>bitsAt(hi, lo, c, b);
-}
-
-/** Builds the bucket index over the n sorted keys. */
-function buildIndex(t: usize, n: u32): void {
-  if (hg(t, LPM_H_IDX) != 0) heap.free(<usize>hg(t, LPM_H_IDX));
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  let c: u32 = 128, b: u32 = 0;
-  let start: u32 = 0, end: u32 = 0;
-  if (n > 0) {
-    // The common prefix of all but the first and last 1/64 of the keys: a
-    // few short or outlying prefixes (a /24 in a table of /48-/128 under
-    // 2001:db8::/32) must not shrink it to bits every key shares. Keys
-    // sharing it are the contiguous range [start, end).
-    const p0 = n >>> 6, p1 = n - 1 - (n >>> 6);
-    const h0 = kHi(keys, p0), l0 = kLo(keys, p0);
-    c = commonBits(h0, l0, kHi(keys, p1), kLo(keys, p1));
-    start = p0;
-    while (start > 0 && samePrefix(kHi(keys, start - 1), kLo(keys, start - 1), h0, l0, c)) start--;
-    end = p1 + 1;
-    while (end < n && samePrefix(kHi(keys, end), kLo(keys, end), h0, l0, c)) end++;
-    while (b < 24 && ((<u32>4) << b) <= end - start) b++;
-    b = min<u32>(b, 128 - c);
-    memory.copy(t + LPM_H_COMMON, keys + (<usize>p0 << 4), 16);
-  }
-  const nb: u32 = (<u32>1) << b;
-  const idx = heap.alloc(<usize>(nb + 1) << 2);
-  let i = start;
-  for (let v: u32 = 0; v < nb; v++) {
-    while (i < end && bucketOf(kHi(keys, i), kLo(keys, i), c, b) < v) i++;
-    store<u32>(idx + (<usize>v << 2), i);
-  }
-  store<u32>(idx + (<usize>nb << 2), end);
-  hs(t, LPM_H_IDX, <u32>idx);
-  hs(t, LPM_H_IDXBITS, b);
-  hs(t, LPM_H_IDXOFF, c);
-}
-
-/** Longest-prefix match of hi:lo (the table must be refreshed). */
-export function lookup6s(t: usize, hi: u64, lo: u64): i32 {
-  const keys = <usize>hg(t, LPM_H_KEYS);
-  let a: u32 = 0, b = hg(t, LPM_H_NSORTED);
-  const c = hg(t, LPM_H_IDXOFF);
-  const ch = t + LPM_H_COMMON;
-  if (b != 0 && samePrefix(((<u64>load<u32>(ch)) << 32) | <u64>load<u32>(ch, 4), ((<u64>load<u32>(ch, 8)) << 32) | <u64>load<u32>(ch, 12), hi, lo, c)) {
-    // Inside the common prefix: only the address's bucket can hold keys
-    // between the previous bucket's (all below) and the next's (all above).
-    const ip = <usize>hg(t, LPM_H_IDX) + (<usize>bucketOf(hi, lo, c, hg(t, LPM_H_IDXBITS)) << 2);
-    a = load<u32>(ip);
-    b = load<u32>(ip, 4);
-  }
-  // First entry whose key is > hi:lo.
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    const h = kHi(keys, m);
-    if (h < hi || (h == hi && kLo(keys, m) <= lo)) a = m + 1;
-    else b = m;
-  }
-  const lens = <usize>hg(t, LPM_H_LENS);
-  const par = <usize>hg(t, LPM_H_PARENTS);
-  let i = a - 1;
-  while (i != NONE) {
-    if (samePrefix(kHi(keys, i), kLo(keys, i), hi, lo, <u32>load<u8>(lens + i) - 1)) return load<i32>(<usize>hg(t, LPM_H_NHS) + (<usize>i << 2));
-    i = load<u32>(par + (<usize>i << 2));
-  }
-  return -1;
-}
-
-/** `n` lookups: 4 network-order u32 words per address at `addrs`, i32 results to `out`. */
-export function lookup6sBatch(t: usize, addrs: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const p = addrs + (<usize>i << 4);
-    const hi = ((<u64>load<u32>(p)) << 32) | <u64>load<u32>(p, 4);
-    const lo = ((<u64>load<u32>(p, 8)) << 32) | <u64>load<u32>(p, 12);
-    store<i32>(out + (<usize>i << 2), lookup6s(t, hi, lo));
-  }
-}
-
-/**
- * `n` IPv4 lookups on an IPv4 table kept in the sorted store (sparse
- * tables, see docs/lpm.md): u32 per address at `addrs`, the address is
- * the top 32 bits of the 128-bit key (IPv4 prefixes /0-/32 are stored so).
- */
-export function lookup4sBatch(t: usize, addrs: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    store<i32>(out + (<usize>i << 2), lookup6s(t, (<u64>load<u32>(addrs + (<usize>i << 2))) << 32, 0));
-  }
 }
 
 /** Bytes of the parent array and the bucket index (the store's arrays are counted by storeBytes). */
 export function parentBytes(t: usize): u32 {
-  return (hg(t, LPM_H_PARCAP) << 2) + (hg(t, LPM_H_IDX) != 0 ? (((<u32>1) << hg(t, LPM_H_IDXBITS)) + 1) << 2 : 0);
+  return (hget(t, LPM_H_PARCAP) << 2) + (hget(t, LPM_H_IDX) != 0 ? (((<u32>1) << hget(t, LPM_H_IDXBITS)) + 1) << 2 : 0);
 }
 
 /** Frees the parent array. */
 export function free6(t: usize): void {
-  if (hg(t, LPM_H_PARENTS) != 0) heap.free(<usize>hg(t, LPM_H_PARENTS));
-  hs(t, LPM_H_PARENTS, 0);
-  hs(t, LPM_H_PARCAP, 0);
-  if (hg(t, LPM_H_IDX) != 0) heap.free(<usize>hg(t, LPM_H_IDX));
-  hs(t, LPM_H_IDX, 0);
+  if (hget(t, LPM_H_PARENTS) != 0) heap.free(<usize>hget(t, LPM_H_PARENTS));
+  hset(t, LPM_H_PARENTS, 0);
+  hset(t, LPM_H_PARCAP, 0);
+  if (hget(t, LPM_H_IDX) != 0) heap.free(<usize>hget(t, LPM_H_IDX));
+  hset(t, LPM_H_IDX, 0);
 }

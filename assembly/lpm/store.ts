@@ -5,11 +5,12 @@
 // load stays between 0.2 and 0.8 (or the minimum size). IPv6 tables use the
 // sorted store of sorted6.ts instead (same arrays, created here), and so do
 // IPv4 tables over the memory bound as a poptrie (key a:0:0:0, see
-// src/lpm/route-table.ts and docs/lpm.md, design item 9).
+// src/lpm/route-table.ts and "Sparse IPv4 tables" in docs/lpm.md).
 import {
   LPM_HEADER_BYTES, LPM_H_WORDS, LPM_H_COUNT, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_DIRTY,
 } from "../shared/lpm";
-import { markChanged } from "./update";
+import { hget, hset } from "./header";
+import { markChanged } from "./changes";
 import { put6, get6, delete6, free6, parentBytes } from "./sorted6";
 
 const MIN_CAP: u32 = 16;
@@ -32,11 +33,14 @@ const MIN_CAP: u32 = 16;
   return ((<u64>a) << 32) | <u64>b;
 }
 
-@inline export function hget(t: usize, off: u32): u32 {
-  return load<u32>(t + off);
+/** The key of store slot `i` as hi:lo (IPv4 in the top 32 bits of hi). */
+@inline export function keyHi(keys: usize, words: u32, i: u32): u64 {
+  const k = keys + ((<usize>(i * words)) << 2);
+  return words == 1 ? (<u64>load<u32>(k)) << 32 : ((<u64>load<u32>(k)) << 32) | <u64>load<u32>(k, 4);
 }
-@inline export function hset(t: usize, off: u32, v: u32): void {
-  store<u32>(t + off, v);
+@inline export function keyLo(keys: usize, words: u32, i: u32): u64 {
+  const k = keys + ((<usize>(i * words)) << 2);
+  return words == 1 ? 0 : ((<u64>load<u32>(k, 8)) << 32) | <u64>load<u32>(k, 12);
 }
 
 @inline function keyWord(t: usize, slot: u32, i: u32): u32 {

@@ -6,8 +6,9 @@ import {
   LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_WORDS, LPM_H_NODES, LPM_H_NNODES, LPM_H_LEAVES, LPM_H_NLEAVES,
   LPM_H_NODECAP, LPM_H_LEAFCAP, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
-import { hget, hset } from "./store";
-import { keyHi, keyLo, countSubtree, reserve } from "./build";
+import { hget, hset } from "./header";
+import { keyHi, keyLo } from "./store";
+import { countSubtree, reserve } from "./nodes";
 import { newNode, slotOf, tmpNodes, tmpFree, expandNode, tmpLeaves } from "./tmp";
 
 const NODE: u32 = LPM_DIR_NODE;

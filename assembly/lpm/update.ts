@@ -1,43 +1,23 @@
-// Change tracking and incremental refresh. A change to the store is logged
-// (up to LPM_MAX_CHANGES); the first lookup after changes applies each one
-// to the lookup structure by rebuilding the smallest part that holds it:
-// the node whose 6-bit span contains the prefix's last bits (its subtree,
-// subtree.ts), or the direct entries the prefix covers (build.ts). A full
-// rebuild happens instead when the log overflows, a prefix covers over 1/4
-// of the direct level, the table has doubled or halved since the last full
-// build (the direct level should be resized), or garbage passes 1/8.
+// Incremental refresh. Changes to the store are logged (changes.ts); the
+// first lookup after changes applies each one to the lookup structure by
+// rebuilding the smallest part that holds it: the node whose 6-bit span
+// contains the prefix's last bits (its subtree, subtree.ts), or the direct
+// entries the prefix covers (build.ts). A full rebuild happens instead when
+// the log overflows, a prefix covers over 1/4 of the direct level, the table
+// has doubled or halved since the last full build (the direct level should
+// be resized), or garbage passes 1/8.
 import {
-  LPM_H_WORDS, LPM_H_COUNT, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NFULL, LPM_H_NCHANGES, LPM_H_CHANGES, LPM_MAX_CHANGES,
+  LPM_H_WORDS, LPM_H_DIRTY, LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NCHANGES, LPM_H_CHANGES,
   LPM_H_NODES, LPM_H_NNODES, LPM_H_NLEAVES, LPM_H_GARBAGE_NODES, LPM_H_GARBAGE_LEAVES, LPM_NODE_BYTES, LPM_DIR_NODE,
 } from "../shared/lpm";
-import { hget, hset } from "./store";
+import { hget, hset } from "./header";
 import { build, rebuildRange } from "./build";
 import { rebuildNode } from "./subtree";
 import { chunk } from "./tmp";
 import { fillWindow } from "./window";
-import { refresh6 } from "./sorted6";
+import { refresh6 } from "./sorted6-lookup";
 
 const NODE: u32 = LPM_DIR_NODE;
-
-/** Records that prefix w0..w3/len changed. */
-export function markChanged(t: usize, w0: u32, w1: u32, w2: u32, w3: u32, len: u32): void {
-  if (hget(t, LPM_H_DIRTY) == 1) return;
-  const n = hget(t, LPM_H_COUNT);
-  const nf = hget(t, LPM_H_NFULL);
-  const nc = hget(t, LPM_H_NCHANGES);
-  if (hget(t, LPM_H_DIR) == 0 || n > nf * 2 + 1024 || n * 2 + 1024 < nf || nc == <u32>LPM_MAX_CHANGES) {
-    hset(t, LPM_H_DIRTY, 1);
-    return;
-  }
-  const p = LPM_H_CHANGES + nc * 20;
-  hset(t, p, w0);
-  hset(t, p + 4, w1);
-  hset(t, p + 8, w2);
-  hset(t, p + 12, w3);
-  hset(t, p + 16, len);
-  hset(t, LPM_H_NCHANGES, nc + 1);
-  hset(t, LPM_H_DIRTY, 2);
-}
 
 /** Applies one logged change; false when it took a full rebuild. */
 function apply(t: usize, hi: u64, lo: u64, len: u32): bool {

@@ -12,7 +12,7 @@ import {
   LPM_H_WORDS, LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_DIR, LPM_H_DIRBITS, LPM_H_NODES, LPM_H_LEAVES,
   LPM_H_WINBITS, LPM_H_WINLEN, LPM_H_WINPREFIX, LPM_H_WIN, LPM_DIR_NODE, LPM_NODE_BYTES,
 } from "../shared/lpm";
-import { hget, hset } from "./store";
+import { hget, hset } from "./header";
 
 const NODE: u32 = LPM_DIR_NODE;
 /** Largest window: 12 bits, 16 KiB. */

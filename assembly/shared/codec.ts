@@ -5,6 +5,8 @@
 
 // ---- Header sizes (bytes) -------------------------------------------------
 export const ETH_HLEN = 14;
+/** Ethernet address length. */
+export const ETH_ALEN = 6;
 export const VLAN_HLEN = 4;
 export const IPV4_HLEN = 20;
 export const IPV6_HLEN = 40;
@@ -20,6 +22,41 @@ export const IPPROTO_ICMP = 1;
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+
+// ---- IPv4 header fields (RFC 791; Linux include/net/ip.h) -----------------
+/** frag_off bits: don't fragment, more fragments, and the offset mask (in 8-byte units). */
+export const IP_DF = 0x4000;
+export const IP_MF = 0x2000;
+export const IP_OFFSET = 0x1fff;
+/** Linux's default TTL (net.ipv4.ip_default_ttl) and ICMP's. */
+export const IPDEFTTL = 64;
+/** TOS bits (RFC 1349) and the precedence Linux gives ICMP errors (include/uapi/linux/ip.h). */
+export const IPTOS_TOS_MASK = 0x1e;
+export const IPTOS_PREC_INTERNETCONTROL = 0xc0;
+
+// ---- ICMP (RFC 792; Linux include/uapi/linux/icmp.h) ----------------------
+export const ICMP_HLEN = 8;
+export const ICMP_ECHOREPLY = 0;
+export const ICMP_DEST_UNREACH = 3;
+export const ICMP_ECHO = 8;
+export const ICMP_TIME_EXCEEDED = 11;
+/** Codes of ICMP_DEST_UNREACH. */
+export const ICMP_NET_UNREACH = 0;
+export const ICMP_HOST_UNREACH = 1;
+export const ICMP_PORT_UNREACH = 3;
+export const ICMP_FRAG_NEEDED = 4;
+export const ICMP_PKT_FILTERED = 13;
+/** Code of ICMP_TIME_EXCEEDED. */
+export const ICMP_EXC_TTL = 0;
+/** Longest ICMP error Linux sends (576, the minimum reassembly size). */
+export const ICMP_ERROR_MAX = 576;
+
+// ---- ARP (RFC 826; Linux include/uapi/linux/if_arp.h) ---------------------
+export const ARPHRD_ETHER = 1;
+export const ARPOP_REQUEST = 1;
+export const ARPOP_REPLY = 2;
+/** An Ethernet/IPv4 ARP packet: 8-byte header, two MAC + IPv4 pairs. */
+export const ARP_HLEN = 28;
 
 // ---- Ports -----------------------------------------------------------------
 /** Linux's VXLAN default (`dstport 0`), which Flannel's flannel.1 uses. */

@@ -15,7 +15,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExitCode, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
-import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, type DecodedFrame, type EncapMode, type DecapOptions } from '../codec/index.js';
+import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, type DecodedFrame, type EncapMode, type DecapOptions, type ResolvedDecap, type ResolvedEncap } from '../codec/index.js';
+import { LOCAL_PORT_MAX, LOCAL_PORT_MIN } from '../../assembly/shared/codec.js';
+import { parseIPv4, parseMac } from '../net/ip.js';
+import { flagError, forFlag, markRequiredInHelp } from './flags.js';
 import { readCapture, writePcap, LINKTYPE_ETHERNET, type Capture } from '../pcap/index.js';
 
 function intList(flag: string, s: string): number[] {
@@ -60,6 +63,9 @@ export function formatFrame(i: number, f: DecodedFrame): string {
   return parts.join(' ');
 }
 
+/** The decode flag each resolveDecap error code is about. */
+const DECAP_FLAG: Record<string, string> = { InvalidPort: '--port', InvalidVni: '--vni', TooManyVnis: '--vni' };
+
 function registerDecode(cmd: Command, mode: EncapMode, io: Io, state: { status: number }): void {
   const c = cmd
     .command('decode')
@@ -73,7 +79,13 @@ function registerDecode(cmd: Command, mode: EncapMode, io: Io, state: { status: 
     const d: DecapOptions = { mode, checkIpChecksum: opts.ipChecksum, reservedBits: opts.ignoreReserved ? 'ignore' : 'drop' };
     if (opts.port !== undefined) d.ports = intList('--port', opts.port);
     if (opts.vni !== undefined) d.vnis = intList('--vni', opts.vni);
-    const resolved = resolveDecap(d);
+    let resolved: ResolvedDecap;
+    try {
+      resolved = resolveDecap(d);
+    } catch (e) {
+      const flag = e instanceof InputError ? DECAP_FLAG[e.code] : undefined;
+      throw flag ? flagError(flag, e) : e;
+    }
     const cap = await loadCapture(io, file);
     const codec = await Codec.create();
     const results = codec.decodeMany(cap.packets.map((p) => p.data), resolved);
@@ -92,6 +104,9 @@ function registerDecode(cmd: Command, mode: EncapMode, io: Io, state: { status: 
   });
 }
 
+/** The encap flag each resolveEncap error code is about (the CLI passes nothing else). */
+const ENCAP_FLAG: Record<string, string> = { InvalidVni: '--vni', InvalidPort: '--port', InvalidTtl: '--ttl', InvalidIpId: '--ip-id', InvalidPortRange: '--srcport' };
+
 function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: number }): void {
   const c = cmd
     .command('encap')
@@ -102,22 +117,33 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
     .requiredOption('--remote <ip>', 'outer IPv4 destination (remote VTEP)')
     .requiredOption('--src-mac <mac>', 'outer Ethernet source')
     .requiredOption('--dst-mac <mac>', 'outer Ethernet destination')
-    .option('--ttl <ttl>', "outer TTL or 'inherit'")
+    // Linux's defaults: vxlan `ttl 0` means ip_default_ttl (64); ipip inherits the inner TTL.
+    .option('--ttl <ttl>', "outer TTL 1..255 or 'inherit'", mode === 'ipip' ? 'inherit' : '64')
     .option('--ip-id <id>', 'IPv4 ID of the first frame', '0');
   if (mode === 'vxlan') c.requiredOption('--vni <n>', 'VXLAN Network Identifier').option('--port <port>', 'UDP destination port', '8472');
-  if (mode !== 'ipip') c.option('--srcport <min:max>', 'source-port range [min, max) for the flow hash (Linux srcport MIN MAX)');
+  if (mode !== 'ipip') c.option('--srcport <min:max>', 'source-port range [min, max) for the flow hash (Linux srcport MIN MAX)', `${LOCAL_PORT_MIN}:${LOCAL_PORT_MAX}`);
   c.action(async (o: Record<string, string | undefined>) => {
-    const num = (flag: string, s: string | undefined) => {
+    const num = (flag: string, s: string | undefined, what = 'an integer') => {
       if (s === undefined) return undefined;
-      if (!/^\d+$/.test(s)) throw new InputError('InvalidOption', s, `${flag}: an integer`);
+      if (!/^\d+$/.test(s)) throw new InputError('InvalidOption', s, `${flag}: ${what}`);
       return Number(s);
     };
-    const r = resolveEncap({
-      mode, local: o.local!, remote: o.remote!, srcMac: o.srcMac!, dstMac: o.dstMac!,
-      vni: num('--vni', o.vni), dstPort: num('--port', o.port), ipId: num('--ip-id', o.ipId),
-      ttl: o.ttl === 'inherit' ? 'inherit' : num('--ttl', o.ttl),
-      ...(o.srcport !== undefined ? { srcPortRange: portRange(o.srcport) } : {}),
-    });
+    // Addresses first, each named by its flag (resolveEncap names only the value).
+    forFlag('--local', () => parseIPv4(o.local!));
+    forFlag('--remote', () => parseIPv4(o.remote!));
+    forFlag('--src-mac', () => parseMac(o.srcMac!));
+    forFlag('--dst-mac', () => parseMac(o.dstMac!));
+    let r: ResolvedEncap;
+    try {
+      r = resolveEncap({
+        mode, local: o.local!, remote: o.remote!, srcMac: o.srcMac!, dstMac: o.dstMac!,
+        vni: num('--vni', o.vni), dstPort: num('--port', o.port), ipId: num('--ip-id', o.ipId),
+        ttl: o.ttl === 'inherit' ? 'inherit' : num('--ttl', o.ttl, "an integer 1..255 or 'inherit'"),
+        ...(o.srcport !== undefined ? { srcPortRange: portRange(o.srcport) } : {}),
+      });
+    } catch (e) {
+      throw e instanceof InputError && ENCAP_FLAG[e.code] && !e.expected.startsWith('--') ? flagError(ENCAP_FLAG[e.code], e) : e;
+    }
     const cap = await loadCapture(io, o.in!);
     const good = cap.packets.filter((p, i) => {
       const bad = innerFrameProblem(p.data, r);
@@ -134,10 +160,10 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
 
 /** Registers `vxlan` and `ipip` (decode, encap) on `program`. */
 export function registerCodec(program: Command, io: Io, state: { status: number }): void {
-  const vxlan = program.command('vxlan').description('VXLAN (RFC 7348) frames: decode and encapsulate pcaps');
+  const vxlan = markRequiredInHelp(program.command('vxlan').description('VXLAN (RFC 7348) frames: decode and encapsulate pcaps'));
   registerDecode(vxlan, 'vxlan', io, state);
   registerEncap(vxlan, 'vxlan', io, state);
-  const ipip = program.command('ipip').description('IPIP (RFC 2003) frames: decode and encapsulate pcaps');
+  const ipip = markRequiredInHelp(program.command('ipip').description('IPIP (RFC 2003) frames: decode and encapsulate pcaps'));
   registerDecode(ipip, 'ipip', io, state);
   registerEncap(ipip, 'ipip', io, state);
 }

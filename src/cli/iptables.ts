@@ -15,9 +15,10 @@ import { HOOKS, type Hook, type Ruleset } from '../iptables/model.js';
 import { parseRuleset } from '../iptables/parse.js';
 import { saveRuleset } from '../iptables/save.js';
 import { parseIpsets, type IpSets } from '../iptables/ipset.js';
-import { formatPacket, packetFromJson, parsePacket, type IptContext, type Packet } from '../iptables/packet.js';
+import { checkHookPath, formatPacket, parseCompletePacket, parsePacketLine, type IptContext } from '../iptables/packet.js';
+import { forFlag, markRequiredInHelp } from './flags.js';
 import { ReferenceEngine, describe } from '../iptables/reference.js';
-import { BATCH, IptEngine } from '../iptables/engine.js';
+import { BATCH, IptEngine, VERDICTS } from '../iptables/engine.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Step } from '../core/trace.js';
 
@@ -42,6 +43,7 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
   const hooks = o.hook.split(',') as Hook[];
   for (const h of hooks) if (!HOOKS.includes(h)) throw new InputError('BadHook', o.hook, `a hook${path ? ' or a comma-separated path of hooks' : ''}: ${HOOKS.join(', ')}`);
   if (!path && hooks.length !== 1) throw new InputError('BadHook', o.hook, `one hook: ${HOOKS.join(', ')}`);
+  checkHookPath(hooks);
   const ipsets = o.ipsets ? parseIpsets(await readText(o.ipsets, 'ipset save'), o.ipsets) : new Map();
   const rs = parseRuleset(await readText(o.rules, 'iptables-save'), { file: o.rules, lenient: !!o.lenient, ipsets });
   for (const w of rs.warnings) io.stderr.write(`cnikit: warning: ${w}\n`);
@@ -57,8 +59,8 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
 }
 
 function stepLine(s: Step): string {
-  const d = s.data ?? {};
-  if (s.kind === 'rule') {
+  if (s.kind === 'rule' && s.data) {
+    const d = s.data;
     const marks = d.markBefore !== d.markAfter ? `  mark ${String(d.markBefore)} -> ${String(d.markAfter)}` : '';
     const nat = d.packetAfter !== undefined && d.packetAfter !== d.packetBefore ? `  now ${String(d.packetAfter)}` : '';
     return `  [${String(d.table)} ${String(d.chain)} #${String(d.index)} line ${String(d.line)}] ${s.detail}  => ${s.action}${marks}${nat}`;
@@ -68,9 +70,12 @@ function stepLine(s: Step): string {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/** The rule keys of a verdict line when no table was walked (a ruleset without the hook's tables). */
+const NO_RULE = ',"table":null,"chain":null,"index":null,"line":null,"policy":null';
+
 /** Registers the iptables sub-commands on `program`. */
 export function registerIptables(program: Command, io: Io, _state: { status: number }): void {
-  const ipt = program.command('iptables').description('load iptables-save dumps, trace packets through them, compute verdicts');
+  const ipt = markRequiredInHelp(program.command('iptables').description('load iptables-save dumps, trace packets through them, compute verdicts'));
   const common = (c: Command): Command =>
     c
       .requiredOption('--rules <file>', 'iptables-save (or iptables-save -c) output')
@@ -79,25 +84,21 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       .option('--lenient', 'keep rules cnikit does not model as never-matching rules (reported) instead of failing')
       .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, []);
 
-  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING)'))
-    .requiredOption('--packet <desc>', "e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
+  common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING, PREROUTING,INPUT or OUTPUT,POSTROUTING, each hook seeing the interfaces Linux gives it)'))
+    .requiredOption('--packet <desc>', "KEY=VALUE... (proto, src, dst required, dport too for tcp/udp), e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")
     .option('--json', 'print the trace as JSON')
     .action(async (o: Common & { packet: string; json?: boolean }) => {
       const { rs, ipsets, ctx, hooks } = await load(o, io, true);
-      const packet = parsePacket(o.packet);
+      const packet = forFlag('--packet', () => parseCompletePacket(o.packet));
       const t = new ReferenceEngine(rs, ipsets, ctx).tracePath(hooks, packet);
       if (o.json) {
-        const { result, ...trace } = t;
-        await write(io.stdout, JSON.stringify({ ...trace, verdict: result.verdict, rule: result.rule ?? null, packet: formatPacket(result.packet) }, null, 2) + '\n');
+        // Each hop also carries the packet as that hook saw it.
+        const hops = t.hops.map((h, i) => ({ node: h.node, packet: formatPacket(t.walks[i].packet), steps: h.steps }));
+        await write(io.stdout, JSON.stringify({ disposition: t.disposition, hops, verdict: t.result.verdict, rule: t.result.rule ?? null, packet: formatPacket(t.result.packet) }, null, 2) + '\n');
         return;
       }
       const lines: string[] = [];
-      let shown = packet;
-      t.hops.forEach((hop, i) => {
-        lines.push(`${hop.node}: ${formatPacket(shown)}`, ...hop.steps.map(stepLine));
-        const v = hop.steps.at(-1)?.data?.packet as Packet | undefined;
-        if (v && i < t.hops.length - 1) shown = v;
-      });
+      t.hops.forEach((hop, i) => lines.push(`${hop.node}: ${formatPacket(t.walks[i].packet)}`, ...hop.steps.map(stepLine)));
       const r = t.result;
       const rule = r.rule && !r.rule.policy ? rs.tables.get(r.rule.table)!.chains.get(r.rule.chain)!.rules[r.rule.index] : undefined;
       lines.push(`${t.disposition}: ${r.verdict}${r.rule ? ` by ${describe(r.rule)}` : ''}${rule?.comment ? ` "${rule.comment}"` : ''}`);
@@ -113,7 +114,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       const { rs, ipsets, ctx, hook } = await load(o, io);
       const core = await createCore();
       const eng = new IptEngine(core, rs, { ipsets, ctx });
-      // One JSON fragment per program rule, built once.
+      // One JSON fragment per program rule, built once; the same keys, null, when no table decided.
       const frag = eng.program.refs.map((r) => (r ? `,"table":"${r.table}","chain":${JSON.stringify(r.chain)},"index":${r.index},"line":${r.line},"policy":${r.policy}` : ''));
       const recs = new Int32Array(BATCH * L.PKT_STRIDE);
       const srcs = new Uint32Array(BATCH);
@@ -130,7 +131,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
           const s = recs[off + L.P_SRC] >>> 0;
           const d = recs[off + L.P_DST] >>> 0;
           const nat = (s !== srcs[i] ? `,"src":"${formatIPv4(s)}"` : '') + (d !== dsts[i] ? `,"dst":"${formatIPv4(d)}"` : '');
-          out[i] = `{"verdict":"${v === L.V_DROP ? 'DROP' : v === L.V_REJECT ? 'REJECT' : 'ACCEPT'}"${rule >= 0 ? frag[rule] : ',"rule":null'},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
+          out[i] = `{"verdict":"${VERDICTS[v]}"${rule >= 0 ? frag[rule] : NO_RULE},"mark":"0x${(recs[off + L.P_MARK] >>> 0).toString(16)}"${nat}}`;
         }
         n = 0;
         await write(io.stdout, out.join('\n') + '\n');
@@ -150,13 +151,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
         for await (const line of createInterface({ input, crlfDelay: Infinity })) {
           lineNo++;
           if (line.trim() === '') continue;
-          let obj: unknown;
-          try {
-            obj = JSON.parse(line);
-          } catch {
-            throw new InputError('BadPacket', line.slice(0, 80), 'a JSON object per line', { file, line: lineNo });
-          }
-          const p = packetFromJson(obj, { file, line: lineNo });
+          const p = forFlag('--packets', () => parsePacketLine(line, { file, line: lineNo }, { complete: true }));
           eng.encode(hook, p, recs, n * L.PKT_STRIDE);
           srcs[n] = p.src;
           dsts[n] = p.dst;

@@ -2,15 +2,17 @@
  * `cnikit lpm --routes FILE [--addrs FILE] [--json]`: longest-prefix match
  * of addresses (stdin by default, one per line) against a routes file
  * (see src/lpm/routes-file.ts). Prints `ADDR<TAB>CIDR<TAB>ROUTE` or
- * `ADDR<TAB>unreachable` per address, or one JSON object per line with
- * `--json`. Addresses are read and looked up in chunks, one WASM batch per
- * family per chunk, and the output is written a chunk at a time.
+ * `ADDR<TAB>-<TAB>no route` per address, or one JSON object per line with
+ * `--json` (`"type"` the route type, or `"no route"`). Addresses are read
+ * and looked up in chunks, one WASM batch per family per chunk, and the
+ * output is written a chunk at a time.
  */
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ExitCode, write, type Io } from './io.js';
+import { markRequiredInHelp } from './flags.js';
 import { InputError } from '../core/errors.js';
 import { createCore } from '../core/core.js';
 import { formatCidr, parseIP } from '../net/ip.js';
@@ -25,16 +27,24 @@ interface Answer {
   json: string[];
 }
 
+/**
+ * The answer printed for each route, and for no route. A route of any type
+ * prints the same way: its prefix and its line (the type word kept), so a
+ * `throw` or `unreachable` route reads `throw` / `unreachable` in text and
+ * in JSON. No matching prefix is a third answer, `no route`.
+ */
 function answers(routes: RouteLine[]): Answer {
-  const text = routes.map((r) => (r.type === 'throw' ? '\tunreachable\n' : `\t${formatCidr(r.cidr)}\t${r.rest}\n`));
+  const text = routes.map((r) => `\t${formatCidr(r.cidr)}\t${r.rest}\n`);
   const json = routes.map((r) => `,"cidr":"${formatCidr(r.cidr)}","type":"${r.type}","route":${JSON.stringify(r.rest)}}\n`);
   return { text, json };
 }
 
+/** What `cnikit lpm` prints for an address no prefix contains (text: `ADDR - no route`). */
+export const NO_ROUTE = 'no route';
+
 /** Registers `cnikit lpm`. */
 export function registerLpm(program: Command, io: Io, _state: { status: number }): void {
-  program
-    .command('lpm')
+  markRequiredInHelp(program.command('lpm'))
     .description('longest-prefix match of addresses (stdin, one per line) against a routes file (CIDR LABEL... or `ip route show` output)')
     .requiredOption('--routes <file>', 'routes: "CIDR LABEL..." lines or `ip [-6] route show` output')
     .option('--addrs <file>', 'addresses, one per line (default: standard input)')
@@ -55,6 +65,8 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
         io.stderr.write(`${opts.routes}:${e.position?.line}: ${e.code}: ${JSON.stringify(e.input)}: ${e.expected}\n`);
         throw new ExitCode(2);
       }
+      // Still answers (every address: no route), but an empty table is more likely a wrong file than a question.
+      if (routes.length === 0) io.stderr.write(`cnikit: warning: ${opts.routes} has no routes: every address is answered "${NO_ROUTE}"\n`);
       const core = await createCore();
       const tables = { 4: new RouteTable(core, { family: 4 }), 6: new RouteTable(core, { family: 6 }) };
       // Route ids are indexes into `routes`; the first line of a prefix wins.
@@ -97,8 +109,8 @@ async function lookupStream(input: Readable, name: string, tables: Record<4 | 6,
     for (let i = 0; i < addrs.length; i++) {
       const id = fams[i] === 4 ? r4[i4++] : r6[i6++];
       const a = addrs[i];
-      if (json) out[i] = id === -1 ? `{"addr":${JSON.stringify(a)},"cidr":null,"type":"unreachable","route":null}\n` : `{"addr":${JSON.stringify(a)}${ans.json[id]}`;
-      else out[i] = id === -1 ? `${a}\tunreachable\n` : a + ans.text[id];
+      if (json) out[i] = id === -1 ? `{"addr":${JSON.stringify(a)},"cidr":null,"type":"${NO_ROUTE}","route":null}\n` : `{"addr":${JSON.stringify(a)}${ans.json[id]}`;
+      else out[i] = id === -1 ? `${a}\t-\t${NO_ROUTE}\n` : a + ans.text[id];
     }
     addrs.length = 0;
     n4 = n6 = 0;

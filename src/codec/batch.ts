@@ -15,9 +15,16 @@ import { CODEC_STATUS_NAMES, describeCodecStatus } from './status.js';
 /** Headroom in front of every slot: room for the largest overhead (50), 16-byte aligned. */
 const HEADROOM = 64;
 
-/** A fixed set of frame slots in one codec's WASM memory. */
+/**
+ * A fixed set of frame slots in one codec's WASM memory. Each slot holds one
+ * frame of at most `maxFrame` bytes before encapsulation: 1514 by default
+ * (an Ethernet frame without FCS at a 1500-byte MTU). Larger frames (jumbo
+ * frames, GRO-merged captures) need a batch made with a larger `maxFrame`,
+ * up to 65535; `set` refuses a frame longer than the slot (FrameTooLong,
+ * naming the frame, its length and the slot size).
+ */
 export class FrameBatch {
-  /** Most bytes a frame may have in a slot (before encapsulation). */
+  /** Most bytes a frame may have in a slot (before encapsulation); the constructor's `maxFrame`. */
   readonly maxFrame: number;
   private readonly slot: number;
   private readonly base: number;
@@ -27,7 +34,7 @@ export class FrameBatch {
   private readonly offs: number[] = [];
   private disposed = false;
 
-  /** `capacity` slots of up to `maxFrame` bytes (default 1514, an Ethernet frame without FCS). */
+  /** `capacity` slots of up to `maxFrame` bytes each (default 1514, an Ethernet frame without FCS; at most 65535). */
   constructor(readonly codec: Codec, readonly capacity: number, maxFrame = 1514) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) throw new InputError('InvalidCapacity', String(capacity), 'an integer 1..1048576');
     if (!Number.isInteger(maxFrame) || maxFrame < 14 || maxFrame > 65535) throw new InputError('InvalidMaxFrame', String(maxFrame), 'an integer 14..65535');
@@ -48,11 +55,13 @@ export class FrameBatch {
     if (!Number.isInteger(i) || i < 0 || i >= this.capacity) throw new InputError('InvalidSlot', String(i), `a slot 0..${this.capacity - 1}`);
   }
 
-  /** Copies `frame` into slot `i` (i <= count) and makes it the current frame there. */
+  /** Copies `frame` into slot `i` (i <= count) and makes it the current frame there; at most {@link maxFrame} bytes. */
   set(i: number, frame: Uint8Array): void {
     this.check(i);
     if (i > this.lens.length) throw new InputError('InvalidSlot', String(i), `slots filled in order, next is ${this.lens.length}`);
-    if (frame.length > this.maxFrame) throw new InputError('FrameTooLong', `${frame.length} bytes`, `at most ${this.maxFrame} bytes`);
+    if (frame.length > this.maxFrame) {
+      throw new InputError('FrameTooLong', `frame ${i}: ${frame.length} bytes`, `at most ${this.maxFrame} bytes, the slot size of this FrameBatch (new FrameBatch(codec, capacity, maxFrame) takes a maxFrame up to 65535)`);
+    }
     this.codec.core.u8.set(frame, this.base + i * this.slot + HEADROOM);
     this.lens[i] = frame.length;
     this.offs[i] = HEADROOM;

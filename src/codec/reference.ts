@@ -4,8 +4,9 @@
  * check that the WASM codec produces the same bytes and the same records.
  */
 import * as C from '../../assembly/shared/codec.js';
-import type { ResolvedDecap, ResolvedEncap } from './params.js';
-import { innerFrameProblem } from './params.js';
+import { InputError } from '../core/errors.js';
+import type { EncapParams, ResolvedDecap, ResolvedEncap } from './params.js';
+import { innerFrameProblem, resolveEncap } from './params.js';
 import { flowHashEth, flowHashIPv4, srcPortFromHash } from './flowhash.js';
 
 /** RFC 1071 checksum of `len` bytes at `off` (big-endian words), complemented. */
@@ -16,8 +17,38 @@ export function internetChecksum(b: Uint8Array, off: number, len: number, initia
   return ~sum & 0xffff;
 }
 
-/** Outer headers + inner, as a new array: what encapsulation produces for `inner` with IPv4 ID `id`. */
-export function referenceEncap(inner: Uint8Array, r: ResolvedEncap, id: number): Uint8Array | { status: number; value: number } {
+/** What each field of a {@link ResolvedEncap} holds (checked before the reference reads it). */
+const RESOLVED: Record<keyof ResolvedEncap, 'number' | 'string' | 'boolean' | 'bytes'> = {
+  mode: 'string', modeNumber: 'number', overhead: 'number', srcIp: 'number', dstIp: 'number', srcMac: 'bytes', dstMac: 'bytes',
+  vni: 'number', dstPort: 'number', portMin: 'number', portMax: 'number', srcPort: 'number', ttl: 'number', tos: 'number',
+  df: 'string', udpChecksum: 'boolean', ecn: 'boolean', ipId: 'number', hashSeed: 'number',
+};
+
+/**
+ * `p` as resolved parameters: EncapParams are resolved (and validated) with
+ * resolveEncap; an object that claims to be resolved (has `modeNumber`) but
+ * lacks fields is an InputError naming them, rather than a frame whose
+ * missing addresses read as zero.
+ */
+function resolved(p: EncapParams | ResolvedEncap): ResolvedEncap {
+  if (!('modeNumber' in p)) return resolveEncap(p);
+  const r = p as unknown as Record<string, unknown>;
+  const missing = (Object.keys(RESOLVED) as (keyof ResolvedEncap)[]).filter((k) => {
+    const v = r[k];
+    return RESOLVED[k] === 'bytes' ? !(v instanceof Uint8Array && v.length === 6) : typeof v !== RESOLVED[k] || (typeof v === 'number' && !Number.isFinite(v));
+  });
+  if (missing.length) throw new InputError('UnresolvedEncap', missing.join(', '), 'parameters from resolveEncap(...) (or EncapParams, which are resolved here)');
+  return p;
+}
+
+/**
+ * Outer headers + inner, as a new array: what encapsulation produces for
+ * `inner` with IPv4 ID `id` (0..65535). `params` may be EncapParams (resolved
+ * here) or the ResolvedEncap of resolveEncap.
+ */
+export function referenceEncap(inner: Uint8Array, params: EncapParams | ResolvedEncap, id: number): Uint8Array | { status: number; value: number } {
+  const r = resolved(params);
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new InputError('InvalidIpId', String(id), 'an IPv4 ID 0..65535');
   const bad = innerFrameProblem(inner, r);
   if (bad) return bad;
   const vx = r.mode === 'vxlan';

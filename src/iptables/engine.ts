@@ -42,7 +42,8 @@ export interface EngineResult {
 
 /** Packets per WASM call. */
 export const BATCH = 4096;
-const VERDICTS: Verdict[] = ['ACCEPT', 'ACCEPT', 'DROP', 'REJECT'];
+/** Verdict names by the code the WASM engine writes in a record (0 no rule decided: accept, 1 accept, 2 drop, 3 reject). */
+export const VERDICTS: readonly Verdict[] = ['ACCEPT', 'ACCEPT', 'DROP', 'REJECT'];
 
 /** A compiled ruleset living in one core's memory. */
 export class IptEngine {

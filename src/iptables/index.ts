@@ -31,7 +31,11 @@ export { saveRuleset, ruleText as iptRuleText, type SaveOptions as IptSaveOption
 export {
   parsePacket as parseIptPacket,
   packetFromJson as iptPacketFromJson,
+  parsePacketLine as parseIptPacketLine,
+  parseCompletePacket as parseCompleteIptPacket,
+  type PacketParseOptions as IptPacketParseOptions,
   formatPacket as formatIptPacket,
+  checkHookPath as checkNetfilterHookPath,
   DEFAULT_PACKET as DEFAULT_IPT_PACKET,
   type Packet as IptPacket,
   type IptContext,
@@ -44,6 +48,7 @@ export {
   type RuleRef as IptRuleRef,
   type Verdict as IptVerdict,
   type WalkResult as IptWalkResult,
+  type PathWalk as IptPathWalk,
   type CounterMap as IptCounterMap,
 } from './reference.js';
 export { IptEngine, BATCH as IPT_BATCH, type EngineOptions as IptEngineOptions, type EngineResult as IptEngineResult, type EvalMode as IptEvalMode } from './engine.js';

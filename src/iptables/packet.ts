@@ -5,7 +5,7 @@
  */
 import { InputError, type InputPosition } from '../core/errors.js';
 import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
-import { CTSTATE, TCP_FLAGS, protoName, type CtStateName } from './model.js';
+import { CTSTATE, HOOKS, TCP_FLAGS, protoName, type CtStateName, type Hook } from './model.js';
 import { parseProto, type RuleSyntax } from './values.js';
 
 /** A packet as netfilter sees it on a hook. Numbers are unsigned. */
@@ -103,12 +103,55 @@ export function ifaceAddr(ctx: IptContext, name: string): number {
  * (__ip_local_out) and no output device on PREROUTING and INPUT (ip_rcv,
  * ip_local_deliver), so `-i`/`-o` there see an empty name whatever the
  * description says. POSTROUTING keeps both: ip_output passes skb->dev, the
- * input device of a forwarded packet (none for a local one).
+ * input device of a forwarded packet (none for a local one, see
+ * {@link onPathHook}).
  */
 export function onHook(hook: string, p: Packet): Packet {
   if (hook === 'OUTPUT' && p.in !== '') return { ...p, in: '' };
   if ((hook === 'PREROUTING' || hook === 'INPUT') && p.out !== '') return { ...p, out: '' };
   return p;
+}
+
+/** The hooks that can follow each hook on a packet's way through one host (net/ipv4: ip_rcv -> ip_forward | ip_local_deliver; ip_forward, __ip_local_out -> ip_output). */
+const NEXT_HOOK: Record<Hook, readonly Hook[]> = {
+  PREROUTING: ['INPUT', 'FORWARD'],
+  INPUT: [],
+  FORWARD: ['POSTROUTING'],
+  OUTPUT: ['POSTROUTING'],
+  POSTROUTING: [],
+};
+
+/** The hook paths through one host, for messages. */
+export const HOOK_PATHS = 'PREROUTING,FORWARD,POSTROUTING (forwarded), PREROUTING,INPUT (to this host), OUTPUT,POSTROUTING (from this host), or a part of one';
+
+/**
+ * Checks that `hooks` is a path a packet takes through one host, or a part
+ * of one: PREROUTING,FORWARD,POSTROUTING; PREROUTING,INPUT; OUTPUT,POSTROUTING.
+ * A packet that leaves through `lo` and comes back (OUTPUT,POSTROUTING then
+ * PREROUTING,INPUT again) is two walks, not one path.
+ */
+export function checkHookPath(hooks: readonly string[]): asserts hooks is readonly Hook[] {
+  const bad = (): never => {
+    throw new InputError('BadHook', hooks.join(','), `hooks in the order a packet meets them: ${HOOK_PATHS}`);
+  };
+  if (hooks.length === 0) bad();
+  hooks.forEach((h, i) => {
+    if (!(HOOKS as readonly string[]).includes(h)) bad();
+    if (i > 0 && !NEXT_HOOK[hooks[i - 1] as Hook].includes(h as Hook)) bad();
+  });
+}
+
+/**
+ * The packet as `hook` sees it on `path` (checked with {@link checkHookPath}):
+ * `carried` is the packet as the hooks before left it (mark, NAT addresses
+ * and ports, conntrack state), `given` the packet the path started with,
+ * whose `in`/`out` are the path's devices. Each hook gets the devices the
+ * kernel passes it ({@link onHook}), never the blanks an earlier hook saw;
+ * on a path from this host (starting at OUTPUT) POSTROUTING has no input
+ * device, as a locally generated skb has none when ip_output reads skb->dev.
+ */
+export function onPathHook(hook: Hook, path: readonly Hook[], carried: Packet, given: Packet): Packet {
+  return onHook(hook, { ...carried, in: path[0] === 'OUTPUT' ? '' : given.in, out: given.out });
 }
 
 /** The reverse-path bits of {@link Packet.rpf} for a packet. */
@@ -197,25 +240,104 @@ function field(p: Packet, key: string, value: string, pos: InputPosition): void 
   }
 }
 
-/** Parses `proto=tcp src=10.0.0.1 dst=... sport=.. dport=.. in=.. out=.. mark=0x0 state=NEW len=60`. */
+/** Options of {@link parsePacket}, {@link packetFromJson} and {@link parsePacketLine}. */
+export interface PacketParseOptions {
+  /**
+   * Require the keys no default can stand for: `proto`, `src`, `dst`, and
+   * `dport` for protocols with ports (tcp, udp, sctp, udplite). Default
+   * false: missing keys take {@link DEFAULT_PACKET}. The CLI requires them.
+   */
+  complete?: boolean;
+}
+
+/** Protocols whose packets have ports (what `--dport` and multiport look at). */
+const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
+
+/** What each required key holds, for messages. */
+const REQUIRED: Record<string, string> = {
+  proto: 'a proto=NAME|NUMBER key (tcp, udp, icmp, ...)',
+  src: 'a src=ADDR key (the source address)',
+  dst: 'a dst=ADDR key (the destination address)',
+  dport: 'a dport=PORT key (the destination port of a tcp, udp, sctp or udplite packet)',
+};
+
+/** Throws MissingPacketKey for the first required key not in `given`. */
+function requireKeys(p: Packet, given: ReadonlySet<string>, pos: InputPosition | undefined): void {
+  const need = ['proto', 'src', 'dst', ...(PORT_PROTOCOLS.has(p.proto) ? ['dport'] : [])];
+  const missing = need.find((k) => !given.has(k));
+  if (missing) throw new InputError('MissingPacketKey', missing, `${REQUIRED[missing]}; a packet needs proto, src and dst, and dport for tcp, udp, sctp and udplite`, pos);
+}
+
+function duplicate(key: string, value: string, pos: InputPosition | undefined, first: string): never {
+  throw new InputError('DuplicatePacketKey', `${key}=${value}`, `each key once (${key}= was given ${first})`, pos);
+}
+
+/**
+ * Parses `proto=tcp src=10.0.0.1 dst=... sport=.. dport=.. in=.. out=.. mark=0x0 state=NEW len=60`.
+ * A key given twice is an error; missing keys take {@link DEFAULT_PACKET}
+ * (see {@link parseCompletePacket} for a packet that must name them).
+ */
 export function parsePacket(text: string): Packet {
+  return parseText(text, {});
+}
+
+/**
+ * {@link parsePacket}, but the keys no default can stand for must be given
+ * ({@link PacketParseOptions.complete}): what `cnikit iptables trace --packet` accepts.
+ */
+export function parseCompletePacket(text: string): Packet {
+  return parseText(text, { complete: true });
+}
+
+function parseText(text: string, opts: PacketParseOptions): Packet {
   const p: Packet = { ...DEFAULT_PACKET };
+  const seen = new Map<string, number>();
   const re = /\S+/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const eq = m[0].indexOf('=');
     if (eq <= 0) throw new InputError('BadPacket', m[0], 'KEY=VALUE', { char: m.index });
-    field(p, m[0].slice(0, eq), m[0].slice(eq + 1), { char: m.index });
+    const key = m[0].slice(0, eq);
+    const at = seen.get(key);
+    if (at !== undefined) duplicate(key, m[0].slice(eq + 1), { char: m.index }, `at char ${at}`);
+    seen.set(key, m.index);
+    field(p, key, m[0].slice(eq + 1), { char: m.index });
   }
+  if (opts.complete) requireKeys(p, new Set(seen.keys()), undefined);
   return p;
 }
 
 /** Builds a packet from a JSON object with the same keys as {@link parsePacket} (strings or numbers). */
-export function packetFromJson(o: unknown, pos: InputPosition): Packet {
+export function packetFromJson(o: unknown, pos: InputPosition, opts: PacketParseOptions = {}): Packet {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError('BadPacket', JSON.stringify(o), 'a JSON object of packet keys', pos);
   const p: Packet = { ...DEFAULT_PACKET };
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
     if (typeof v !== 'string' && typeof v !== 'number') throw new InputError('BadPacket', `${k}=${JSON.stringify(v)}`, 'a string or number value', pos);
     field(p, k, String(v), pos);
+  }
+  if (opts.complete) requireKeys(p, new Set(Object.keys(o)), pos);
+  return p;
+}
+
+/**
+ * Parses one JSON line of packet keys (`{"proto":"tcp","dst":"10.0.0.1",...}`).
+ * Unlike `JSON.parse`, which keeps the last of two equal keys, a key given
+ * twice is an error (DuplicatePacketKey).
+ */
+export function parsePacketLine(line: string, pos: InputPosition, opts: PacketParseOptions = {}): Packet {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    throw new InputError('BadPacket', line.slice(0, 80), 'a JSON object per line', pos);
+  }
+  const p = packetFromJson(obj, pos, opts);
+  // packetFromJson accepted only string and number values, so the object is
+  // flat and a string followed by ':' can only be a key.
+  const seen = new Set<string>();
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)) {
+    const key = JSON.parse(`"${m[1]}"`) as string;
+    if (seen.has(key)) duplicate(key, String((obj as Record<string, unknown>)[key]), pos, 'earlier on the line');
+    seen.add(key);
   }
   return p;
 }

@@ -23,7 +23,7 @@
  */
 import type { Step, Trace } from '../core/trace.js';
 import { ADDRTYPE, CTSTATE, HOOK_TABLES, type Chain, type Counters, type Hook, type Match, type Rule, type Ruleset, type Table, type TableName } from './model.js';
-import { formatPacket, ifaceAddr, localRoutes, onHook, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
+import { checkHookPath, formatPacket, ifaceAddr, localRoutes, onHook, onPathHook, rpfBits, type IptContext, type LocalRoute, type Packet } from './packet.js';
 import { applyMark } from './target.js';
 import { ipPortKey, setHas, SET_DIMS, SET_PROTO_INDEX, type IpSets } from './ipset.js';
 import { ruleText } from './save.js';
@@ -49,6 +49,13 @@ export interface WalkResult {
   rule?: RuleRef;
   /** The packet after the walk (mark, NAT addresses, state). */
   packet: Packet;
+}
+
+/** One hook of a {@link ReferenceEngine.tracePath} walk: the packet as the hook saw it and what it decided. */
+export interface PathWalk {
+  hook: Hook;
+  packet: Packet;
+  result: WalkResult;
 }
 
 /** Counters per rule and per built-in chain (policy), keyed by the loaded objects. */
@@ -106,27 +113,35 @@ export class ReferenceEngine {
     const steps: Step[] = [];
     const result = this.walk(hook, packet, steps);
     const disposition = result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED';
-    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule, packet: result.packet } });
+    steps.push({ kind: 'verdict', detail: result.rule ? `${result.verdict} by ${describe(result.rule)}` : `${result.verdict} (no table on ${hook})`, action: result.verdict, data: { rule: result.rule ?? null, packet: result.packet } });
     return { disposition, hops: [{ node: `netfilter ${hook}`, steps }], result };
   }
 
   /**
    * Walks hook after hook (e.g. PREROUTING, FORWARD, POSTROUTING for a
    * forwarded packet), each hook seeing the packet as the previous one left
-   * it (mark, NAT, state), until one does not accept. One hop per hook.
+   * it (mark, NAT, state) with the interfaces the kernel gives that hook
+   * ({@link onPathHook}: FORWARD sees `out` although PREROUTING did not),
+   * until one does not accept. One hop per hook walked; `walks` has the
+   * packet each hook saw and what it decided. `hooks` must be a path a
+   * packet takes ({@link checkHookPath}), else an InputError.
    */
-  tracePath(hooks: readonly Hook[], packet: Packet): Trace & { result: WalkResult } {
+  tracePath(hooks: readonly Hook[], packet: Packet): Trace & { result: WalkResult; walks: PathWalk[] } {
+    checkHookPath(hooks);
     const hops: { node: string; steps: Step[] }[] = [];
-    let p = packet;
+    const walks: PathWalk[] = [];
+    let carried = packet;
     let result: WalkResult = { verdict: 'ACCEPT', packet };
     for (const hook of hooks) {
-      const t = this.trace(hook, p);
+      const seen = onPathHook(hook, hooks, carried, packet);
+      const t = this.trace(hook, seen);
       hops.push(t.hops[0] as { node: string; steps: Step[] });
       result = t.result;
+      walks.push({ hook, packet: seen, result });
       if (result.verdict !== 'ACCEPT') break;
-      p = result.packet;
+      carried = result.packet;
     }
-    return { disposition: result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED', hops, result };
+    return { disposition: result.verdict === 'ACCEPT' ? 'ACCEPTED' : 'DENIED', hops, result, walks };
   }
 
   private count(key: Rule | Chain, len: number): void {

@@ -17,7 +17,7 @@ import { Netns, parseAddr } from './netns.js';
 import { parseRouteLine } from './route.js';
 import type { IfaceSpec, NodeSpec, PodSpec, Scenario } from './scenario.js';
 import { SimNetwork } from './network.js';
-import type { WalkPins } from './walk.js';
+import type { WalkPins } from './path/context.js';
 
 /** Options of {@link buildScenario}. */
 export interface BuildOptions {

@@ -13,6 +13,7 @@ import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
 import { Fib } from './route.js';
 import { Iface, type IfKind } from './iface.js';
+import { inetSelectAddr } from './path/select-addr.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -75,10 +76,7 @@ export class Netns {
    * non-loopback address of any device in creation (ifindex) order.
    */
   primary(dev: string): number | undefined {
-    const own = this.ifaces.get(dev)?.addrs[0]?.addr;
-    if (own !== undefined) return own;
-    for (const i of this.ifaces.values()) if (i.kind !== 'loopback' && i.addrs.length) return i.addrs[0].addr;
-    return undefined;
+    return inetSelectAddr(this.ifaces, dev);
   }
 
   /** Frees WASM tables. */

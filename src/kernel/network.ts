@@ -15,10 +15,11 @@ import { Netns } from './netns.js';
 import { VxlanFdb, type FdbAgent } from './fdb.js';
 import type { NeighAgent } from './neigh-types.js';
 import { buildIpPacket } from './packet.js';
-import type { Probe } from './scenario.js';
-import { TraceBuilder } from './trace-builder.js';
-import { Walker, type WalkEnv, type WalkPins, type WalkStats } from './walk.js';
-import { arpResolve } from './arp.js';
+import type { PacketSpec, Probe } from './scenario.js';
+import type { NetView, WalkPins, WalkStats } from './path/context.js';
+import { arpSolicit } from './path/arp.js';
+import { routeSource } from './path/select-addr.js';
+import { sendPacket, type SendResult } from './path/walk.js';
 import { linkShow } from './link-show.js';
 
 /** pcap link type of bare IPv4 (IPIP and TUN devices carry no Ethernet header). */
@@ -36,19 +37,13 @@ export interface ProbeResult {
 }
 
 /** The simulated network of one scenario. */
-export class SimNetwork implements WalkEnv {
+export class SimNetwork implements NetView {
   readonly namespaces = new Map<string, Netns>();
   readonly segments = new Map<string, Segment>();
   /** Record ARP frames on the devices they pass (default false). */
   arpFrames = false;
-  /** Source address of the packet being resolved for (walker internal). */
-  arpSource?: number;
-  /** Walk the ICMP errors Linux would send (default true; see icmp.ts). */
+  /** Walk the ICMP errors Linux would send (default true; see path/icmp.ts). */
   icmpErrors = true;
-  /** Traces of the ICMP errors the last walk caused (walked after it, in order). */
-  lastErrors: Trace[] = [];
-  /** Trace of the echo reply to the last walk's echo request, if it was delivered. */
-  lastReply: Trace | undefined;
   /** Pinned values of randomised fields (see {@link WalkPins}). */
   pins?: WalkPins;
   /** Set to count the WASM calls walks make (see {@link WalkStats}). */
@@ -66,7 +61,7 @@ export class SimNetwork implements WalkEnv {
   addNamespace(name: string, node: string): Netns {
     if (this.namespaces.has(name)) throw new InputError('DuplicateNamespace', name, 'unique node and pod names');
     const ns = new Netns(this.core, this.clock, name, node);
-    ns.neigh.setResolver((q) => arpResolve(this, ns, q.dst, q.dev));
+    ns.neigh.setResolver((q) => arpSolicit(this, ns, q.dev, q.dst, undefined));
     this.namespaces.set(name, ns);
     return ns;
   }
@@ -79,53 +74,23 @@ export class SimNetwork implements WalkEnv {
   }
 
   /**
-   * Sends `probe` (an ICMP echo request or a UDP datagram) from its pod or
-   * node and follows it to its end. The source address is the route's
-   * `src`, else the primary address of the output device.
+   * Sends `packet` (an ICMP echo request or a UDP datagram) from its pod or
+   * node and follows it to its end, then what it caused (fragments, the ICMP
+   * errors Linux sends, the echo reply), in order. The source address is the
+   * route's `src`, else inet_select_addr's (path/select-addr.ts).
    */
-  walk(probe: Probe): Trace {
-    const ns = this.ns(probe.from);
-    const dst = parseIPv4(probe.to);
-    const src = this.sourceFor(ns, dst);
+  send(packet: PacketSpec | Probe): SendResult {
+    const ns = this.ns(packet.from);
+    const dst = parseIPv4(packet.to);
+    const src = routeSource(ns.ifaces, ns.fib.get(dst)) ?? 0;
     // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
-    const sport = (probe as { sport?: number }).sport;
-    const ip = buildIpPacket({ proto: probe.proto, src, dst, dport: probe.dport, sport, size: probe.size, ttl: probe.ttl, df: probe.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
-    return this.run(ns, ip);
+    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df: packet.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    return sendPacket(this, ns, ip);
   }
 
-  /**
-   * Walks `ip` out of `ns`, then what it caused, in order: the fragments
-   * after the first (from where they were made), ICMP errors and the echo
-   * reply (and their own fragments). Returns the first trace; a later
-   * fragment that does not arrive decides the disposition.
-   */
-  private run(ns: Netns, ip: Uint8Array): Trace {
-    const tb = new TraceBuilder();
-    const w = new Walker(this, tb);
-    let disposition = w.output(ns, ip);
-    this.lastErrors = [];
-    this.lastReply = undefined;
-    const queue: { w: Walker; main: boolean }[] = [{ w, main: true }];
-    while (queue.length) {
-      const { w: from, main } = queue.shift()!;
-      for (const f of from.fragments) {
-        const fw = new Walker(this, new TraceBuilder());
-        fw.quiet = from.quiet;
-        const d = fw.fragmentOut(f.ns, f.route, f.dev, f.ip);
-        if (main && d !== 'DELIVERED' && disposition === 'DELIVERED') disposition = d;
-        queue.push({ w: fw, main });
-      }
-      for (const e of from.errors) {
-        const etb = new TraceBuilder();
-        const ew = new Walker(this, etb);
-        ew.quiet = true;
-        const t = etb.done(ew.output(e.ns, e.ip));
-        if (e.echo) this.lastReply = t;
-        else this.lastErrors.push(t);
-        queue.push({ w: ew, main: false });
-      }
-    }
-    return tb.done(disposition);
+  /** Sends `packet` (see {@link send}) and returns its trace. A {@link Probe}'s name and expectation are not needed (see {@link check}). */
+  walk(packet: PacketSpec | Probe): Trace {
+    return this.send(packet).trace;
   }
 
   /**
@@ -153,19 +118,14 @@ export class SimNetwork implements WalkEnv {
 
 
   /**
-   * Walks a probe and returns with it the echo reply the destination kernel
+   * Sends a packet and returns with it the echo reply the destination kernel
    * sent back (walked by every `walk` too: captures hold its frames), as
    * `ping` needs both. Simplified: the reply is a fresh walk (no conntrack
    * state links the two); UDP probes get no reply (`reply` undefined).
    */
-  walkRoundTrip(probe: Probe): { request: Trace; reply?: Trace } {
-    const request = this.walk(probe);
-    return { request, reply: this.lastReply };
-  }
-
-  private sourceFor(ns: Netns, dst: number): number {
-    const r = ns.fib.get(dst);
-    return r?.src ?? (r?.dev ? ns.primary(r.dev) : undefined) ?? firstAddress(ns);
+  walkRoundTrip(packet: PacketSpec | Probe): { request: Trace; reply?: Trace } {
+    const r = this.send(packet);
+    return { request: r.trace, reply: r.reply };
   }
 
   /**
@@ -238,7 +198,7 @@ export class SimNetwork implements WalkEnv {
     if (r.type === 'unreachable') return 'RTNETLINK answers: No route to host';
     if (r.type === 'prohibit') return 'RTNETLINK answers: Permission denied';
     const via = r.via !== undefined ? ` via ${formatIPv4(r.via)}` : '';
-    const src = r.src ?? (r.dev ? n.primary(r.dev) : undefined);
+    const src = routeSource(n.ifaces, r);
     const local = r.type === 'local' || r.type === 'broadcast';
     return `${local ? `${r.type} ` : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}`;
   }
@@ -272,9 +232,4 @@ export class SimNetwork implements WalkEnv {
   dispose(): void {
     for (const n of this.namespaces.values()) n.dispose();
   }
-}
-
-function firstAddress(ns: Netns): number {
-  for (const i of ns.ifaces.values()) if (i.kind !== 'loopback' && i.addrs.length) return i.addrs[0].addr;
-  return 0;
 }

@@ -12,16 +12,12 @@
  * |                       Source Address                          |
  * |                    Destination Address                        |
  */
+import { ETH_HLEN, ETH_P_IP, ICMP_ECHO, ICMP_HLEN, IP_DF, IP_MF, IP_OFFSET, IPDEFTTL, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN } from '../../assembly/shared/codec.js';
 import { internetChecksum } from '../codec/reference.js';
 import { parseMac } from '../net/ip.js';
 
-/** Ethernet header length. */
-export const ETH_HLEN = 14;
-/** IPv4 header length (no options). */
-export const IP_HLEN = 20;
-/** IP protocol numbers used by probes. */
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_UDP = 17;
+/** The all-zeros MAC: the Ethernet header the model puts on packets of devices without one (IPIP, TUN, lo). */
+export const NO_MAC = '00:00:00:00:00:00';
 
 /** What to put in a probe packet. */
 export interface ProbeBytes {
@@ -47,33 +43,33 @@ export interface ProbeBytes {
 /** Builds the IPv4 packet (no Ethernet header) of a probe. */
 export function buildIpPacket(p: ProbeBytes): Uint8Array {
   const size = p.size ?? 56;
-  const l4 = 8 + size;
-  const b = new Uint8Array(IP_HLEN + l4);
+  const l4 = (p.proto === 'icmp' ? ICMP_HLEN : UDP_HLEN) + size;
+  const b = new Uint8Array(IPV4_HLEN + l4);
   const dv = new DataView(b.buffer);
   b[0] = 0x45;
   dv.setUint16(2, b.length);
   dv.setUint16(4, p.id ?? 0);
-  dv.setUint16(6, p.df ? 0x4000 : 0);
-  b[8] = p.ttl ?? 64;
+  dv.setUint16(6, p.df ? IP_DF : 0);
+  b[8] = p.ttl ?? IPDEFTTL;
   b[9] = p.proto === 'icmp' ? IPPROTO_ICMP : IPPROTO_UDP;
   dv.setUint32(12, p.src >>> 0);
   dv.setUint32(16, p.dst >>> 0);
-  dv.setUint16(10, internetChecksum(b, 0, IP_HLEN));
+  dv.setUint16(10, internetChecksum(b, 0, IPV4_HLEN));
   if (p.proto === 'icmp') {
     // ping's pattern (byte i = i; ping overwrites the first 16 with a timestamp).
-    for (let i = 0; i < size; i++) b[IP_HLEN + 8 + i] = i & 0xff;
-    b[IP_HLEN] = p.icmpType ?? 8;
-    dv.setUint16(IP_HLEN + 4, p.icmpId ?? 0x4d2);
-    dv.setUint16(IP_HLEN + 6, 1);
-    dv.setUint16(IP_HLEN + 2, internetChecksum(b, IP_HLEN, l4));
+    for (let i = 0; i < size; i++) b[IPV4_HLEN + ICMP_HLEN + i] = i & 0xff;
+    b[IPV4_HLEN] = p.icmpType ?? ICMP_ECHO;
+    dv.setUint16(IPV4_HLEN + 4, p.icmpId ?? 0x4d2);
+    dv.setUint16(IPV4_HLEN + 6, 1);
+    dv.setUint16(IPV4_HLEN + 2, internetChecksum(b, IPV4_HLEN, l4));
   } else {
-    dv.setUint16(IP_HLEN, p.sport ?? 40000);
-    dv.setUint16(IP_HLEN + 2, p.dport ?? 9);
-    dv.setUint16(IP_HLEN + 4, l4);
+    dv.setUint16(IPV4_HLEN, p.sport ?? 40000);
+    dv.setUint16(IPV4_HLEN + 2, p.dport ?? 9);
+    dv.setUint16(IPV4_HLEN + 4, l4);
     // UDP checksum over the pseudo header (RFC 768); 0 is sent as 0xffff.
     const pseudo = (p.src >>> 16) + (p.src & 0xffff) + (p.dst >>> 16) + (p.dst & 0xffff) + IPPROTO_UDP + l4;
-    const c = internetChecksum(b, IP_HLEN, l4, pseudo);
-    dv.setUint16(IP_HLEN + 6, c === 0 ? 0xffff : c);
+    const c = internetChecksum(b, IPV4_HLEN, l4, pseudo);
+    dv.setUint16(IPV4_HLEN + 6, c === 0 ? 0xffff : c);
   }
   return b;
 }
@@ -103,9 +99,25 @@ export function ethFrame(dstMac: string, srcMac: string, ip: Uint8Array): Uint8A
   const f = new Uint8Array(ETH_HLEN + ip.length);
   f.set(macBytes(dstMac), 0);
   f.set(macBytes(srcMac), 6);
-  f[12] = 0x08;
-  f[13] = 0x00;
+  f[12] = ETH_P_IP >> 8;
+  f[13] = ETH_P_IP & 0xff;
   f.set(ip, ETH_HLEN);
+  return f;
+}
+
+/**
+ * The frame of IP packet `ip` with an Ethernet header: written in place in
+ * front of `ip` when its buffer has the headroom (a view: the caller owns
+ * that buffer, as the output path owns the packets it made), else a copy
+ * as {@link ethFrame}.
+ */
+export function ethPush(dstMac: string, srcMac: string, ip: Uint8Array): Uint8Array {
+  if (ip.byteOffset < ETH_HLEN) return ethFrame(dstMac, srcMac, ip);
+  const f = new Uint8Array(ip.buffer, ip.byteOffset - ETH_HLEN, ETH_HLEN + ip.length);
+  f.set(macBytes(dstMac), 0);
+  f.set(macBytes(srcMac), 6);
+  f[12] = ETH_P_IP >> 8;
+  f[13] = ETH_P_IP & 0xff;
   return f;
 }
 
@@ -129,13 +141,13 @@ export function readIp(b: Uint8Array, off = ETH_HLEN): IpView {
   const ihl = (b[off] & 15) * 4;
   const proto = b[off + 9];
   const l4 = off + ihl;
-  const ports = proto === 6 || proto === IPPROTO_UDP;
+  const ports = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
   return {
     src: dv.getUint32(off + 12),
     dst: dv.getUint32(off + 16),
     ttl: b[off + 8],
     proto,
-    df: (b[off + 6] & 0x40) !== 0,
+    df: ((b[off + 6] << 8) & IP_DF) !== 0,
     totalLength: dv.getUint16(off + 2),
     sport: ports ? dv.getUint16(l4) : 0,
     dport: ports ? dv.getUint16(l4 + 2) : 0,
@@ -169,8 +181,8 @@ export function fragment(ip: Uint8Array, mtu: number): Uint8Array[] {
   const hl = (ip[0] & 15) * 4;
   const dv0 = new DataView(ip.buffer, ip.byteOffset, ip.byteLength);
   const total = dv0.getUint16(2);
-  const baseOff = (dv0.getUint16(6) & 0x1fff) * 8;
-  const moreAfter = (dv0.getUint16(6) & 0x2000) !== 0;
+  const baseOff = (dv0.getUint16(6) & IP_OFFSET) * 8;
+  const moreAfter = (dv0.getUint16(6) & IP_MF) !== 0;
   const step = (mtu - hl) & ~7;
   const out: Uint8Array[] = [];
   for (let off = 0; off < total - hl; off += step) {
@@ -181,7 +193,7 @@ export function fragment(ip: Uint8Array, mtu: number): Uint8Array[] {
     const dv = new DataView(f.buffer);
     const last = off + len >= total - hl;
     dv.setUint16(2, f.length);
-    dv.setUint16(6, ((baseOff + off) / 8) | (last && !moreAfter ? 0 : 0x2000));
+    dv.setUint16(6, ((baseOff + off) / 8) | (last && !moreAfter ? 0 : IP_MF));
     dv.setUint16(10, 0);
     dv.setUint16(10, internetChecksum(f, 0, hl));
     out.push(f);
@@ -191,7 +203,7 @@ export function fragment(ip: Uint8Array, mtu: number): Uint8Array[] {
 
 /** Whether `ip` is a fragment (MF set or a non-zero offset). */
 export function isFragment(ip: Uint8Array): boolean {
-  return ((ip[6] << 8) | ip[7]) & 0x3fff ? true : false;
+  return (((ip[6] << 8) | ip[7]) & (IP_MF | IP_OFFSET)) !== 0;
 }
 
 /**
@@ -201,20 +213,20 @@ export function isFragment(ip: Uint8Array): boolean {
 export function reassemble(queue: Uint8Array[], ip: Uint8Array): Uint8Array | undefined {
   queue.push(ip);
   const hl = (ip[0] & 15) * 4;
-  const parts = queue.map((f) => ({ off: (((f[6] << 8) | f[7]) & 0x1fff) * 8, mf: (f[6] & 0x20) !== 0, data: f.subarray((f[0] & 15) * 4) })).sort((a, b) => a.off - b.off);
+  const parts = queue.map((f) => ({ off: (((f[6] << 8) | f[7]) & IP_OFFSET) * 8, mf: (((f[6] << 8) | f[7]) & IP_MF) !== 0, data: f.subarray((f[0] & 15) * 4) })).sort((a, b) => a.off - b.off);
   let have = 0;
   for (const p of parts) {
     if (p.off !== have) return undefined;
     have += p.data.length;
   }
   if (parts[parts.length - 1].mf) return undefined;
-  const first = queue.find((f) => (((f[6] << 8) | f[7]) & 0x1fff) === 0)!;
+  const first = queue.find((f) => (((f[6] << 8) | f[7]) & IP_OFFSET) === 0)!;
   const out = new Uint8Array(hl + have);
   out.set(first.subarray(0, hl), 0);
   for (const p of parts) out.set(p.data, hl + p.off);
   const dv = new DataView(out.buffer);
   dv.setUint16(2, out.length);
-  dv.setUint16(6, dv.getUint16(6) & 0x4000);
+  dv.setUint16(6, dv.getUint16(6) & IP_DF);
   dv.setUint16(10, 0);
   dv.setUint16(10, internetChecksum(out, 0, hl));
   return out;

@@ -77,9 +77,8 @@ export interface NodeSpec {
   pods: PodSpec[];
 }
 
-/** One packet to send from a pod (or a node) and what should happen to it. */
-export interface Probe {
-  name: string;
+/** One packet to send from a pod (or a node): what `ping` or a UDP socket would send. */
+export interface PacketSpec {
   /** Pod name (or node name) that sends. */
   from: string;
   /** Destination address. */
@@ -95,6 +94,11 @@ export interface Probe {
   df?: boolean;
   /** IP TTL at the sender. Default 64. */
   ttl?: number;
+}
+
+/** A packet of a scenario, named, with what should happen to it. */
+export interface Probe extends PacketSpec {
+  name: string;
   /** Expected disposition (checked against the model and the real kernel). */
   expect: Disposition;
   /** Expected names of the namespaces the packet passes, in order (pod, node, router, node, pod). */

@@ -1,5 +1,5 @@
 /** Builds a {@link Trace}: one hop per namespace visit, steps appended in order. */
-import type { Disposition, Hop, Step, Trace } from '../core/trace.js';
+import type { Disposition, Hop, KernelStep, Step, Trace } from '../core/trace.js';
 
 /** A trace under construction. */
 export class TraceBuilder {
@@ -11,9 +11,9 @@ export class TraceBuilder {
     if (!last || last.node !== ns) this.hops.push({ node: ns, steps: [] });
   }
 
-  /** Appends a step to the current hop. */
-  step(kind: string, detail: string, action: string, data?: Record<string, unknown>): void {
-    this.hops[this.hops.length - 1].steps.push(data ? { kind, detail, action, data } : { kind, detail, action });
+  /** Appends a step to the current hop (written as a literal: its `kind` decides which `data` it may carry). */
+  step(s: KernelStep): void {
+    this.hops[this.hops.length - 1].steps.push(s);
   }
 
   /** The finished trace. */

@@ -23,7 +23,7 @@ export type Family = 4 | 6;
 /** Throws unless `nextHop` is an integer 0..LPM_NEXT_HOP_MAX (2147483646). */
 export function checkNextHop(nextHop: number): void {
   if (!Number.isInteger(nextHop) || nextHop < 0 || nextHop > LPM_NEXT_HOP_MAX) {
-    throw new InputError('InvalidNextHop', String(nextHop), `an integer next-hop id 0..${LPM_NEXT_HOP_MAX}`);
+    throw new InputError('InvalidNextHop', describeArg(nextHop), `an integer next-hop id 0..${LPM_NEXT_HOP_MAX}`);
   }
 }
 
@@ -36,14 +36,41 @@ export function addressOf(addr: string | number | Ip6, family: Family): number |
   }
   if (family === 4) {
     if (typeof addr !== 'number' || !Number.isInteger(addr) || addr < 0 || addr > 0xffffffff) {
-      throw new InputError('InvalidAddress', String(addr), 'an IPv4 address as text or an unsigned 32-bit integer');
+      throw new InputError('InvalidAddress', describeArg(addr), 'an IPv4 address as text or an unsigned 32-bit integer');
     }
     return addr;
   }
   if (!Array.isArray(addr) || addr.length !== 4 || !addr.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
-    throw new InputError('InvalidAddress', String(addr), 'an IPv6 address as text or four unsigned 32-bit words');
+    throw new InputError('InvalidAddress', describeArg(addr), 'an IPv6 address as text or four unsigned 32-bit words');
   }
   return addr;
+}
+
+/** A short text of any argument for an error message (`[1,2,3]`, `null`, `Symbol(x)`). */
+export function describeArg(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol' || typeof v === 'bigint') return String(v);
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** Parses a prefix argument: text such as `10.0.0.0/8` (a bare address is a host route). */
+export function cidrArg(cidr: unknown, family: Family): Cidr {
+  if (typeof cidr !== 'string') throw new InputError('InvalidPrefix', describeArg(cidr), `a prefix as text, e.g. ${family === 4 ? '"10.0.0.0/8"' : '"2001:db8::/32"'}`);
+  return parseCidr(cidr, family);
+}
+
+/** Checks the `family` option of a table. */
+export function familyArg(opts: unknown): Family {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new InputError('InvalidOptions', describeArg(opts), 'an options object such as { family: 4 }');
+  const family = (opts as { family?: unknown } | undefined)?.family ?? 4;
+  if (family !== 4 && family !== 6) throw new InputError('InvalidFamily', describeArg(family), 'address family 4 or 6');
+  return family;
 }
 
 /** Orders prefixes by address, then by length (shorter first). */
@@ -63,7 +90,7 @@ export class ReferenceTable {
 
   /** An empty table of `family` (default 4). */
   constructor(opts: { family?: Family } = {}) {
-    this.family = opts.family ?? 4;
+    this.family = familyArg(opts);
     this.byLen = Array.from({ length: this.family === 4 ? 33 : 129 }, () => new Map());
   }
 
@@ -74,19 +101,19 @@ export class ReferenceTable {
   /** Adds or replaces `cidr` (like `ip route replace`). */
   insert(cidr: string, nextHop: number): void {
     checkNextHop(nextHop);
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     this.byLen[c.len].set(this.key(c.addr), { cidr: c, nextHop });
   }
 
   /** Removes `cidr`; whether it was there. */
   remove(cidr: string): boolean {
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     return this.byLen[c.len].delete(this.key(c.addr));
   }
 
   /** Next hop of exactly `cidr`, or -1. */
   get(cidr: string): number {
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     return this.byLen[c.len].get(this.key(c.addr))?.nextHop ?? LPM_NO_ROUTE;
   }
 

@@ -20,7 +20,7 @@ import { formatCidr, maskV4, maskV6, parseCidr, type Cidr, type Ip6 } from '../n
 import {
   LPM_H_CAP, LPM_H_KEYS, LPM_H_LENS, LPM_H_NHS, LPM_H_WORDS, LPM_H_DIRTY,
 } from '../../assembly/shared/lpm.js';
-import { addressOf, checkNextHop, compareCidr, type Family, type Route } from './reference.js';
+import { addressOf, checkNextHop, cidrArg, compareCidr, describeArg, familyArg, type Family, type Route } from './reference.js';
 
 /** The WASM exports of the LPM kernel (assembly/lpm/index.ts). */
 interface LpmExports {
@@ -82,8 +82,7 @@ export class RouteTable implements Iterable<Route> {
 
   /** Creates an empty table in `core`'s memory. */
   constructor(core: Core, opts: RouteTableOptions = {}) {
-    const family = opts.family ?? 4;
-    if (family !== 4 && family !== 6) throw new InputError('InvalidFamily', String(family), 'address family 4 or 6');
+    const family = familyArg(opts);
     this.family = family;
     this.core = core;
     this.x = core.exports as unknown as LpmExports;
@@ -156,7 +155,7 @@ export class RouteTable implements Iterable<Route> {
    */
   insert(cidr: string, nextHop: number): void {
     checkNextHop(nextHop);
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     const t = this.t;
     const [w0, w1, w2, w3] = this.words(c);
     this.core.guard(() => this.x.lpm_insert(t, w0, w1, w2, w3, c.len, nextHop));
@@ -172,7 +171,7 @@ export class RouteTable implements Iterable<Route> {
     checkNextHop(nextHop);
     const a = addressOf(addr, this.family);
     const max = this.family === 4 ? 32 : 128;
-    if (!Number.isInteger(len) || len < 0 || len > max) throw new InputError('InvalidPrefixLength', String(len), `a prefix length 0..${max}`);
+    if (!Number.isInteger(len) || len < 0 || len > max) throw new InputError('InvalidPrefixLength', describeArg(len), `a prefix length 0..${max}`);
     const c = (this.family === 4 ? { family: 4, addr: a, len } : { family: 6, addr: a, len }) as Cidr;
     const w = this.words(c);
     const masked = typeof a === 'number' ? [(a & maskV4(len)) >>> 0] : maskV6(a, len);
@@ -184,7 +183,7 @@ export class RouteTable implements Iterable<Route> {
 
   /** Removes exactly `cidr`; returns whether it was there. The covering prefix then matches again. */
   remove(cidr: string): boolean {
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     const t = this.t;
     const [w0, w1, w2, w3] = this.words(c);
     return this.core.guard(() => this.x.lpm_remove(t, w0, w1, w2, w3, c.len)) !== -1;
@@ -192,7 +191,7 @@ export class RouteTable implements Iterable<Route> {
 
   /** Next hop of exactly `cidr` (no longest-prefix matching), or -1 when the prefix is absent. */
   get(cidr: string): number {
-    const c = parseCidr(cidr, this.family);
+    const c = cidrArg(cidr, this.family);
     const t = this.t;
     const [w0, w1, w2, w3] = this.words(c);
     return this.x.lpm_get(t, w0, w1, w2, w3, c.len);
@@ -244,6 +243,8 @@ export class RouteTable implements Iterable<Route> {
    * address (so `out` needs `addrs.length / 4` entries).
    */
   lookupBatch(addrs: Uint32Array, out: Int32Array): Int32Array {
+    if (!(addrs instanceof Uint32Array)) throw new InputError('InvalidBatch', describeArg(addrs), `addrs: a Uint32Array (${this.family === 4 ? 'one u32 per IPv4 address' : 'four words per IPv6 address'})`);
+    if (!(out instanceof Int32Array)) throw new InputError('InvalidBatch', describeArg(out), 'out: an Int32Array with an entry per address');
     const per = this.family === 4 ? 1 : 4;
     if (addrs.length % per !== 0) throw new InputError('InvalidBatch', `${addrs.length} words`, 'four words per IPv6 address');
     const n = addrs.length / per;

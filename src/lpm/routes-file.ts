@@ -4,8 +4,10 @@
  *
  * - A leading route type (`unicast local broadcast multicast anycast
  *   blackhole unreachable prohibit throw nat`, as in ip-route(8)) is kept
- *   with the route; `throw` means "stop looking in this table", so an
- *   address whose longest match is a throw route is unreachable.
+ *   with the route. `throw` means "stop looking in this table": the kernel
+ *   goes on with the next policy rule's table. One table is modelled, so
+ *   a lookup that ends at a throw route reports that route (type `throw`),
+ *   which is neither an `unreachable` route nor no route at all.
  * - `default` is the /0 of the route's family: the family of its `via`
  *   address, else the family of the file's other prefixes, else IPv4.
  * - A bare address is a host route (/32, /128), as `ip route` prints them.

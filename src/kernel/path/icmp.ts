@@ -1,0 +1,121 @@
+/**
+ * ICMP messages the kernel sends by itself (net/ipv4/icmp.c): icmp_send for
+ * errors (time exceeded, destination unreachable: net, host, port, frag
+ * needed with the next-hop MTU, admin prohibited) and icmp_echo's reply.
+ * Each is a locally generated packet of the namespace that sent it: the
+ * stage that decides to send one queues it on the walk context, and the
+ * driver walks it after the packet (so that its frames appear in captures).
+ *
+ * - Source: the preferred source of the route back to the offender
+ *   (`icmp_errors_use_inbound_ifaddr` = 0: saddr 0, chosen by the route).
+ * - TOS: the offender's TOS bits | 0xc0 (IPTOS_PREC_INTERNETCONTROL);
+ *   TTL 64; DF clear (the ICMP socket uses IP_PMTUDISC_DONT).
+ * - Quote: the offending IP packet, cut so the error is at most 576 bytes.
+ * - Never about an ICMP error (only echo request/reply are quoted for ICMP),
+ *   and never from a walk of an ICMP error or reply (`ctx.quiet`).
+ *
+ * Simplified: no rate limiting (icmp_ratelimit), no errors after a neighbour
+ * resolution fails (Linux sends host unreachable from arp_error_report), no
+ * check for non-first fragments or broadcasts.
+ */
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_ECHO,
+  ICMP_ECHOREPLY,
+  ICMP_ERROR_MAX,
+  ICMP_EXC_TTL,
+  ICMP_FRAG_NEEDED,
+  ICMP_HLEN,
+  ICMP_HOST_UNREACH,
+  ICMP_NET_UNREACH,
+  ICMP_PKT_FILTERED,
+  ICMP_PORT_UNREACH,
+  ICMP_TIME_EXCEEDED,
+  IPDEFTTL,
+  IPTOS_PREC_INTERNETCONTROL,
+  IPTOS_TOS_MASK,
+  IPPROTO_ICMP,
+  IPV4_HLEN,
+} from '../../../assembly/shared/codec.js';
+import { internetChecksum } from '../../codec/reference.js';
+import type { Netns } from '../netns.js';
+import { readIp } from '../packet.js';
+import type { WalkCtx } from './context.js';
+import type { IcmpCode } from './fib.js';
+import { routeSource } from './select-addr.js';
+
+/** ICMP type/code pairs the walk sends. */
+export const ICMP = {
+  TIME_EXCEEDED: [ICMP_TIME_EXCEEDED, ICMP_EXC_TTL],
+  NET_UNREACH: [ICMP_DEST_UNREACH, ICMP_NET_UNREACH],
+  HOST_UNREACH: [ICMP_DEST_UNREACH, ICMP_HOST_UNREACH],
+  PORT_UNREACH: [ICMP_DEST_UNREACH, ICMP_PORT_UNREACH],
+  FRAG_NEEDED: [ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED],
+  PKT_FILTERED: [ICMP_DEST_UNREACH, ICMP_PKT_FILTERED],
+} as const;
+
+/**
+ * icmp_send: `ns` reports `offending` (an IP packet) to its source; queued
+ * on the walk unless errors are off or this walk is itself an error's.
+ */
+export function icmpSend(ctx: WalkCtx, ns: Netns, offending: Uint8Array, tc: IcmpCode | undefined, mtu?: number): void {
+  if (ctx.quiet || !tc || !ctx.net.icmpErrors) return;
+  const e = icmpError(ns, offending, tc[0], tc[1], { mtu, id: ctx.net.pins?.ipId });
+  if (e) ctx.caused.push({ kind: 'icmp-error', ns, ip: e });
+}
+
+/** icmp_echo: `ns` answers the echo request `req` it received (icmp_echo_ignore_all = 0). */
+export function icmpEcho(ctx: WalkCtx, ns: Netns, req: Uint8Array): void {
+  if (!ctx.quiet) ctx.caused.push({ kind: 'echo-reply', ns, ip: echoReply(req, ctx.net.pins?.ipId) });
+}
+
+/** Builds the error `ns` sends about `offending` (an IP packet), or undefined when Linux sends none. */
+export function icmpError(ns: Netns, offending: Uint8Array, type: number, code: number, opts: { mtu?: number; id?: number } = {}): Uint8Array | undefined {
+  const v = readIp(offending, 0);
+  if (v.proto === IPPROTO_ICMP && v.icmpType !== ICMP_ECHOREPLY && v.icmpType !== ICMP_ECHO) return undefined;
+  const r = ns.fib.get(v.src);
+  if (!r || (r.type !== 'unicast' && r.type !== 'local')) return undefined;
+  const src = r.type === 'local' ? v.dst : routeSource(ns.ifaces, r);
+  if (src === undefined) return undefined;
+  const quote = offending.subarray(0, Math.min(offending.length, ICMP_ERROR_MAX - IPV4_HLEN - ICMP_HLEN));
+  const b = new Uint8Array(IPV4_HLEN + ICMP_HLEN + quote.length);
+  const dv = new DataView(b.buffer);
+  b[0] = 0x45;
+  b[1] = (offending[1] & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL;
+  dv.setUint16(2, b.length);
+  dv.setUint16(4, opts.id ?? 0);
+  b[8] = IPDEFTTL;
+  b[9] = IPPROTO_ICMP;
+  dv.setUint32(12, src >>> 0);
+  dv.setUint32(16, v.src >>> 0);
+  dv.setUint16(10, internetChecksum(b, 0, IPV4_HLEN));
+  b[IPV4_HLEN] = type;
+  b[IPV4_HLEN + 1] = code;
+  if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) dv.setUint16(IPV4_HLEN + 6, opts.mtu ?? 0);
+  b.set(quote, IPV4_HLEN + ICMP_HLEN);
+  dv.setUint16(IPV4_HLEN + 2, internetChecksum(b, IPV4_HLEN, ICMP_HLEN + quote.length));
+  return b;
+}
+
+/**
+ * The echo reply the kernel sends for a delivered echo request `req`
+ * (icmp_echo -> icmp_reply): addresses swapped, the request's TOS, TTL 64,
+ * DF clear (the ICMP socket's IP_PMTUDISC_DONT), type 0, the same id,
+ * sequence and data.
+ */
+export function echoReply(req: Uint8Array, id = 0): Uint8Array {
+  const b = req.slice();
+  const dv = new DataView(b.buffer);
+  const hl = (b[0] & 15) * 4;
+  b.copyWithin(12, 16, 20);
+  b.set(req.subarray(12, 16), 16);
+  dv.setUint16(4, id);
+  dv.setUint16(6, 0);
+  b[8] = IPDEFTTL;
+  dv.setUint16(10, 0);
+  dv.setUint16(10, internetChecksum(b, 0, hl));
+  b[hl] = ICMP_ECHOREPLY;
+  dv.setUint16(hl + 2, 0);
+  dv.setUint16(hl + 2, internetChecksum(b, hl, b.length - hl));
+  return b;
+}

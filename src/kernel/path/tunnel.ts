@@ -1,0 +1,98 @@
+/**
+ * What the three tunnels share (net/ipv4/ip_tunnel_core.c iptunnel_xmit,
+ * net/ipv4/udp_tunnel_core.c udp_tunnel_xmit_skb): the outer route lookup
+ * and source address, the outer headers written by the WASM codec, and the
+ * outer packet handed to ip_local_out with its route, so it takes the same
+ * OUTPUT, POSTROUTING, MTU / fragmentation, neighbour and transmit as any
+ * locally sent packet. On receive, the codec checks and strips the outer
+ * headers.
+ *
+ * Simplified: the outer headers use Linux's defaults (TTL 64 for VXLAN and
+ * the inner TTL for IPIP, VXLAN DF clear as `df unset`, IPIP DF copied from
+ * the inner packet, UDP checksum on); the VXLAN `df`/`ttl`/`tos` options
+ * and PMTU exceptions (the tunnel learning a smaller path MTU and sending
+ * "fragmentation needed" to the inner sender) are not modelled: an outer
+ * packet over the underlay MTU is fragmented when its DF is clear and
+ * dropped when it is set.
+ */
+import { ETH_HLEN } from '../../../assembly/shared/codec.js';
+import { resolveDecap, resolveEncap, type EncapMode, type ResolvedDecap, type ResolvedEncap } from '../../codec/params.js';
+import { formatIPv4, parseIPv4 } from '../../net/ip.js';
+import type { Iface } from '../iface.js';
+import { ethFrame, NO_MAC } from '../packet.js';
+import type { Next, WalkCtx, WalkPins } from './context.js';
+import { fibLookup, isRoute } from './fib.js';
+import { routeSource } from './select-addr.js';
+
+// Validated codec parameters per tunnel and peer: resolving them parses
+// addresses and MACs, which costs more than the encapsulation itself.
+const encapCache = new WeakMap<Iface, Map<string, ResolvedEncap>>();
+const decapCache = new Map<string, ResolvedDecap>();
+
+function encapParams(dev: Iface, mode: EncapMode, local: string, remote: string, pins: WalkPins | undefined): ResolvedEncap {
+  const srcPort = mode === 'vxlan' ? pins?.vxlanSrcPort : undefined;
+  const key = `${mode} ${local} ${remote} ${dev.vxlan?.vni} ${dev.vxlan?.dstport} ${srcPort} ${pins?.hashSeed} ${pins?.outerIpId}`;
+  let m = encapCache.get(dev);
+  if (!m) encapCache.set(dev, (m = new Map()));
+  let r = m.get(key);
+  if (!r) {
+    // The outer MACs are written by ip_finish_output2 once the neighbour is resolved.
+    r = resolveEncap({ mode, local, remote, srcMac: NO_MAC, dstMac: NO_MAC, vni: dev.vxlan?.vni ?? 1, dstPort: dev.vxlan?.dstport, srcPort, hashSeed: pins?.hashSeed, ipId: pins?.outerIpId });
+    m.set(key, r);
+  }
+  return r;
+}
+
+function decapParams(mode: EncapMode, port: number | undefined): ResolvedDecap {
+  const key = `${mode} ${port}`;
+  let d = decapCache.get(key);
+  if (!d) decapCache.set(key, (d = resolveDecap({ mode, ports: port === undefined ? undefined : [port] })));
+  return d;
+}
+
+/**
+ * iptunnel_xmit / udp_tunnel_xmit_skb: tunnel `dev` sends `inner` (a frame;
+ * for IPIP and TUN its Ethernet header is all zeros and not sent) to
+ * `remote`: the outer route (the tunnel's route lookup), the source (the
+ * tunnel's `local`, else the route's), the outer headers, then ip_local_out.
+ */
+export function iptunnelXmit(ctx: WalkCtx, dev: Iface, inner: Uint8Array, remote: string, mode: EncapMode): Next {
+  const ns = dev.ns;
+  const r = fibLookup(ctx, ns, parseIPv4(remote), true);
+  if (!isRoute(r)) return r.disposition;
+  const under = ns.ifaces.get(r.dev!)!;
+  const local = dev.vxlan?.local ?? dev.ipipLocal ?? routeSource(ns.ifaces, r) ?? 0;
+  if (ctx.net.stats) ctx.net.stats.codec++;
+  const outer = ctx.net.codec.encap(inner, encapParams(dev, mode, formatIPv4(local), remote, ctx.net.pins));
+  ctx.tb.step({ kind: 'encapsulate', detail: `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, action: 'ENCAPSULATED', data: { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote } });
+  return { to: 'ip_local_out', ns, route: r, dev: under, ip: outer.subarray(ETH_HLEN) };
+}
+
+/** The decoded outer packet: the inner frame's bytes and the outer addresses, or why the codec refused it. */
+export type Decapsulated =
+  | { readonly ok: true; readonly inner: Uint8Array; readonly outerSrc: string; readonly outerDst: string; readonly vni?: number; readonly innerSrcMac?: string }
+  | { readonly ok: false; readonly error: string };
+
+/** Checks and strips the outer headers of `frame` (IP checksum, UDP port `port`, VXLAN header) with the codec. */
+export function tunnelDecap(ctx: WalkCtx, frame: Uint8Array, mode: EncapMode, port?: number): Decapsulated {
+  if (ctx.net.stats) ctx.net.stats.codec++;
+  const d = ctx.net.codec.decode(frame, decapParams(mode, port));
+  if (!d.ok) return { ok: false, error: d.error.message };
+  const f = d.frame;
+  return { ok: true, inner: frame.slice(f.inner.offset, f.inner.offset + f.inner.length), outerSrc: f.outer.src, outerDst: f.outer.dst, vni: f.vxlan?.vni, innerSrcMac: f.inner.srcMac };
+}
+
+/**
+ * The inner IP packet of an IPIP or flannel-udp datagram `frame` enters
+ * `dev` (ipip_rcv, or flanneld writing it into its TUN: tun_get_user).
+ */
+export function tunnelRcv(ctx: WalkCtx, dev: Iface, frame: Uint8Array, mode: 'ipip' | 'flannel-udp'): Next {
+  const d = tunnelDecap(ctx, frame, mode);
+  if (!d.ok) {
+    ctx.tb.step({ kind: 'decapsulate', detail: `${dev.name}: ${d.error}`, action: 'DROP' });
+    return 'DENIED';
+  }
+  ctx.tb.step({ kind: 'decapsulate', detail: `${mode} from ${d.outerSrc} on ${dev.name}`, action: 'DECAPSULATED', data: { mode, outerSrc: d.outerSrc, outerDst: d.outerDst } });
+  dev.see(d.inner);
+  return { to: 'ip_rcv', dev, frame: ethFrame(NO_MAC, NO_MAC, d.inner) };
+}
