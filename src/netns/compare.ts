@@ -14,8 +14,9 @@
  *   checksum (it covers the quoted ID).
  */
 import type { Disposition, Trace } from '../core/trace.js';
-import { ETH_HLEN, ETH_P_ARP, ETH_P_IP, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX } from '../../assembly/shared/codec.js';
-import { ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, ICMP_PARAMETERPROB, ICMP_TIME_EXCEEDED } from '../../assembly/shared/icmp.js';
+import {
+  ETH_HLEN, ETH_P_ARP, ETH_P_IP, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, ICMP_PARAMETERPROB, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX,
+} from '../../assembly/shared/codec.js';
 
 /** One probe's result on one side. Frames are keyed by wire `<ns>/<ifname>`. */
 export interface ProbeOutcome {

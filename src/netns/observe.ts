@@ -15,8 +15,9 @@
  *   `ip route get` in the last namespace says blackhole (EINVAL).
  */
 import type { Disposition } from '../core/trace.js';
-import { ETH_HLEN, ETH_P_IP, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX } from '../../assembly/shared/codec.js';
-import { ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_HLEN, ICMP_HOST_ANO, ICMP_HOST_UNREACH, ICMP_NET_ANO, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_TIME_EXCEEDED } from '../../assembly/shared/icmp.js';
+import {
+  ETH_HLEN, ETH_P_IP, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_HLEN, ICMP_HOST_ANO, ICMP_HOST_UNREACH, ICMP_NET_ANO, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX,
+} from '../../assembly/shared/codec.js';
 import type { Probe, Scenario } from '../kernel/scenario.js';
 
 /** A captured frame with its capture time in nanoseconds. */
