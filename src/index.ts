@@ -17,3 +17,6 @@ export * from './codec/index.js';
 export * from './iptables/index.js';
 export * from './store/index.js';
 export * from './kernel/index.js';
+export * from './netns/index.js';
+export * from './topology/index.js';
+export * from './scenarios/index.js';
