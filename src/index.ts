@@ -14,6 +14,7 @@ export type { InputPosition } from './core/errors.js';
 export type { Trace, Hop, Step, Disposition } from './core/trace.js';
 export * from './lpm/index.js';
 export * from './codec/index.js';
+export * from './pcap/index.js';
 export * from './iptables/index.js';
 export * from './store/index.js';
 export * from './kernel/index.js';

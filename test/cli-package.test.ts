@@ -126,6 +126,9 @@ describe.skipIf(!haveNpm)('the packed tarball installed in a scratch project', (
   it('is ESM-only: import works, require is refused by the exports map', () => {
     const imp = sh(process.execPath, ['--input-type=module', '-e', "const m = await import('cnikit'); console.log(typeof m.createCore, typeof m.RouteTable)"]);
     expect(imp.stdout).toBe('function function\n');
+    // pcap is its own export, beside the main entry (the codec no longer re-exports it).
+    const pcap = sh(process.execPath, ['--input-type=module', '-e', "const m = await import('cnikit/pcap'); const all = await import('cnikit'); console.log(typeof m.readCapture, typeof m.CaptureStream, all.readCapture === m.readCapture)"]);
+    expect(pcap.stdout).toBe('function function true\n');
     const req = sh(process.execPath, ['-e', "require('cnikit')"]);
     expect(req.status).not.toBe(0);
     expect(req.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED|ERR_REQUIRE/);
