@@ -11,4 +11,5 @@ export const suites: Record<string, () => Promise<Suite>> = {
   iptables: async () => (await import('./iptables.js')).run,
   store: async () => (await import('./store.js')).run,
   kernel: async () => (await import('./kernel.js')).run,
+  'cli-lpm': async () => (await import('./cli-lpm.js')).run,
 };

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, createNetwork, Netlink, type NlEvent, type SimNetwork } from '../src/kernel/index.js';
-import { calicoSameL2, flannel, vtepMac } from './support/kernel-scenarios.js';
+import { calicoPair, flannel, vtepMac } from './support/kernel-scenarios.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -457,7 +457,7 @@ describe('Netlink: sysctl and iptables', () => {
 
 describe('Netlink: namespaces, pods, events, memory', () => {
   it('pods: podAdd makes namespace, veth pair, address, routes and neighbours; podDel removes them', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const nl = Netlink.of(net);
     const seen: NlEvent[] = [];
     nl.listener = (e) => seen.push(e);
