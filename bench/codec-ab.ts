@@ -13,7 +13,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createCore } from '../src/core/core.js';
-import { Codec, resolveEncap, writeEncapConfig } from '../src/codec/index.js';
+import { Codec, resolveEncap } from '../src/codec/index.js';
+import { writeEncapConfig } from '../src/codec/wasm.js';
 import * as C from '../assembly/shared/codec.js';
 import { frame } from './codec.js';
 

@@ -30,7 +30,8 @@ import type { BenchContext, BatchTask } from './harness.js';
 import { timeBatches } from './harness.js';
 import type { Result } from './results.js';
 import { createCore } from '../src/core/core.js';
-import { Codec, resolveEncap, resolveDecap, writeEncapConfig, writeDecapConfig, srcPortFromHash } from '../src/codec/index.js';
+import { Codec, resolveEncap, resolveDecap, srcPortFromHash } from '../src/codec/index.js';
+import { writeEncapConfig, writeDecapConfig } from '../src/codec/wasm.js';
 import * as C from '../assembly/shared/codec.js';
 import { jsEncapBatch, jsDecapBatch } from './codec-js.js';
 

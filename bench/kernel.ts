@@ -15,7 +15,8 @@
 import { timeBatches, type BenchContext } from './harness.js';
 import type { Result } from './results.js';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, type NodeSpec, type Probe, type Scenario, type SimNetwork } from '../src/kernel/index.js';
+import { buildScenario, type Probe, type Scenario, type SimNetwork } from '../src/kernel/index.js';
+import { calicoCluster, flannelCluster, type PodPlan } from '../src/topology/index.js';
 import { parseIptPacket } from '../src/iptables/index.js';
 import { resolveDecap, resolveEncap } from '../src/codec/index.js';
 
@@ -26,37 +27,27 @@ function forwardChain(rules: number): string | undefined {
   return [...lines, 'COMMIT', ''].join('\n');
 }
 
-/** Two Calico nodes on one segment, a /32 pod on each. */
+/** Nodes 10.0.0.1 and 10.0.0.2 on one segment, one pod each (pod1, pod2), from the topology generator. */
+const PAIR = {
+  nodes: 2,
+  racks: [{ segment: 'lan', cidr: '10.0.0.0/24', gateway: '10.0.0.254' }],
+  firstHost: 1,
+  podName: (p: PodPlan) => `pod${p.node + 1}`,
+} as const;
+
+/** Two Calico nodes on one segment, a /32 pod on each: pod1 192.168.1.2 in block 192.168.1.0/26, pod2 192.168.2.2. */
 export function routedScenario(rules = 0): Scenario {
-  const node = (i: number): NodeSpec => ({
-    name: `node${i}`,
-    interfaces: [{ kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:0${i}` }],
-    routes: ['default via 10.0.0.254 dev eth0', `192.168.${i}.2 dev cali${i} scope link`, `192.168.${3 - i}.0/26 via 10.0.0.${3 - i} dev eth0 proto bird`],
-    sysctls: { [`net.ipv4.conf.cali${i}.proxy_arp`]: '1' },
-    iptables: forwardChain(rules),
-    pods: [{ name: `pod${i}`, address: `192.168.${i}.2/32`, mac: `02:aa:00:00:00:0${i}`, hostVeth: `cali${i}`, hostVethMac: 'ee:ee:ee:ee:ee:ee', routes: ['169.254.1.1 dev eth0 scope link', 'default via 169.254.1.1 dev eth0'] }],
-  });
-  return { name: 'routed', description: '2-node Calico routed', segments: [{ name: 'lan' }], nodes: [node(1), node(2)], probes: [] };
+  const blocks = { blockOrdinal: (i: number) => 4 * (i + 1), firstOrdinal: 2 };
+  return calicoCluster({ ...PAIR, ...blocks, iptables: () => forwardChain(rules) }, 'routed', '2-node Calico routed');
 }
 
-/** Two Flannel VXLAN nodes with static neigh/FDB entries, a pod behind cni0 on each. */
+/** Two Flannel VXLAN nodes with static neigh/FDB entries, a pod behind cni0 on each (pod2 is 10.244.2.2). */
 export function overlayScenario(rules = 0): Scenario {
-  const mac = (i: number) => `d6:51:2e:80:5c:6${i}`;
-  const node = (i: number): NodeSpec => ({
-    name: `node${i}`,
-    interfaces: [
-      { kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:0${i}` },
-      { kind: 'bridge', name: 'cni0', address: `10.244.${i}.1/24`, mac: `0a:58:0a:f4:0${i}:01`, mtu: 1450 },
-      { kind: 'vxlan', name: 'flannel.1', vni: 1, local: `10.0.0.${i}`, dev: 'eth0', dstport: 8472, learning: false, mac: mac(i), address: `10.244.${i}.0/32`, mtu: 1450 },
-    ],
-    routes: [`10.244.${3 - i}.0/24 via 10.244.${3 - i}.0 dev flannel.1 onlink`],
-    neigh: [`10.244.${3 - i}.0 lladdr ${mac(3 - i)} dev flannel.1 nud permanent`],
-    fdb: [`${mac(3 - i)} dev flannel.1 dst 10.0.0.${3 - i} self permanent`],
-    iptables: forwardChain(rules),
-    pods: [{ name: `pod${i}`, address: `10.244.${i}.2/24`, mac: `0a:58:0a:f4:0${i}:02`, hostVeth: `veth${i}`, hostVethMac: `7e:00:00:00:0${i}:02`, bridge: 'cni0', routes: [`default via 10.244.${i}.1 dev eth0`], mtu: 1450 }],
-  });
-  return { name: 'overlay', description: '2-node Flannel VXLAN', segments: [{ name: 'lan' }], nodes: [node(1), node(2)], probes: [] };
+  return flannelCluster({ ...PAIR, defaultRoute: false, iptables: () => forwardChain(rules) }, 'overlay', '2-node Flannel VXLAN');
 }
+
+/** `eth0` address of the first pod of the scenario's second node: the destination of every probe. */
+const farPod = (s: Scenario) => s.nodes[1].pods[0].address.split('/')[0];
 
 interface Case {
   name: string;
@@ -66,7 +57,8 @@ interface Case {
   calls: { fib: number; ipt: number; codec: number };
 }
 
-function prepare(core: Core, name: string, s: Scenario, to: string): Case {
+function prepare(core: Core, name: string, s: Scenario): Case {
+  const to = farPod(s);
   // One-way: the port unreachable the destination kernel answers with is not walked.
   const net = buildScenario(core, s, { icmpErrors: false });
   const probe: Probe = { name, from: 'pod1', to, proto: 'udp', dport: 9, expect: 'DELIVERED' };
@@ -84,10 +76,10 @@ function prepare(core: Core, name: string, s: Scenario, to: string): Case {
 export async function run(ctx: BenchContext): Promise<Result[]> {
   const core = await createCore();
   const cases = [
-    prepare(core, 'routed', routedScenario(), '192.168.2.2'),
-    prepare(core, 'routed+1000 FORWARD rules', routedScenario(1000), '192.168.2.2'),
-    prepare(core, 'overlay', overlayScenario(), '10.244.2.2'),
-    prepare(core, 'overlay+1000 FORWARD rules', overlayScenario(1000), '10.244.2.2'),
+    prepare(core, 'routed', routedScenario()),
+    prepare(core, 'routed+1000 FORWARD rules', routedScenario(1000)),
+    prepare(core, 'overlay', overlayScenario()),
+    prepare(core, 'overlay+1000 FORWARD rules', overlayScenario(1000)),
   ];
   const n = ctx.quick ? 200 : 2000;
   // JIT warm-up of the walk before any timing (a quick run has one round only).
@@ -106,7 +98,8 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
   // Costs of single WASM calls, as the walker makes them (one at a time).
   const routed = cases[0].net.ns('node1');
   const rules = cases[1].net.ns('node1').ipt!.engine;
-  const pkt = parseIptPacket('proto=udp src=192.168.1.2 dst=192.168.2.2 dport=9 in=cali1 out=eth0');
+  const cali = routedScenario().nodes[0].pods[0].hostVeth;
+  const pkt = parseIptPacket(`proto=udp src=192.168.1.2 dst=192.168.2.2 dport=9 in=${cali} out=eth0`);
   rules.encode('FORWARD', pkt, rules.recordsView(), 0); // evaluated in place: the WASM walk without the per-call JS wrapper
   const ov = cases[2].net;
   const frame = ov.capture('node1', 'eth0')[0] ?? new Uint8Array();

@@ -1,8 +1,8 @@
 /**
  * IPv6 part of the lpm suite: sparse tables that a trie handles worst, the
  * shape of a Calico IPv6 node table (random /122 blocks in one /48 pool) and
- * random /24-/128 prefixes under 2001:db8::/32. Memory against the issue #2
- * bound (64 KiB + 32 B per prefix), batched lookups (random addresses and
+ * random /24-/128 prefixes under 2001:db8::/32. Memory against the table
+ * bound (64 KiB + 32 B per prefix, LPM_BUDGET_* in assembly/shared/lpm.ts), batched lookups (random addresses and
  * addresses inside prefixes) against the TS reference, and one change then
  * one lookup. There is no IPv6 speed target; the numbers are reported.
  */

@@ -5,6 +5,7 @@
 import { suites } from './suites.js';
 import { formatTable, writeResults, type Result } from './results.js';
 import { pathToFileURL } from 'node:url';
+import { InputError } from '../src/core/errors.js';
 
 /** Options of {@link runBench}. */
 export interface RunOptions {
@@ -21,7 +22,7 @@ export interface RunOptions {
 export async function runBench(opts: RunOptions = {}): Promise<Result[]> {
   const log = opts.log ?? ((s: string) => console.log(s));
   const names = opts.only?.length ? opts.only : Object.keys(suites);
-  for (const n of names) if (!(n in suites)) throw new Error(`unknown bench suite "${n}" (known: ${Object.keys(suites).join(', ')})`);
+  for (const n of names) if (!(n in suites)) throw new InputError('UnknownSuite', n, `--only: bench suites from ${Object.keys(suites).join(', ')}`);
   const rows: Result[] = [];
   for (const n of names) {
     log(`== bench ${n}${opts.quick ? ' (quick)' : ''}`);
@@ -39,5 +40,12 @@ export async function runBench(opts: RunOptions = {}): Promise<Result[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split(',') : undefined;
-  await runBench({ only, quick: args.includes('--quick') });
+  try {
+    await runBench({ only, quick: args.includes('--quick') });
+  } catch (e) {
+    // Bad input (an unknown suite) is one line, as in `cnikit bench`; anything else keeps its stack.
+    if (!(e instanceof InputError)) throw e;
+    console.error(`bench: ${e.message}`);
+    process.exitCode = 2;
+  }
 }

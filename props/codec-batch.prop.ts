@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapMode } from '../src/codec/index.js';
+import { Codec, referenceEncap, resolveEncap, type EncapMode } from '../src/codec/index.js';
+import { writeEncapConfig } from '../src/codec/wasm.js';
 import * as C from '../assembly/shared/codec.js';
 import { ipFrame, params } from './codec.arb.js';
 

@@ -180,6 +180,10 @@ const rawOps: fc.Arbitrary<Op>[] = [
     name: `link set ${ns} ${d} ${JSON.stringify(s)}`,
     run: (nl: Netlink) => nl.linkSet(ns, d, s),
   })),
+  fc.tuple(pick(NS), pick(DEVS), pick(NS), fc.option(pick(['eth0', 'v2']), { nil: undefined })).map(([ns, d, to, name]) => ({
+    name: `link set ${ns} ${d} netns ${to}${name ? ` name ${name}` : ''}`,
+    run: (nl: Netlink) => nl.linkSet(ns, d, { netns: to, name }),
+  })),
   fc.tuple(pick(NS), pick(DEVS), pick(ADDRS), fc.boolean()).map(([ns, d, a, add]) => ({ name: `addr ${add ? 'add' : 'del'} ${ns} ${d} ${a}`, run: (nl: Netlink) => (add ? nl.addrAdd(ns, d, a) : nl.addrDel(ns, d, a)) })),
   fc.tuple(pick(NS), pick(ROUTES), pick(['add', 'replace', 'append', 'del'] as const)).map(([ns, r, op]) => ({
     name: `route ${op} ${ns} ${r}`,

@@ -1,9 +1,11 @@
 // Properties of the kernel model on random small topologies (Flannel host-gw
-// or VXLAN style: nodes on one segment, a cni0 bridge with pods per node).
+// or VXLAN clusters from src/topology: nodes on one segment, a cni0 bridge
+// with pods per node).
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, Netlink, type NodeSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink, type Scenario } from '../src/kernel/index.js';
+import { flannelCluster } from '../src/topology/index.js';
 import type { Disposition } from '../src/core/trace.js';
 
 let core: Core;
@@ -21,38 +23,24 @@ interface Topo {
   dropPort?: number;
 }
 
-const vtep = (i: number) => `d6:51:2e:80:5c:${(16 + i).toString(16)}`;
-
+/** The topology from the generator, then the Topo's gaps and extras: routes to some nodes left out, wrong routes added. */
 function scenario(t: Topo): Scenario {
   const n = t.pods.length;
-  const nodes: NodeSpec[] = t.pods.map((count, i0) => {
-    const i = i0 + 1;
-    const others = [...Array(n).keys()].filter((j) => j !== i0 && t.routes[i0][j]).map((j) => j + 1);
-    const vx = t.mode === 'vxlan';
-    return {
-      name: `node${i}`,
-      interfaces: [
-        { kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:${(16 + i).toString(16)}` },
-        { kind: 'bridge', name: 'cni0', address: `10.244.${i}.1/24`, mac: `0a:58:0a:f4:${(16 + i).toString(16)}:01` },
-        ...(vx ? [{ kind: 'vxlan' as const, name: 'flannel.1', vni: 1, local: `10.0.0.${i}`, dev: 'eth0', dstport: 8472, learning: false, mac: vtep(i), address: `10.244.${i}.0/32`, mtu: 1450 }] : []),
-      ],
-      routes: [...others.map((k) => (vx ? `10.244.${k}.0/24 via 10.244.${k}.0 dev flannel.1 onlink` : `10.244.${k}.0/24 via 10.0.0.${k} dev eth0`)), ...t.extras.filter((e) => e.node === i0).map((e) => e.line)],
-      neigh: vx ? [...Array(n).keys()].filter((j) => j !== i0).map((j) => `10.244.${j + 1}.0 lladdr ${vtep(j + 1)} dev flannel.1 nud permanent`) : [],
-      fdb: vx ? [...Array(n).keys()].filter((j) => j !== i0).map((j) => `${vtep(j + 1)} dev flannel.1 dst 10.0.0.${j + 1} self permanent`) : [],
-      iptables: t.dropPort ? `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp --dport ${t.dropPort} -j DROP\nCOMMIT\n` : undefined,
-      pods: [...Array(count).keys()].map((p) => ({
-        name: `n${i}p${p}`,
-        address: `10.244.${i}.${p + 2}/24`,
-        mac: `0a:58:0a:f4:${(16 + i).toString(16)}:${(16 + p).toString(16)}`,
-        hostVeth: `veth${i}x${p}`,
-        hostVethMac: `7e:00:00:00:${(16 + i).toString(16)}:${(16 + p).toString(16)}`,
-        bridge: 'cni0',
-        routes: [`default via 10.244.${i}.1 dev eth0`],
-        mtu: vx ? 1450 : 1500,
-      })),
-    };
+  const s = flannelCluster({
+    nodes: n,
+    podsPerNode: t.pods,
+    backend: t.mode,
+    racks: [{ segment: 'lan', cidr: '10.0.0.0/24', gateway: '10.0.0.254' }],
+    firstHost: 1,
+    defaultRoute: false,
+    podName: (p) => `n${p.node + 1}p${p.index}`,
+    iptables: () => (t.dropPort ? `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp --dport ${t.dropPort} -j DROP\nCOMMIT\n` : undefined),
   });
-  return { name: 'random', description: 'random', segments: [{ name: 'lan' }], nodes, probes: [] };
+  s.nodes.forEach((node, i) => {
+    const missing = [...Array(n).keys()].filter((j) => j !== i && !t.routes[i][j]).map((j) => `10.244.${j + 1}.0/24 `);
+    node.routes = [...node.routes.filter((r) => !missing.some((m) => r.startsWith(m))), ...t.extras.filter((e) => e.node === i).map((e) => e.line)];
+  });
+  return s;
 }
 
 const topo = (withExtras: boolean): fc.Arbitrary<Topo> =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exportNetns } from '../src/kernel/netns-export.js';
+import { exportNetns } from '../src/netns/export.js';
 import { InputError } from '../src/core/errors.js';
-import { maskRandomised } from '../src/kernel/compare.js';
-import { sameL2 } from '../src/kernel/scenarios/index.js';
+import { maskRandomised } from '../src/netns/compare.js';
+import { sameL2 } from '../src/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 
 // Every line the exporter writes outside the iptables here-document.

@@ -3,6 +3,10 @@
 // assembly/ or asconfig.json changed, then the TypeScript (src/ and bench/)
 // into dist/. Staleness is decided by a content hash, not mtimes, so a fresh
 // clone (where every mtime is new) builds exactly once.
+//
+// Everything this prints, its own messages and the compilers' output, goes
+// to stderr: npm runs it as `prepare` inside `npm pack --json` and
+// `npm install`, whose stdout must stay theirs (a JSON document).
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -35,7 +39,7 @@ function sourceHash() {
 }
 
 function run(cmd, args) {
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2] });
 }
 
 const stamp = join(root, 'build/.source-hash');
@@ -43,17 +47,17 @@ const outputs = ['build/cnikit.wasm', 'build/cnikit.debug.wasm'].map((f) => join
 const hash = sourceHash();
 const fresh = !force && outputs.every(existsSync) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash;
 if (fresh) {
-  console.log('build: WASM is up to date');
+  console.error('build: WASM is up to date');
 } else {
   mkdirSync(join(root, 'build'), { recursive: true });
   const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
-  console.log('build: compiling assembly/ -> build/cnikit.wasm (release) and build/cnikit.debug.wasm (debug)');
+  console.error('build: compiling assembly/ -> build/cnikit.wasm (release) and build/cnikit.debug.wasm (debug)');
   run(process.execPath, [asc, 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
   run(process.execPath, [asc, 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'debug']);
   writeFileSync(stamp, hash);
 }
 
 if (!wasmOnly) {
-  console.log('build: tsc -p tsconfig.build.json -> dist/');
+  console.error('build: tsc -p tsconfig.build.json -> dist/');
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
 }

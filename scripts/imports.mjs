@@ -5,7 +5,7 @@
 //    counts: `import`, `import type`, `export ... from`, `import x = require()`,
 //    `import("...")` (a dynamic import, or a type written as import("...").T).
 //    A type-only cycle is still a cycle to a reader. A folder is a file's
-//    directory cut to two levels (src/kernel/scenarios/x.ts is in src/kernel,
+//    directory cut to two levels (src/kernel/path/x.ts is in src/kernel,
 //    test/x.test.ts in test), so a folder cycle is one package using another
 //    that uses it back.
 // 2. Control-plane code (src/flannel/**, src/calico/**) reaches the kernel

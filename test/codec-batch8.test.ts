@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Codec, referenceEncap, resolveEncap, writeEncapConfig, type EncapParams, type ResolvedEncap } from '../src/codec/index.js';
+import { Codec, referenceEncap, resolveEncap, type EncapParams, type ResolvedEncap } from '../src/codec/index.js';
+import { writeEncapConfig } from '../src/codec/wasm.js';
 import * as C from '../assembly/shared/codec.js';
 import { fixIpChecksum, innerFrame } from './support/frames.js';
 import { ethAddrHash, flowHashIPv4, jhash3, srcPortFromHash } from '../src/codec/flowhash.js';

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Codec, referenceEncap, resolveEncap, writeEncapConfig } from '../src/codec/index.js';
+import { Codec, referenceEncap, resolveEncap } from '../src/codec/index.js';
+import { writeEncapConfig } from '../src/codec/wasm.js';
 import * as C from '../assembly/shared/codec.js';
 import { innerFrame } from './support/frames.js';
 

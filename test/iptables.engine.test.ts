@@ -238,10 +238,10 @@ describe('package API', () => {
   it('exports the iptables API with prefixed generic names', async () => {
     const api = await import('../src/index.js');
     expect(api.IptEngine).toBe(IptEngine);
-    expect(api.IptReference).toBe(ReferenceEngine);
+    expect(api.ReferenceIptEngine).toBe(ReferenceEngine);
     expect(api.parseIptPacket).toBe(parsePacket);
     const rs = api.parseRuleset('*filter\n:INPUT DROP [0:0]\nCOMMIT\n');
-    expect(new api.IptReference(rs).walk('INPUT', api.parseIptPacket('proto=udp')).verdict).toBe('DROP');
+    expect(new api.ReferenceIptEngine(rs).walk('INPUT', api.parseIptPacket('proto=udp')).verdict).toBe('DROP');
     expect(api.NETFILTER_HOOKS).toContain('FORWARD');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome } from '../src/kernel/compare.js';
-import { observe } from '../src/kernel/netns-observe.js';
-import { SCENARIOS } from '../src/kernel/scenarios/index.js';
+import { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome } from '../src/netns/compare.js';
+import { observe } from '../src/netns/observe.js';
+import { SCENARIOS } from '../src/scenarios/index.js';
 import { loadFacts } from './support/kernel-fixtures.js';
 
 function kernel(name: string): ProbeOutcome[] {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, Netlink, buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/index.js';
 import { internetChecksum } from '../src/codec/index.js';
-import { calicoSameL2, flannel, vtepMac } from './support/kernel-scenarios.js';
+import { calicoPair, flannel, vtepMac } from './support/kernel-scenarios.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ const INPUT_DROP = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT
 
 describe('kernel model: edges of the walk', () => {
   it('INPUT and OUTPUT rules of a node', () => {
-    const s = calicoSameL2();
+    const s = calicoPair();
     s.nodes[0].iptables = INPUT_DROP;
     const net = buildScenario(core, s);
     const t = net.walk({ name: 'x', from: 'a', to: '10.0.0.1', proto: 'icmp', expect: 'DENIED' });
@@ -30,7 +30,7 @@ describe('kernel model: edges of the walk', () => {
   });
 
   it('unreachable route: NULL_ROUTED with ICMP host unreachable recorded', () => {
-    const s = calicoSameL2();
+    const s = calicoPair();
     s.nodes[0].routes.push('unreachable 10.66.0.0/16');
     const net = buildScenario(core, s);
     const t = net.walk({ name: 'x', from: 'a', to: '10.66.1.1', proto: 'icmp', expect: 'NULL_ROUTED' });
@@ -40,7 +40,7 @@ describe('kernel model: edges of the walk', () => {
   });
 
   it('a device down answers no ARP; a wrong static neighbour finds no station', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const nl = Netlink.of(net);
     nl.linkSet('node2', 'eth0', { up: false });
     expect(net.walk({ name: 'x', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' }).disposition).toBe('NEIGH_FAILED');

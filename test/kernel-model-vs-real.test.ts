@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../src/core/core.js';
 import type { Trace } from '../src/core/trace.js';
-import { SCENARIOS } from '../src/kernel/scenarios/index.js';
+import { SCENARIOS } from '../src/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
-import { observe } from '../src/kernel/netns-observe.js';
-import { compareWithModel, outcomeFromTrace } from '../src/kernel/compare.js';
+import { observe } from '../src/netns/observe.js';
+import { compareWithModel, outcomeFromTrace } from '../src/netns/compare.js';
 import { loadFacts } from './support/kernel-fixtures.js';
 
 import { buildScenario } from '../src/kernel/build.js';

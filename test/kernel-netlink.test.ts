@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, createNetwork, Netlink, type NlEvent, type SimNetwork } from '../src/kernel/index.js';
-import { calicoSameL2, flannel, vtepMac } from './support/kernel-scenarios.js';
+import { calicoPair, flannel, vtepMac } from './support/kernel-scenarios.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -207,6 +207,36 @@ describe('Netlink: addresses and links', () => {
     nl.linkDel('h1', 'br0');
     expect(net.ipLink('h1')).not.toContain('master');
     expect(net.ipRoute('h1')).not.toContain('10.88.0.0/24');
+    net.dispose();
+  });
+
+  it('link set netns moves a device (as CNI plugins move a veth end): it arrives down, bare, possibly renamed', () => {
+    const { net, nl } = twoHosts();
+    nl.netnsAdd('c1', { node: 'h1' });
+    nl.linkAdd('h1', { kind: 'veth', name: 'vh', mac: '0a:00:00:00:00:01', peer: { name: 'vc', mac: '0a:00:00:00:00:02' } });
+    nl.addrAdd('h1', 'vc', '10.77.0.2/24');
+    nl.routeAdd('h1', '10.78.0.0/16 via 10.77.0.9 dev vc');
+    refused(net, () => nl.linkSet('h1', 'vc', { netns: 'c9' }), /Cannot open network namespace "c9"/);
+    refused(net, () => nl.linkSet('h1', 'lo', { netns: 'c1' }), /Invalid argument/);
+    refused(net, () => nl.linkSet('h1', 'vc', { netns: 'c1', name: 'lo' }), /File exists/);
+    refused(net, () => nl.linkSet('h1', 'vc', { name: 'eth5' }), /renaming in place/);
+    nl.linkSet('h1', 'vc', { netns: 'c1', name: 'eth0' });
+    expect(net.ipLink('h1')).not.toContain('vc');
+    expect(net.ipRoute('h1')).not.toContain('10.7');
+    expect(net.ipLink('c1')).toContain('eth0@if');
+    expect(net.ipLink('c1')).toContain('state DOWN');
+    expect(net.ipLink('h1')).toContain('vh@if2');
+    nl.linkSet('c1', 'eth0', { up: true });
+    nl.addrAdd('c1', 'eth0', '10.77.0.2/24');
+    nl.addrAdd('h1', 'vh', '10.77.0.1/24');
+    nl.routeAdd('c1', 'default via 10.77.0.1');
+    expect(net.walk(ping('c1', '10.0.0.2')).hops.map((h) => h.node)).toEqual(['c1', 'h1', 'h2']);
+    // a NIC moved keeps its switch port
+    nl.netnsAdd('h3');
+    nl.linkSet('h2', 'eth0', { netns: 'h3', up: true });
+    nl.addrAdd('h3', 'eth0', '10.0.0.3/24');
+    expect([...net.segments.get('lan')!.ports.keys()].sort()).toEqual(['h1.eth0', 'h2.eth0']);
+    expect(net.walk(ping('h1', '10.0.0.3')).hops.map((h) => h.node)).toEqual(['h1', 'h3']);
     net.dispose();
   });
 
@@ -427,7 +457,7 @@ describe('Netlink: sysctl and iptables', () => {
 
 describe('Netlink: namespaces, pods, events, memory', () => {
   it('pods: podAdd makes namespace, veth pair, address, routes and neighbours; podDel removes them', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const nl = Netlink.of(net);
     const seen: NlEvent[] = [];
     nl.listener = (e) => seen.push(e);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { Codec, readCapture } from '../src/codec/index.js';
+import { Codec } from '../src/codec/index.js';
+import { readCapture } from '../src/pcap/index.js';
 import { buildScenario, Netlink } from '../src/kernel/index.js';
 import { flannel, vtepMac } from './support/kernel-scenarios.js';
 

@@ -4,8 +4,8 @@ import { createCore, type Core } from '../src/core/core.js';
 import type { KernelStep, Step } from '../src/core/trace.js';
 import { Codec } from '../src/codec/index.js';
 import { buildScenario, type NodeSpec, type PacketSpec, type Scenario } from '../src/kernel/index.js';
-import { calicoPod } from '../src/kernel/scenarios/calico.js';
-import { calicoSameL2, flannel } from './support/kernel-scenarios.js';
+import { calicoPod } from '../src/topology/index.js';
+import { calicoPair, flannel } from './support/kernel-scenarios.js';
 
 let core: Core;
 let codec: Codec;
@@ -29,7 +29,7 @@ function ipipNoHeadroom(): Scenario {
       { kind: 'phys', name: 'eth0', segment: 'lan', address: `10.0.0.${i}/24`, mac: `02:00:00:00:00:0${i}` },
       { kind: 'ipip', name: 'tunl0', address: `192.168.${i}.0/32`, mtu: 1500 },
     ],
-    // The default route lets proxy_arp answer the pods for 169.254.1.1 (as calicoSameL2).
+    // The default route lets proxy_arp answer the pods for 169.254.1.1 (as calicoPair).
     routes: ['default via 10.0.0.254 dev eth0', `192.168.${i}.2 dev cali${i} scope link`, `192.168.${other}.0/26 via 10.0.0.${other} dev tunl0 onlink`],
     sysctls: { [`net.ipv4.conf.cali${i}.proxy_arp`]: '1' },
     pods: [calicoPod(`pod${i}`, `192.168.${i}.2`, `02:aa:00:00:00:0${i}`, `cali${i}`)],
@@ -101,7 +101,7 @@ describe('kernel path: one output path for every packet', () => {
 
 describe('kernel path: explicit inputs and results', () => {
   it('walk() and send() take a bare packet; send() returns the reply and errors it caused, nothing is left on the network', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const p: PacketSpec = { from: 'a', to: '192.168.2.2', proto: 'icmp' };
     expect(net.walk(p).disposition).toBe('DELIVERED');
     const r = net.send(p);
@@ -115,7 +115,7 @@ describe('kernel path: explicit inputs and results', () => {
   });
 
   it('steps are typed by kind: a neighbour step carries lladdr, a transmit step dev and length', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const t = net.walk({ from: 'a', to: '192.168.2.2', proto: 'icmp' });
     const steps = t.hops.flatMap((h) => h.steps);
     const lladdrs: string[] = [];
@@ -130,7 +130,7 @@ describe('kernel path: explicit inputs and results', () => {
   });
 
   it('a forwarded packet hitting a throw route is told "net unreachable" (ip_error: ENETUNREACH), as the one route-type map says', () => {
-    const s = calicoSameL2();
+    const s = calicoPair();
     s.nodes[0].routes.push('throw 192.168.7.0/24');
     const net = buildScenario(core, s);
     const r = net.send({ from: 'a', to: '192.168.7.1', proto: 'icmp' });

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, type Scenario } from '../src/kernel/index.js';
-import { calicoPod } from '../src/kernel/scenarios/calico.js';
+import { calicoPod } from '../src/topology/index.js';
 import { kernelLane, sayskip, sh } from './support/netns.js';
-import { readCapture } from '../src/codec/index.js';
+import { readCapture } from '../src/pcap/index.js';
 import { readFileSync } from 'node:fs';
 
 function scenario(withDefault: boolean): Scenario {

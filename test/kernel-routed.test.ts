@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, Netlink } from '../src/kernel/index.js';
-import { calicoSameL2 } from './support/kernel-scenarios.js';
+import { calicoPair } from './support/kernel-scenarios.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 describe('kernel model: Calico routed pods on one L2 segment', () => {
   it('walks a ping pod a -> node1 -> node2 -> pod b, DELIVERED', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
     expect(t.disposition).toBe('DELIVERED');
     expect(t.hops.map((h) => h.node)).toEqual(['a', 'node1', 'node2', 'b']);
@@ -26,7 +26,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('walks the echo reply back; an asymmetric hole drops only the reply', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const rt = net.walkRoundTrip({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
     expect(rt.reply!.disposition).toBe('DELIVERED');
     expect(rt.reply!.hops.map((h) => h.node)).toEqual(['b', 'node2', 'node1', 'a']);
@@ -41,7 +41,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('ARP: the answerer learns the asker; with arpFrames the request and reply are captured', () => {
-    const net = buildScenario(core, calicoSameL2(), { arpFrames: true });
+    const net = buildScenario(core, calicoPair(), { arpFrames: true });
     net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'icmp', expect: 'DELIVERED' });
     // node1 answered by proxy ARP and learnt pod a (neigh_event_ns)
     expect(net.ipNeigh('node1')).toContain('192.168.1.2 dev cali1 lladdr 02:aa:00:00:00:02 ');
@@ -61,7 +61,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('prints ip route in iproute2 format, connected and local routes implied', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     expect(net.ipRoute('node1')).toBe(
       ['default via 10.0.0.254 dev eth0', '10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.1', '192.168.1.2 dev cali1 scope link', '192.168.1.3 dev cali2 scope link', '192.168.2.0/26 via 10.0.0.2 dev eth0 proto bird', 'blackhole 192.168.9.0/24', ''].join(' \n'),
     );
@@ -85,7 +85,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('reaches a pod on the same node (cali1 -> cali2) and itself', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const t = net.walk({ name: 'p', from: 'a', to: '192.168.1.3', proto: 'udp', dport: 80, expect: 'DELIVERED' });
     expect(t.disposition).toBe('DELIVERED');
     expect(t.hops.map((h) => h.node)).toEqual(['a', 'node1', 'a2']);
@@ -96,7 +96,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('blackhole -> NULL_ROUTED with the route line', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const t = net.walk({ name: 'p', from: 'a', to: '192.168.9.9', proto: 'icmp', expect: 'NULL_ROUTED' });
     expect(t.disposition).toBe('NULL_ROUTED');
     const last = t.hops[t.hops.length - 1];
@@ -106,7 +106,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('no route -> NO_ROUTE, no neighbour -> NEIGH_FAILED', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     Netlink.of(net).routeDel('node2', 'default');
     expect(net.ipRouteGet('node2', '8.8.8.8')).toBe('RTNETLINK answers: Network is unreachable');
     const t = net.walk({ name: 'p', from: 'node2', to: '172.16.0.1', proto: 'icmp', expect: 'NO_ROUTE' });
@@ -126,7 +126,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('DROP rule in FORWARD -> DENIED naming the rule', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const t = net.walk({ name: 'p', from: 'a', to: '192.168.2.2', proto: 'udp', dport: 53, expect: 'DENIED' });
     expect(t.disposition).toBe('DENIED');
     const nf = t.hops[2].steps.find((s) => s.kind === 'netfilter' && s.action === 'DROP')!;
@@ -142,7 +142,7 @@ describe('kernel model: Calico routed pods on one L2 segment', () => {
   });
 
   it('TTL expiry at the first router: TTL_EXCEEDED with the ICMP recorded', () => {
-    const net = buildScenario(core, calicoSameL2());
+    const net = buildScenario(core, calicoPair());
     const sent = net.send({ from: 'a', to: '192.168.2.2', proto: 'icmp', ttl: 1 });
     const t = sent.trace;
     expect(t.disposition).toBe('TTL_EXCEEDED');

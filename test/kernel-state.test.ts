@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildScenario, createNetwork, Fib, NeighTable, Netlink, VxlanFdb, type KRoute } from '../src/kernel/index.js';
 import { SimClock } from '../src/store/clock.js';
-import { calicoSameL2 } from './support/kernel-scenarios.js';
+import { calicoPair } from './support/kernel-scenarios.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -335,7 +335,7 @@ describe('captures', () => {
     nl.linkAdd('h', { kind: 'dummy', name: 'd0' });
     expect(net.ns('h').iface('d0').capture).toBe(false);
     net.dispose();
-    const built = buildScenario(core, calicoSameL2());
+    const built = buildScenario(core, calicoPair());
     for (const n of built.namespaces.values()) for (const i of n.ifaces.values()) expect(i.capture).toBe(true);
     built.dispose();
   });

@@ -88,7 +88,7 @@ describe('cnikit lpm', () => {
   it('exits 2 when the routes file cannot be read', async () => {
     const r = await cli(['lpm', '--routes', join(dir, 'missing.txt')], '');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/cannot read/);
+    expect(r.stderr).toMatch(/UnreadableFile: .*missing.txt.*--routes/);
     expect((await cli(['lpm'], '')).status).toBe(2);
   });
 

@@ -374,7 +374,7 @@ describe('RouteTable specifics', () => {
     expect(t.memoryBytes).toBeGreaterThan(empty);
   });
 
-  // Why this test? Issue #2 bounds every table to 64 KiB + 32 B per prefix;
+  // Why this test? Every table is bounded to 64 KiB + 32 B per prefix (LPM_BUDGET_*);
   // sparse IPv6 tables (random Calico /122 blocks in one /48 pool, random
   // prefixes under a /32) cost 88-99 B/prefix as a poptrie. The sorted IPv6
   // store must stay inside the bound at every size while answering like the
@@ -439,7 +439,7 @@ describe('RouteTable specifics', () => {
   }
 
   // Why this test? Uniformly random IPv4 prefixes need a poptrie node chain
-  // each (66 B/prefix at 6,000 /8-/32 prefixes, over the bound of issue #2).
+  // each (66 B/prefix at 6,000 /8-/32 prefixes, over that bound).
   // An 'auto' IPv4 table must then move to the sorted store (and a table
   // made 'sorted' must be there from the start), stay inside the bound at
   // every size, built or not, and answer like the reference, also after

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { exportNetns } from '../src/kernel/netns-export.js';
-import { layout } from '../src/kernel/netns-layout.js';
-import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/kernel/scenarios/index.js';
+import { exportNetns } from '../src/netns/export.js';
+import { layout } from '../src/netns/layout.js';
+import { SCENARIOS, findScenario, sameL2, vxlanOverlay, twoSubnets, dropRule } from '../src/scenarios/index.js';
 import type { Scenario } from '../src/kernel/scenario.js';
 import { cli } from './support/io.js';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 const lines = (s: string) => s.split('\n');
 
 describe('scenarios', () => {
-  it('has the seven scenarios of the issue, each with ICMP and UDP probes and expected paths', () => {
+  it('has the seven recorded scenarios, each with ICMP and UDP probes and expected paths', () => {
     expect(SCENARIOS.map((s) => s.name)).toEqual(['same-l2', 'two-subnets', 'vxlan-overlay', 'blackhole', 'drop-rule', 'ttl-expiry', 'mtu-overflow']);
     for (const s of SCENARIOS) {
       expect(s.probes.some((p) => p.proto === 'icmp'), s.name).toBe(true);

@@ -3,10 +3,10 @@
 // the observer, without root.
 import { describe, expect, it } from 'vitest';
 import { loadFacts } from './support/kernel-fixtures.js';
-import { SCENARIOS, sameL2, dropRule } from '../src/kernel/scenarios/index.js';
-import { fromFixture, toFixture, type FixtureIndex } from '../src/kernel/netns-fixture.js';
-import { icmpDisposition, observe, ownerOf, packetsOf, type ProbeFacts } from '../src/kernel/netns-observe.js';
-import { dropCount, inWindow, senderArgv, DEFAULT_SPORT } from '../src/kernel/netns-run.js';
+import { SCENARIOS, sameL2, dropRule } from '../src/scenarios/index.js';
+import { fromFixture, toFixture, type FixtureIndex } from '../src/netns/fixture.js';
+import { icmpDisposition, observe, ownerOf, packetsOf, type ProbeFacts } from '../src/netns/observe.js';
+import { dropCount, inWindow, senderArgv, DEFAULT_SPORT } from '../src/netns/run.js';
 
 describe('observe (replayed real-kernel captures)', () => {
   for (const s of SCENARIOS) {

@@ -1,11 +1,11 @@
 import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { kernelLane, sayskip } from './support/netns.js';
-import { SCENARIOS } from '../src/kernel/scenarios/index.js';
-import { runScenario } from '../src/kernel/netns-run.js';
-import { toFixture } from '../src/kernel/netns-fixture.js';
-import { observe } from '../src/kernel/netns-observe.js';
-import { compareWithModel } from '../src/kernel/compare.js';
+import { SCENARIOS } from '../src/scenarios/index.js';
+import { runScenario } from '../src/netns/run.js';
+import { toFixture } from '../src/netns/fixture.js';
+import { observe } from '../src/netns/observe.js';
+import { compareWithModel } from '../src/netns/compare.js';
 import { loadFacts } from './support/kernel-fixtures.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

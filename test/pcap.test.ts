@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCapture, writePcap, readClassicPcap, readPcapng, isPcapng, isClassicPcap } from '../src/pcap/index.js';
+import { readCapture, writePcap, readClassicPcap, readPcapng, isPcapng, isClassicPcap, CaptureStream } from '../src/pcap/index.js';
 import { InputError } from '../src/core/errors.js';
 
 const pkts = [
@@ -101,5 +101,73 @@ describe('pcapng', () => {
     const overEpb = Uint8Array.from([...f.slice(0, 28), ...block(1, [1, 0, 0, 0, 0, 0, 0, 0], true), ...block(6, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99, 0, 0, 0, 99, 0, 0, 0], true)]);
     expect(() => readPcapng(overEpb)).toThrow(/99 captured bytes/);
     expect(() => readPcapng(f.slice(0, 30))).toThrow(/block header/);
+  });
+});
+
+/** Feeds `b` to a CaptureStream in chunks of `size` bytes; returns the packets and the stream. */
+async function streamed(b: Uint8Array, size: number) {
+  async function* chunks() {
+    for (let i = 0; i < b.length; i += size) yield b.slice(i, i + size);
+  }
+  const s = new CaptureStream(chunks(), 'x.cap');
+  const got: Uint8Array[] = [];
+  for await (const batch of s.batches()) got.push(...batch.map((p) => p.data));
+  return { got, s };
+}
+
+describe('CaptureStream', () => {
+  it('gives the same packets as the whole-file readers, whatever the chunk size', async () => {
+    for (const file of [writePcap(pkts, { nanos: true }), writePcap(pkts, { bigEndian: true }), pcapng(true), pcapng(false, 9)]) {
+      const want = readCapture(file).packets.map((p) => p.data);
+      for (const size of [1, 3, 17, 1024, 1 << 20]) {
+        const { got, s } = await streamed(file, size);
+        expect(got).toEqual(want);
+        expect(s.truncated).toBeUndefined();
+        expect(s.header()).toEqual((({ packets: _, ...h }) => h)(readCapture(file)));
+      }
+    }
+  });
+  // Why this test? An interrupted capture must not lose its complete records.
+  it('keeps every complete record of a capture cut short and reports the cut once (classic and pcapng)', async () => {
+    const classic = writePcap(pkts);
+    const c = await streamed(classic.slice(0, classic.length - 100), 64);
+    expect(c.got).toEqual([pkts[0].data, pkts[1].data]);
+    expect(c.s.truncated?.message).toMatch(/^PcapTruncated: "x.cap" at offset 69: a record of 1514 bytes, 1414 bytes left$/);
+    const ng = pcapng(true);
+    const n = await streamed(ng.slice(0, ng.length - 3), 5);
+    expect(n.got.map((d) => [...d])).toEqual([[9, 8, 7]]);
+    expect(n.s.truncated?.code).toBe('PcapTruncated');
+    const header = await streamed(classic.slice(0, 10), 4);
+    expect(header.got).toEqual([]);
+    expect(header.s.truncated?.message).toMatch(/24-byte pcap header, got 10 bytes/);
+  });
+  it('rejects what is not a capture, and a record longer than any snaplen', async () => {
+    await expect(streamed(Uint8Array.of(1, 2, 3, 4, 5), 2)).rejects.toThrow(/PcapBadMagic.*starts with 01020304/);
+    await expect(streamed(new Uint8Array(0), 2)).rejects.toThrow(/nothing/);
+    const bad = writePcap([new Uint8Array(10)]);
+    new DataView(bad.buffer).setUint32(24 + 8, 0x7fffffff, true);
+    await expect(streamed(bad, 100)).rejects.toThrow(/PcapRecordTooLong: "x.cap" at offset 32: a captured length <= 262144, got 2147483647/);
+  });
+  it('hands out records while the file is still being read (memory bounded by a record, not the file)', async () => {
+    const frame = new Uint8Array(1514);
+    const file = writePcap(Array.from({ length: 2000 }, () => frame));
+    let pulled = 0;
+    async function* chunks() {
+      for (let i = 0; i < file.length; i += 65536) {
+        pulled++;
+        yield file.slice(i, i + 65536);
+      }
+    }
+    const s = new CaptureStream(chunks());
+    const seen: number[] = [];
+    let total = 0;
+    for await (const batch of s.batches()) {
+      seen.push(pulled);
+      total += batch.length;
+      expect(batch.length).toBeLessThanOrEqual(Math.ceil(65536 / 1530) + 1);
+    }
+    expect(total).toBe(2000);
+    expect(seen[0]).toBe(1);
+    expect(seen.length).toBeGreaterThan(40);
   });
 });

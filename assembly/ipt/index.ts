@@ -1,4 +1,4 @@
-// Compiled iptables engine (issue #4): walks batches of packet records
+// Compiled iptables engine: walks batches of packet records
 // through the flat program src/iptables/compile.ts writes, with the
 // jump/goto/RETURN stack of ipt_do_table. Numbers and pointers only; the
 // wrapper validates the program and packets before calling.

@@ -40,11 +40,15 @@ export const ICMP_ECHOREPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
 export const ICMP_ECHO = 8;
 export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_PARAMETERPROB = 12;
 /** Codes of ICMP_DEST_UNREACH. */
 export const ICMP_NET_UNREACH = 0;
 export const ICMP_HOST_UNREACH = 1;
 export const ICMP_PORT_UNREACH = 3;
 export const ICMP_FRAG_NEEDED = 4;
+/** Network / host administratively prohibited (RFC 1122). */
+export const ICMP_NET_ANO = 9;
+export const ICMP_HOST_ANO = 10;
 export const ICMP_PKT_FILTERED = 13;
 /** Code of ICMP_TIME_EXCEEDED. */
 export const ICMP_EXC_TTL = 0;

@@ -7,7 +7,7 @@ export const LPM_NO_ROUTE = -1;
 /** Largest next-hop id a route may carry (31 bits; leaves store nextHop + 1, 0 = no route). */
 export const LPM_NEXT_HOP_MAX = 0x7ffffffe;
 
-/** Memory bound of a table (issue #2): LPM_BUDGET_BASE bytes plus LPM_BUDGET_PER_PREFIX per prefix. */
+/** Memory bound of a table: LPM_BUDGET_BASE bytes plus LPM_BUDGET_PER_PREFIX per prefix (checked by lpm_over_budget in assembly/lpm/index.ts). */
 export const LPM_BUDGET_BASE = 65536;
 /** See LPM_BUDGET_BASE. */
 export const LPM_BUDGET_PER_PREFIX = 32;

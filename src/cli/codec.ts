@@ -11,15 +11,17 @@
  * with its index and typed error; the others still go through), 2 bad
  * usage or an unreadable file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ExitCode, write, type Io } from './io.js';
+import { OutputFile, inputName, openInput, write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
 import { Codec, innerFrameProblem, resolveEncap, resolveDecap, describeCodecStatus, CODEC_STATUS_NAMES, arpOpName, type DecodedFrame, type EncapMode, type DecapOptions, type ResolvedDecap, type ResolvedEncap } from '../codec/index.js';
 import { LOCAL_PORT_MAX, LOCAL_PORT_MIN } from '../../assembly/shared/codec.js';
 import { parseIPv4, parseMac } from '../net/ip.js';
 import { flagError, forFlag, markRequiredInHelp } from './flags.js';
-import { readCapture, writePcap, LINKTYPE_ETHERNET, type Capture } from '../pcap/index.js';
+import { CaptureStream, pcapFileHeader, pcapRecords, LINKTYPE_ETHERNET, type CapturedPacket } from '../pcap/index.js';
+
+/** Frames decoded or encapsulated per WASM batch call. */
+const BATCH = 1024;
 
 function intList(flag: string, s: string): number[] {
   return s.split(',').map((x, i) => {
@@ -34,17 +36,34 @@ function portRange(s: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-async function loadCapture(io: Io, file: string): Promise<Capture> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    io.stderr.write(`cnikit: cannot read ${file}: ${(e as Error).message}\n`);
-    throw new ExitCode(2);
+/**
+ * Opens capture `file` (`-`: standard input) as a stream: records are
+ * decoded as they arrive, so a capture of any size takes memory for one
+ * batch of frames.
+ */
+async function openCapture(io: Io, flag: string, file: string): Promise<CaptureStream> {
+  return new CaptureStream(await openInput(io, flag, file), inputName(file));
+}
+
+/** The packets of the capture, `BATCH` at a time; frames that are not Ethernet are an error. */
+async function* frames(cap: CaptureStream, file: string): AsyncGenerator<CapturedPacket[]> {
+  let pending: CapturedPacket[] = [];
+  for await (const batch of cap.batches()) {
+    for (const p of batch) if (p.linkType !== LINKTYPE_ETHERNET) throw new InputError('PcapLinkType', inputName(file), `link type 1 (Ethernet), got ${p.linkType}`);
+    pending = pending.length ? pending.concat(batch) : batch;
+    if (pending.length >= BATCH) {
+      yield pending;
+      pending = [];
+    }
   }
-  const cap = readCapture(bytes, file);
-  if (cap.linkType !== LINKTYPE_ETHERNET) throw new InputError('PcapLinkType', file, `link type 1 (Ethernet), got ${cap.linkType}`);
-  return cap;
+  if (pending.length) yield pending;
+}
+
+/** Reports a capture cut short once, as tcpdump does; the command then exits 1. */
+function reportTruncated(cap: CaptureStream, io: Io, state: { status: number }): void {
+  if (!cap.truncated) return;
+  io.stderr.write(`cnikit: truncated dump file: ${cap.truncated.message}\n`);
+  state.status = 1;
 }
 
 /** One line per frame: outer MACs, IPs, TTL, UDP ports, VNI, inner MACs, inner 5-tuple or ARP. */
@@ -72,7 +91,7 @@ function registerDecode(cmd: Command, mode: EncapMode, io: Io, state: { status: 
   const c = cmd
     .command('decode')
     .description(`decode every ${mode} frame of a pcap/pcapng file (outer and inner headers); bad frames are reported and skipped`)
-    .argument('<file>', 'capture file (pcap or pcapng, Ethernet)')
+    .argument('<file>', 'capture file (pcap or pcapng, Ethernet; "-" = stdin)')
     .option('--json', 'one JSON object per line');
   if (mode !== 'ipip') c.option('--port <ports>', 'accepted UDP destination ports', mode === 'vxlan' ? '8472,4789' : '8285');
   if (mode === 'vxlan') c.option('--vni <vnis>', 'configured VNIs (default: any)').option('--ignore-reserved', 'ignore reserved VXLAN bits (RFC 7348) instead of dropping (Linux)');
@@ -88,21 +107,29 @@ function registerDecode(cmd: Command, mode: EncapMode, io: Io, state: { status: 
       const flag = e instanceof InputError ? DECAP_FLAG[e.code] : undefined;
       throw flag ? flagError(flag, e) : e;
     }
-    const cap = await loadCapture(io, file);
+    const cap = await openCapture(io, 'capture file', file);
     const codec = await Codec.create();
-    const results = codec.decodeMany(cap.packets.map((p) => p.data), resolved);
     let failed = 0;
-    for (const [i, r] of results.entries()) {
-      let line: string;
-      if (r.ok) line = opts.json ? JSON.stringify({ index: i, ...r.frame }) : formatFrame(i, r.frame);
-      else {
-        failed++;
-        const e = r.error;
-        line = opts.json ? JSON.stringify({ index: i, error: { code: e.code, message: e.message, offset: e.offset, value: e.value } }) : `#${i} error ${e.message}`;
+    let base = 0;
+    for await (const batch of frames(cap, file)) {
+      const results = codec.decodeMany(batch.map((p) => p.data), resolved);
+      const lines: string[] = [];
+      for (const [k, r] of results.entries()) {
+        const i = base + k;
+        let line: string;
+        if (r.ok) line = opts.json ? JSON.stringify({ index: i, ...r.frame }) : formatFrame(i, r.frame);
+        else {
+          failed++;
+          const e = r.error;
+          line = opts.json ? JSON.stringify({ index: i, error: { code: e.code, message: e.message, offset: e.offset, value: e.value } }) : `#${i} error ${e.message}`;
+        }
+        lines.push(line + '\n');
       }
-      await write(io.stdout, line + '\n');
+      base += batch.length;
+      await write(io.stdout, lines.join(''));
     }
     if (failed) state.status = 1;
+    reportTruncated(cap, io, state);
   });
 }
 
@@ -113,7 +140,7 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
   const c = cmd
     .command('encap')
     .description(`wrap every frame of an inner pcap in ${mode} outer headers`)
-    .requiredOption('--in <file>', 'inner frames (pcap or pcapng, Ethernet)')
+    .requiredOption('--in <file>', 'inner frames (pcap or pcapng, Ethernet; "-" = stdin)')
     .requiredOption('--out <file>', 'where to write the outer frames (pcap)')
     .requiredOption('--local <ip>', 'outer IPv4 source (local VTEP)')
     .requiredOption('--remote <ip>', 'outer IPv4 destination (remote VTEP)')
@@ -146,17 +173,34 @@ function registerEncap(cmd: Command, mode: EncapMode, io: Io, state: { status: n
     } catch (e) {
       throw e instanceof InputError && ENCAP_FLAG[e.code] && !e.expected.startsWith('--') ? flagError(ENCAP_FLAG[e.code], e) : e;
     }
-    const cap = await loadCapture(io, o.in!);
-    const good = cap.packets.filter((p, i) => {
-      const bad = innerFrameProblem(p.data, r);
-      if (bad) io.stderr.write(`#${i} skipped ${CODEC_STATUS_NAMES[bad.status]}: ${describeCodecStatus(bad.status, bad.value)}\n`);
-      return !bad;
-    });
-    if (good.length < cap.packets.length) state.status = 1;
+    const out = await OutputFile.create('--out', o.out!);
+    const cap = await openCapture(io, '--in', o.in!);
     const codec = await Codec.create();
-    const outer = codec.encapMany(good.map((p) => p.data), r);
-    await writeFile(o.out!, writePcap(outer.map((data, i) => ({ data, tsSec: good[i].tsSec, tsNsec: good[i].tsNsec })), { nanos: cap.nanos }));
-    await write(io.stdout, `${mode}: encapsulated ${outer.length} of ${cap.packets.length} frames into ${o.out} (+${r.overhead} bytes each)\n`);
+    // The outer capture is written as the inner one is read, a batch at a time.
+    const records: Uint8Array[] = [];
+    let header = false;
+    let total = 0;
+    let done = 0;
+    for await (const batch of frames(cap, o.in!)) {
+      const good = batch.filter((p, k) => {
+        const bad = innerFrameProblem(p.data, r);
+        if (bad) io.stderr.write(`#${total + k} skipped ${CODEC_STATUS_NAMES[bad.status]}: ${describeCodecStatus(bad.status, bad.value)}\n`);
+        return !bad;
+      });
+      total += batch.length;
+      const outer = codec.encapMany(good.map((p) => p.data), r);
+      if (!header) records.push(pcapFileHeader({ nanos: cap.header()?.nanos }));
+      header = true;
+      records.push(pcapRecords(outer.map((data, i) => ({ data, tsSec: good[i].tsSec, tsNsec: good[i].tsNsec })), { nanos: cap.header()?.nanos }));
+      done += outer.length;
+      if (records.length >= 16) await out.append(records.splice(0));
+    }
+    if (done < total) state.status = 1;
+    if (!header) records.push(pcapFileHeader({ nanos: cap.header()?.nanos }));
+    await out.append(records.splice(0));
+    await out.close();
+    reportTruncated(cap, io, state);
+    await write(io.stdout, `${mode}: encapsulated ${done} of ${total} frames into ${o.out} (+${r.overhead} bytes each)\n`);
   });
 }
 

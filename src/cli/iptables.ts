@@ -3,11 +3,9 @@
  * `cnikit iptables verdicts` (a JSON-lines stream of packets through the
  * WASM engine, one JSON verdict per line).
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { constants, createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { write, type Io } from './io.js';
+import { checkOutput, openInput, readInputText, write, writeOutput, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
 import { createCore } from '../core/core.js';
 import * as L from '../../assembly/shared/ipt.js';
@@ -30,22 +28,14 @@ interface Common {
   iface: string[];
 }
 
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError('UnreadableFile', file, `a readable ${what} file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
 /** Loads rules, sets and host context from the common options; warnings go to stderr. */
 async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ipsets: IpSets; ctx: IptContext; hook: Hook; hooks: Hook[] }> {
   const hooks = o.hook.split(',') as Hook[];
   for (const h of hooks) if (!HOOKS.includes(h)) throw new InputError('BadHook', o.hook, `a hook${path ? ' or a comma-separated path of hooks' : ''}: ${HOOKS.join(', ')}`);
   if (!path && hooks.length !== 1) throw new InputError('BadHook', o.hook, `one hook: ${HOOKS.join(', ')}`);
   checkHookPath(hooks);
-  const ipsets = o.ipsets ? parseIpsets(await readText(o.ipsets, 'ipset save'), o.ipsets) : new Map();
-  const rs = parseRuleset(await readText(o.rules, 'iptables-save'), { file: o.rules, lenient: !!o.lenient, ipsets });
+  const ipsets = o.ipsets ? parseIpsets(await readInputText(io, '--ipsets', o.ipsets), o.ipsets) : new Map();
+  const rs = parseRuleset(await readInputText(io, '--rules', o.rules), { file: o.rules, lenient: !!o.lenient, ipsets });
   for (const w of rs.warnings) io.stderr.write(`cnikit: warning: ${w}\n`);
   const ctx: IptContext = { interfaces: [] };
   for (const spec of o.iface) {
@@ -137,15 +127,14 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
         await write(io.stdout, out.join('\n') + '\n');
       };
       const file = o.packets === '-' ? '<stdin>' : o.packets;
-      if (o.packets !== '-') {
-        try {
-          await access(o.packets, constants.R_OK);
-        } catch (e) {
-          eng.dispose();
-          throw new InputError('UnreadableFile', file, `a readable JSON-lines file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-        }
+      let input;
+      try {
+        if (o.counters) await checkOutput('--counters', o.counters);
+        input = await openInput(io, '--packets', o.packets);
+      } catch (e) {
+        eng.dispose();
+        throw e;
       }
-      const input = o.packets === '-' ? io.stdin : createReadStream(o.packets);
       try {
         let lineNo = 0;
         for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -160,7 +149,7 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
         await flush();
         if (o.counters) {
           const c = eng.counters();
-          await writeFile(o.counters, saveRuleset(rs, { values: (k) => c.get(k) ?? { packets: 0, bytes: 0 } }));
+          await writeOutput('--counters', o.counters, saveRuleset(rs, { values: (k) => c.get(k) ?? { packets: 0, bytes: 0 } }));
         }
       } finally {
         eng.dispose();

@@ -8,15 +8,14 @@
  * output is written a chunk at a time.
  */
 import type { Command } from 'commander';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { ExitCode, write, type Io } from './io.js';
+import { ExitCode, openInput, readInputText, write, type Io } from './io.js';
 import { markRequiredInHelp } from './flags.js';
 import { InputError } from '../core/errors.js';
 import { createCore } from '../core/core.js';
 import { formatCidr, parseIP } from '../net/ip.js';
-import { RouteTable } from '../lpm/route-table.js';
+import type { RouteTable } from '../lpm/route-table.js';
+import { buildRouteTables } from './route-tables.js';
 import { parseRoutes, type RouteLine } from '../lpm/routes-file.js';
 
 /** Addresses per lookup batch. */
@@ -46,17 +45,13 @@ export const NO_ROUTE = 'no route';
 export function registerLpm(program: Command, io: Io, _state: { status: number }): void {
   markRequiredInHelp(program.command('lpm'))
     .description('longest-prefix match of addresses (stdin, one per line) against a routes file (CIDR LABEL... or `ip route show` output)')
-    .requiredOption('--routes <file>', 'routes: "CIDR LABEL..." lines or `ip [-6] route show` output')
-    .option('--addrs <file>', 'addresses, one per line (default: standard input)')
+    .requiredOption('--routes <file>', 'routes: "CIDR LABEL..." lines or `ip [-6] route show` output ("-" = stdin)')
+    .option('--addrs <file>', 'addresses, one per line ("-" or default: standard input)')
     .option('--json', 'one JSON object per address')
     .action(async (opts: { routes: string; addrs?: string; json?: boolean }) => {
-      let text: string;
-      try {
-        text = await readFile(opts.routes, 'utf8');
-      } catch (e) {
-        io.stderr.write(`cnikit: cannot read ${opts.routes}: ${(e as Error).message}\n`);
-        throw new ExitCode(2);
-      }
+      const text = await readInputText(io, '--routes', opts.routes);
+      const input = await openInput(io, '--addrs', opts.addrs ?? '-');
+      const name = (opts.addrs ?? '-') === '-' ? 'stdin' : opts.addrs!;
       let routes: RouteLine[];
       try {
         routes = parseRoutes(text, opts.routes);
@@ -68,16 +63,8 @@ export function registerLpm(program: Command, io: Io, _state: { status: number }
       // Still answers (every address: no route), but an empty table is more likely a wrong file than a question.
       if (routes.length === 0) io.stderr.write(`cnikit: warning: ${opts.routes} has no routes: every address is answered "${NO_ROUTE}"\n`);
       const core = await createCore();
-      const tables = { 4: new RouteTable(core, { family: 4 }), 6: new RouteTable(core, { family: 6 }) };
-      // Route ids are indexes into `routes`; the first line of a prefix wins.
-      routes.forEach((r, id) => {
-        const t = tables[r.cidr.family];
-        const c = formatCidr(r.cidr);
-        if (t.get(c) === -1) t.insert(c, id);
-      });
+      const tables = buildRouteTables(core, routes);
       const ans = answers(routes);
-      const input: Readable = opts.addrs ? createReadStream(opts.addrs) : io.stdin;
-      const name = opts.addrs ?? 'stdin';
       try {
         await lookupStream(input, name, tables, ans, !!opts.json, io);
       } finally {

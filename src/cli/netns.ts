@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { write, type Io } from './io.js';
 import { InputError } from '../core/errors.js';
-import { SCENARIOS, findScenario } from '../kernel/scenarios/index.js';
-import { exportNetns } from '../kernel/netns-export.js';
+import { SCENARIOS, findScenario } from '../scenarios/index.js';
+import { exportNetns } from '../netns/export.js';
 
 /** Registers `cnikit netns`. */
 export function registerNetns(program: Command, io: Io, _state: { status: number }): void {

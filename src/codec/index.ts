@@ -1,9 +1,9 @@
 /**
  * Encapsulation codec: VXLAN (RFC 7348), IPIP (RFC 2003) and
  * Flannel's udp backend in WASM, a TypeScript reference codec, MTU
- * arithmetic, and pcap in and out.
+ * arithmetic. pcap in and out is its own export (src/pcap/).
  */
-export { Codec, writeEncapConfig, writeDecapConfig } from './wasm.js';
+export { Codec } from './wasm.js';
 export type { EncapBatchOptions } from './wasm.js';
 export { FrameBatch } from './batch.js';
 export type { CodecExports } from './wasm.js';
@@ -18,4 +18,3 @@ export { referenceEncap, referenceDecap, internetChecksum } from './reference.js
 export { flowHashEth, flowHashIPv4, srcPortFromHash, jhash3, jhash12 } from './flowhash.js';
 export { ENCAP_OVERHEADS, encapOverhead, podMtu, podMtuFor } from './mtu.js';
 export type { EncapOverhead } from './mtu.js';
-export * from '../pcap/index.js';

@@ -42,7 +42,7 @@ export {
   type HostInterface as IptHostInterface,
 } from './packet.js';
 export {
-  ReferenceEngine as IptReference,
+  ReferenceEngine as ReferenceIptEngine,
   natApplies,
   describe as describeIptRule,
   type RuleRef as IptRuleRef,

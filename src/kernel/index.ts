@@ -21,6 +21,3 @@ export type { WalkPins, WalkStats } from './path/context.js';
 export type { SendResult } from './path/walk.js';
 export { icmpError, echoReply, ICMP } from './path/icmp.js';
 export { Segment, portName } from './segment.js';
-export { SCENARIOS, sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow } from './scenarios/index.js';
-export { exportNetns, type ExportOptions } from './netns-export.js';
-export { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome, type Mismatch, type CompareOptions } from './compare.js';

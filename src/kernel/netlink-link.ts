@@ -186,6 +186,7 @@ function enslave(i: Iface, br: Iface): void {
 /** Checks `ip link set` of `i`; returns what applies it. */
 export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void {
   const n = i.ns;
+  const move = checkMove(env, i, s);
   const mac = s.address === undefined ? undefined : macText(s.address);
   mtuOk(s.mtu);
   let br: Iface | undefined;
@@ -195,7 +196,9 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
   }
   const vx = s.l2miss !== undefined || s.l3miss !== undefined || s.learning !== undefined || s.proxy !== undefined;
   if (vx && !i.vxlan) throw new InputError('NotVxlan', i.name, `a vxlan device of ${n.name} for l2miss, l3miss, learning or proxy`);
+  if (move && s.master) throw new CnikitError('NotSupported', `RTNETLINK answers: Operation not supported (master with netns: enslave in ${s.netns} after the move)`);
   return () => {
+    move?.();
     if (mac !== undefined && mac !== i.mac) changeMac(i, mac);
     if (s.mtu !== undefined) i.mtu = s.mtu;
     if (s.master === null && i.master) release(i);
@@ -208,6 +211,42 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
     }
     if (s.up === false && i.up) down(i);
     if (s.up === true && !i.up) up(i);
+  };
+}
+
+/**
+ * `ip link set DEV netns NS [name N]` (dev_change_net_namespace): checks,
+ * and returns the move. The device is closed and unregistered from its
+ * namespace (routes, neighbours, addresses, master go), then registered in
+ * the other one, down.
+ */
+function checkMove(env: LinkEnv, i: Iface, s: LinkSetSpec): (() => void) | undefined {
+  if (s.netns === undefined) {
+    if (s.name !== undefined && s.name !== i.name) throw new InputError('UnsupportedRename', s.name, 'a new name only with netns (renaming in place is not modelled)');
+    return undefined;
+  }
+  const to = env.ns(s.netns);
+  if (to === i.ns) return checkMove(env, i, { name: s.name }); // dev_change_net_namespace: nothing to do
+  if (i.kind === 'loopback' || i.kind === 'bridge' || i.kind === 'vxlan') throw new CnikitError('InvalidArgument', `RTNETLINK answers: Invalid argument (${i.kind} ${i.name} cannot leave ${i.ns.name})`);
+  const name = s.name ?? i.name;
+  free(to, name);
+  return () => {
+    const from = i.ns;
+    const seg = i.segment ? env.segment(i.segment) : undefined;
+    const port = seg ? [...seg.ports].find(([, m]) => m === i)?.[0] : undefined;
+    const peer = i.peer;
+    unplug(env, i);
+    i.peer = peer;
+    if (peer) peer.peer = i;
+    i.addrs.length = 0;
+    i.up = false;
+    i.proxyArp = false;
+    i.ns = to;
+    i.name = name;
+    to.ifaces.set(name, i);
+    if (seg) seg.attach(i, port);
+    from.linksChanged();
+    to.linksChanged();
   };
 }
 

@@ -71,6 +71,14 @@ export interface LinkSetSpec {
   learning?: boolean;
   /** vxlan `[no]proxy`. */
   proxy?: boolean;
+  /**
+   * `netns NS`: moves the device to namespace NS (as CNI plugins move a veth
+   * end). It arrives down, without addresses, routes or master, as Linux
+   * moves it; bridges, vxlan and loopback devices cannot move (NETIF_F_NETNS_LOCAL).
+   */
+  netns?: string;
+  /** With `netns`: its name there (the move's IFLA_IFNAME). Renaming in place is not modelled. */
+  name?: string;
 }
 
 /** An `ip route` route: `{ dst: '10.244.2.0/24', via: '10.244.2.0', dev: 'flannel.1', onlink: true }`. */

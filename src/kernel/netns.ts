@@ -192,8 +192,10 @@ export class Iface {
   readonly frames: Uint8Array[] = [];
 
   constructor(
-    readonly ns: Netns,
-    readonly name: string,
+    /** Its namespace (changes with `ip link set DEV netns NS`). */
+    public ns: Netns,
+    /** Its name (changes only when it moves to another namespace under a new name). */
+    public name: string,
     readonly kind: IfKind,
     public mac: string,
     public mtu = 1500,

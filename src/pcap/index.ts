@@ -1,16 +1,17 @@
 /**
  * pcap in and out: classic libpcap files (read and write, both byte
  * orders, micro- and nanosecond timestamps) and pcapng (read: SHB, IDB,
- * EPB, SPB).
+ * EPB, SPB), whole (`readCapture`) or as a stream (`CaptureStream`).
  */
 import { InputError } from '../core/errors.js';
 import { isClassicPcap, readClassicPcap } from './classic.js';
 import { isPcapng, readPcapng } from './pcapng.js';
 import type { Capture } from './types.js';
 
-export { writePcap, readClassicPcap, isClassicPcap } from './classic.js';
+export { writePcap, pcapFileHeader, pcapRecords, readClassicPcap, isClassicPcap } from './classic.js';
 export type { WritePcapOptions, PacketToWrite } from './classic.js';
 export { readPcapng, isPcapng } from './pcapng.js';
+export { CaptureStream } from './stream.js';
 export { LINKTYPE_ETHERNET } from './types.js';
 export type { Capture, CapturedPacket } from './types.js';
 

@@ -1,4 +1,4 @@
-// The etcd-like store for the control planes (issue #5). See docs/store.md.
+// The etcd-like store for the control planes. See docs/store.md.
 export { SimClock } from './clock.js';
 export type { TimerId } from './clock.js';
 export { MemoryStore } from './memory.js';

@@ -1,7 +1,7 @@
 /** Loads a real-kernel run recorded in test/fixtures/kernel-scenarios (see test/netns-run.kernel.test.ts). */
 import { readFileSync } from 'node:fs';
-import { fromFixture, type FixtureIndex } from '../../src/kernel/netns-fixture.js';
-import type { ProbeFacts } from '../../src/kernel/netns-observe.js';
+import { fromFixture, type FixtureIndex } from '../../src/netns/fixture.js';
+import type { ProbeFacts } from '../../src/netns/observe.js';
 
 const dir = new URL('../fixtures/kernel-scenarios/', import.meta.url);
 

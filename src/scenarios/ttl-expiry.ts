@@ -1,5 +1,5 @@
 /** (6) TTL expiry on the way through a router. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { calicoTwoSubnets } from './calico.js';
 
 /**

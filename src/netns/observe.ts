@@ -15,7 +15,10 @@
  *   `ip route get` in the last namespace says blackhole (EINVAL).
  */
 import type { Disposition } from '../core/trace.js';
-import type { Probe, Scenario } from './scenario.js';
+import {
+  ETH_HLEN, ETH_P_IP, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_HLEN, ICMP_HOST_ANO, ICMP_HOST_UNREACH, ICMP_NET_ANO, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX,
+} from '../../assembly/shared/codec.js';
+import type { Probe, Scenario } from '../kernel/scenario.js';
 
 /** A captured frame with its capture time in nanoseconds. */
 export interface TimedFrame {
@@ -40,9 +43,9 @@ const ip = (b: Uint8Array, o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o 
 
 /** Parses an IPv4 header at `off`, or undefined if it is not one (or truncated). */
 export function ipv4At(b: Uint8Array, off: number): Ip4 | undefined {
-  if (off + 20 > b.length || b[off] >> 4 !== 4) return undefined;
+  if (off + IPV4_HLEN > b.length || b[off] >> 4 !== 4) return undefined;
   const ihl = (b[off] & 15) * 4;
-  if (ihl < 20) return undefined;
+  if (ihl < IPV4_HLEN) return undefined;
   return { off, ihl, ttl: b[off + 8], proto: b[off + 9], src: ip(b, off + 12), dst: ip(b, off + 16), fragOff: ((b[off + 6] & 0x1f) << 8) | b[off + 7], l4: off + ihl };
 }
 
@@ -51,13 +54,13 @@ export function packetsOf(b: Uint8Array): Ip4[] {
   const out: Ip4[] = [];
   let eth = 0;
   for (let depth = 0; depth < 2; depth++) {
-    if (eth + 14 > b.length || b[eth + 12] !== 0x08 || b[eth + 13] !== 0x00) break;
-    const p = ipv4At(b, eth + 14);
+    if (eth + ETH_HLEN > b.length || ((b[eth + 12] << 8) | b[eth + 13]) !== ETH_P_IP) break;
+    const p = ipv4At(b, eth + ETH_HLEN);
     if (!p) break;
     out.push(p);
-    const dport = p.proto === 17 && p.fragOff === 0 && p.l4 + 4 <= b.length ? (b[p.l4 + 2] << 8) | b[p.l4 + 3] : 0;
-    if (dport !== 8472 && dport !== 4789) break;
-    eth = p.l4 + 16;
+    const dport = p.proto === IPPROTO_UDP && p.fragOff === 0 && p.l4 + 4 <= b.length ? (b[p.l4 + 2] << 8) | b[p.l4 + 3] : 0;
+    if (dport !== VXLAN_PORT_LINUX && dport !== VXLAN_PORT_IANA) break;
+    eth = p.l4 + UDP_HLEN + VXLAN_HLEN;
   }
   return out;
 }
@@ -65,8 +68,8 @@ export function packetsOf(b: Uint8Array): Ip4[] {
 /** True if the packet at `p` is the probe (not a reply, not an ICMP error). */
 export function isProbe(b: Uint8Array, p: Ip4, probe: Probe, src: string | undefined): boolean {
   if (p.dst !== probe.to || (src !== undefined && p.src !== src)) return false;
-  if (probe.proto === 'icmp') return p.proto === 1 && (p.fragOff !== 0 || b[p.l4] === 8);
-  if (p.proto !== 17) return false;
+  if (probe.proto === 'icmp') return p.proto === IPPROTO_ICMP && (p.fragOff !== 0 || b[p.l4] === ICMP_ECHO);
+  if (p.proto !== IPPROTO_UDP) return false;
   return p.fragOff !== 0 || ((b[p.l4 + 2] << 8) | b[p.l4 + 3]) === (probe.dport ?? 9);
 }
 
@@ -107,12 +110,12 @@ function sourceOf(s: Scenario, from: string): string | undefined {
 
 /** Maps an ICMP error (type, code) to a disposition. */
 export function icmpDisposition(type: number, code: number): Disposition | undefined {
-  if (type === 11) return 'TTL_EXCEEDED';
-  if (type !== 3) return undefined;
-  if (code === 4) return 'MTU_EXCEEDED';
-  if (code === 0) return 'NO_ROUTE';
-  if (code === 1) return 'NULL_ROUTED';
-  if (code === 9 || code === 10 || code === 13) return 'DENIED';
+  if (type === ICMP_TIME_EXCEEDED) return 'TTL_EXCEEDED';
+  if (type !== ICMP_DEST_UNREACH) return undefined;
+  if (code === ICMP_FRAG_NEEDED) return 'MTU_EXCEEDED';
+  if (code === ICMP_NET_UNREACH) return 'NO_ROUTE';
+  if (code === ICMP_HOST_UNREACH) return 'NULL_ROUTED';
+  if (code === ICMP_NET_ANO || code === ICMP_HOST_ANO || code === ICMP_PKT_FILTERED) return 'DENIED';
   return undefined;
 }
 
@@ -130,8 +133,8 @@ export function observe(s: Scenario, probe: Probe, facts: ProbeFacts): Observati
           if (isSeg) continue;
           const prev = seen.get(ns);
           seen.set(ns, { ttl: Math.max(prev?.ttl ?? 0, p.ttl), ts: prev && prev.ts < f.ts ? prev.ts : f.ts });
-        } else if (ns === probe.from && p.proto === 1 && p.fragOff === 0 && (src === undefined || p.dst === src)) {
-          const inner = ipv4At(f.data, p.l4 + 8);
+        } else if (ns === probe.from && p.proto === IPPROTO_ICMP && p.fragOff === 0 && (src === undefined || p.dst === src)) {
+          const inner = ipv4At(f.data, p.l4 + ICMP_HLEN);
           if (inner && inner.dst === probe.to) icmp ??= icmpDisposition(f.data[p.l4], f.data[p.l4 + 1]);
         }
       }

@@ -1,5 +1,5 @@
-/** The seven scenarios checked against the real kernel (issue #5). */
-import type { Scenario } from '../scenario.js';
+/** The seven scenarios checked against the real kernel (recorded runs in test/fixtures/kernel-scenarios). */
+import type { Scenario } from '../kernel/scenario.js';
 import { sameL2 } from './same-l2.js';
 import { twoSubnets } from './two-subnets.js';
 import { vxlanOverlay } from './vxlan-overlay.js';
@@ -9,10 +9,10 @@ import { ttlExpiry } from './ttl-expiry.js';
 import { mtuOverflow } from './mtu-overflow.js';
 
 export { sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow };
-export { calicoPod, calicoNode, calicoSameL2, calicoTwoSubnets, CALI_MAC } from './calico.js';
+export { calicoSameL2, calicoTwoSubnets } from './calico.js';
 export { flannelTwoNodes } from './flannel.js';
 
-/** Every scenario, in the order of the issue. */
+/** Every scenario: Calico routed (same-l2, two-subnets), Flannel VXLAN (vxlan-overlay), then the failure cases. */
 export const SCENARIOS: readonly Scenario[] = [sameL2, twoSubnets, vxlanOverlay, blackhole, dropRule, ttlExpiry, mtuOverflow];
 
 /** The scenario called `name`, or undefined. */

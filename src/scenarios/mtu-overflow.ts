@@ -1,5 +1,5 @@
 /** (7) MTU overflow with DF: pods at 1500 over a 1450 VXLAN device. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { flannelTwoNodes } from './flannel.js';
 
 /**

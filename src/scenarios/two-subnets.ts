@@ -1,5 +1,5 @@
 /** (2) Two Calico nodes on different subnets, joined by a plain L3 router. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { calicoTwoSubnets } from './calico.js';
 
 /** Each node's route to the other block goes via router r1, which forwards between the segments. */

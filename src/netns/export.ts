@@ -13,8 +13,8 @@
  */
 import { InputError } from '../core/errors.js';
 import { parseIPv4, parseMac } from '../net/ip.js';
-import { layout } from './netns-layout.js';
-import type { IfaceSpec, NodeSpec, Scenario } from './scenario.js';
+import { layout } from './layout.js';
+import type { IfaceSpec, NodeSpec, Scenario } from '../kernel/scenario.js';
 
 /** Options of {@link exportNetns}. */
 export interface ExportOptions {

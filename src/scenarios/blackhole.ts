@@ -1,5 +1,5 @@
 /** (4) Calico's `blackhole <block>/26 proto bird` swallowing unallocated addresses. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { calicoSameL2 } from './calico.js';
 
 /**

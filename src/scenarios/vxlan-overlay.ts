@@ -1,5 +1,5 @@
 /** (3) Flannel VXLAN overlay with static (permanent) neighbour and FDB entries. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { flannelTwoNodes } from './flannel.js';
 
 /** Pod a (10.244.1.2) to pod b (10.244.2.2) through flannel.1 (VNI 1, UDP 8472). */

@@ -13,10 +13,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture } from '../pcap/index.js';
-import { exportNetns } from './netns-export.js';
-import { layout } from './netns-layout.js';
-import { observe, type Observation, type ProbeFacts, type TimedFrame } from './netns-observe.js';
-import type { Probe, Scenario } from './scenario.js';
+import { exportNetns } from './export.js';
+import { layout } from './layout.js';
+import { observe, type Observation, type ProbeFacts, type TimedFrame } from './observe.js';
+import type { Probe, Scenario } from '../kernel/scenario.js';
 
 /** Default UDP source port of probes. */
 export const DEFAULT_SPORT = 40000;

@@ -14,6 +14,9 @@
  *   checksum (it covers the quoted ID).
  */
 import type { Disposition, Trace } from '../core/trace.js';
+import {
+  ETH_HLEN, ETH_P_ARP, ETH_P_IP, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, ICMP_PARAMETERPROB, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_UDP, IPV4_HLEN, UDP_HLEN, VXLAN_HLEN, VXLAN_PORT_IANA, VXLAN_PORT_LINUX,
+} from '../../assembly/shared/codec.js';
 
 /** One probe's result on one side. Frames are keyed by wire `<ns>/<ifname>`. */
 export interface ProbeOutcome {
@@ -45,35 +48,37 @@ function zero(b: Uint8Array, from: number, n: number): void {
 }
 
 function maskIp(b: Uint8Array, off: number, depth: number): void {
-  if (off + 20 > b.length || b[off] >> 4 !== 4 || depth > 3) return;
+  if (off + IPV4_HLEN > b.length || b[off] >> 4 !== 4 || depth > 3) return;
   const ihl = (b[off] & 15) * 4;
   const proto = b[off + 9];
   const first = (((b[off + 6] & 0x1f) << 8) | b[off + 7]) === 0;
   zero(b, off + 4, 2);
   zero(b, off + 10, 2);
   const l4 = off + ihl;
-  if (!first || l4 + 8 > b.length) return;
-  if (proto === 1) {
+  if (!first || l4 + ICMP_HLEN > b.length) return;
+  if (proto === IPPROTO_ICMP) {
     const type = b[l4];
-    if (type === 0 || type === 8) {
+    if (type === ICMP_ECHOREPLY || type === ICMP_ECHO) {
       zero(b, l4 + 2, 6);
-      zero(b, l4 + 8, 16);
-    } else if (type === 3 || type === 11 || type === 12) {
+      zero(b, l4 + ICMP_HLEN, 16);
+    } else if (type === ICMP_DEST_UNREACH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB) {
       zero(b, l4 + 2, 2);
-      maskIp(b, l4 + 8, depth + 1);
+      maskIp(b, l4 + ICMP_HLEN, depth + 1);
     }
-  } else if (proto === 17) {
+  } else if (proto === IPPROTO_UDP) {
     const dport = (b[l4 + 2] << 8) | b[l4 + 3];
-    if (dport === 8472 || dport === 4789) {
+    if (dport === VXLAN_PORT_LINUX || dport === VXLAN_PORT_IANA) {
       zero(b, l4, 2);
       zero(b, l4 + 6, 2);
-      maskEth(b, l4 + 16, depth + 1);
+      maskEth(b, l4 + UDP_HLEN + VXLAN_HLEN, depth + 1);
     }
   }
 }
 
+const ethertype = (b: Uint8Array, off: number) => (b[off + 12] << 8) | b[off + 13];
+
 function maskEth(b: Uint8Array, off: number, depth: number): void {
-  if (off + 14 <= b.length && b[off + 12] === 0x08 && b[off + 13] === 0x00) maskIp(b, off + 14, depth);
+  if (off + ETH_HLEN <= b.length && ethertype(b, off) === ETH_P_IP) maskIp(b, off + ETH_HLEN, depth);
 }
 
 /** A copy of Ethernet frame `f` with the randomised fields zeroed (see the module comment). */
@@ -83,7 +88,7 @@ export function maskRandomised(f: Uint8Array): Uint8Array {
   return b;
 }
 
-const isArp = (f: Uint8Array) => f.length >= 14 && f[12] === 0x08 && f[13] === 0x06;
+const isArp = (f: Uint8Array) => f.length >= ETH_HLEN && ethertype(f, 0) === ETH_P_ARP;
 
 /** Every difference between `observed` (real kernel) and `model`, matched by probe name. Empty when they agree. */
 export function compareWithModel(observed: readonly ProbeOutcome[], model: readonly ProbeOutcome[], opts: CompareOptions = {}): Mismatch[] {

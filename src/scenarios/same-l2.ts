@@ -1,5 +1,5 @@
 /** (1) Two Calico nodes on one L2 segment: routed pod-to-pod, no encapsulation. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { calicoSameL2 } from './calico.js';
 
 /** Pod a (node1) talks to pod b (node2) via `192.168.2.0/26 via 10.0.0.12 dev eth0`. */

@@ -1,5 +1,5 @@
 /** (5) An iptables FORWARD DROP for one flow on the receiving node. */
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 import { calicoSameL2 } from './calico.js';
 
 /** node2 drops UDP 192.168.1.2 -> 192.168.2.2:5000 in FORWARD; other traffic passes. */

@@ -8,7 +8,7 @@
  */
 import { readCapture, writePcap } from '../pcap/index.js';
 import { InputError } from '../core/errors.js';
-import type { ProbeFacts } from './netns-observe.js';
+import type { ProbeFacts } from './observe.js';
 
 /** The JSON half of a fixture. */
 export interface FixtureIndex {

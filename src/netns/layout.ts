@@ -5,7 +5,7 @@
  * `br0`), and every wire (interface) that can be captured.
  */
 import { InputError } from '../core/errors.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../kernel/scenario.js';
 
 /** One namespace of a laid-out scenario. */
 export interface NsPlace {
