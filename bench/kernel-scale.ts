@@ -35,7 +35,7 @@ import { createNetwork } from '../src/kernel/build.js';
 import type { SimNetwork } from '../src/kernel/network.js';
 import { Netlink } from '../src/kernel/netlink.js';
 import type { FdbSpec, NeighSpec, RouteSpec } from '../src/kernel/netlink-spec.js';
-import { formatIPv4 } from '../src/net/ip.js';
+import { planCalico, planFlannel } from '../src/topology/index.js';
 
 /** Pods per Calico node. */
 export const PODS_PER_NODE = 30;
@@ -66,14 +66,9 @@ export interface ScaleFigures {
   phaseCpu: Record<string, number>;
 }
 
-const ip = formatIPv4;
-const nodeIp = (i: number) => (0x0a000000 + 0x100 + i) >>> 0; // 10.0.1.0 + i, in 10.0.0.0/16
-const calicoBlock = (i: number) => (0x0a800000 + i * 64) >>> 0; // 10.128.0.0/13 in /26 blocks
-const flannelNet = (i: number) => (0x0a800000 + i * 256) >>> 0; // 10.128.0.0/9 in /24s
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-const mac = (kind: number, i: number) => `02:${hex(kind, 2)}:${hex((i >>> 16) & 255, 2)}:${hex((i >>> 8) & 255, 2)}:${hex(i & 255, 2)}:01`;
-const vtepMac = (i: number) => `0a:${hex((i >>> 16) & 255, 2)}:${hex((i >>> 8) & 255, 2)}:${hex(i & 255, 2)}:00:01`;
-const cali = (i: number, p: number) => `cali${hex(i, 5)}${hex(p, 2)}`;
+/** Calico's IP pool and Flannel's network, large enough for 5,000 nodes (a /26 block or a /24 lease each). */
+export const CALICO_POOL = '10.128.0.0/13';
+export const FLANNEL_NETWORK = '10.128.0.0/9';
 
 /** Memory now (after a full GC): JS heap (used) and WASM memory. */
 function memory(core: Core): { heap: number; wasm: number } {
@@ -138,31 +133,32 @@ function others<T>(all: readonly T[], i: number): T[] {
  * routes in one bulk load (what BIRD programs).
  */
 export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
+  // Every address, MAC and name from the topology generator (not timed).
+  const plan = planCalico({ nodes: n, podsPerNode: pods, pool: CALICO_POOL, defaultRoute: false });
   const core = await createCore();
   const net = createNetwork(core);
   const nl = Netlink.of(net);
-  nl.segmentAdd('fabric');
+  for (const r of plan.racks) nl.segmentAdd(r.segment);
   const peak = new Peak();
   const clock = new Clock();
   const podRoutes: RouteSpec[] = [{ dst: '169.254.1.1', dev: 'eth0', scope: 'link' }, { dst: 'default', via: '169.254.1.1', dev: 'eth0' }];
   const hosts = phase(core, n, clock, peak, (i) => {
-    const node = `node${i}`;
-    nl.netnsAdd(node, { ipForward: true });
-    nl.linkAdd(node, { kind: 'phys', name: 'eth0', segment: 'fabric', mac: mac(1, i) });
-    nl.addrAdd(node, 'eth0', `${ip(nodeIp(i))}/16`);
-    for (let p = 0; p < pods; p++) {
-      const a = ip(calicoBlock(i) + p + 1);
-      nl.podAdd(node, { name: `${node}-pod${p}`, address: `${a}/32`, mac: mac(2, i * 64 + p), hostVeth: cali(i, p), hostVethMac: 'ee:ee:ee:ee:ee:ee', routes: podRoutes, hostRoutes: [{ dst: a, dev: cali(i, p), scope: 'link' }] });
+    const node = plan.nodes[i];
+    nl.netnsAdd(node.name, { ipForward: true });
+    nl.linkAdd(node.name, { kind: 'phys', name: 'eth0', segment: node.segment, mac: node.mac });
+    nl.addrAdd(node.name, 'eth0', `${node.address}/${node.prefixLen}`);
+    for (const p of node.pods) {
+      nl.podAdd(node.name, { name: p.name, address: `${p.address}/32`, mac: p.mac, hostVeth: p.hostVeth, hostVethMac: p.hostVethMac, routes: podRoutes, hostRoutes: [{ dst: p.address, dev: p.hostVeth, scope: 'link' }] });
     }
-    return 1 + pods;
+    return 1 + node.pods.length;
   });
-  const remote: RouteSpec[] = [];
-  for (let j = 0; j < n; j++) remote.push({ dst: `${ip(calicoBlock(j))}/26`, via: ip(nodeIp(j)), dev: 'eth0', proto: 'bird' });
+  // BIRD's routes to the other nodes' blocks: one object per remote block.
+  const remote: RouteSpec[] = plan.nodes.map((node) => ({ dst: node.podCidr, via: node.address, dev: 'eth0', proto: 'bird' }));
   const routes = phase(core, n, clock, peak, (i) => {
     const batch = others(remote, i);
-    batch.push({ dst: `${ip(calicoBlock(i))}/26`, type: 'blackhole', proto: 'bird' });
-    nl.routeLoad(`node${i}`, batch);
-    return batch.length + pods;
+    batch.push({ dst: plan.nodes[i].podCidr, type: 'blackhole', proto: 'bird' });
+    nl.routeLoad(plan.nodes[i].name, batch);
+    return batch.length + plan.nodes[i].pods.length;
   });
   const m = memory(core);
   const fig: ScaleFigures = {
@@ -179,42 +175,47 @@ export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (
 
 /** Programs a Flannel-shaped (VXLAN) cluster of `n` nodes through the door; returns its figures. */
 export async function programFlannel(n: number, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
+  // Every address, MAC and name from the topology generator (not timed).
+  const plan = planFlannel({ nodes: n, podsPerNode: 0, network: FLANNEL_NETWORK, defaultRoute: false });
   const core = await createCore();
   const net = createNetwork(core);
   const nl = Netlink.of(net);
-  nl.segmentAdd('fabric');
+  for (const r of plan.racks) nl.segmentAdd(r.segment);
   const peak = new Peak();
   const clock = new Clock();
+  // flannel.1's address: the lease's network address, as a /32.
+  const vtepIp = (j: number) => plan.nodes[j].podCidr.split('/')[0];
   const hosts = phase(core, n, clock, peak, (i) => {
-    const node = `node${i}`;
-    nl.netnsAdd(node, { ipForward: true });
-    nl.linkAdd(node, { kind: 'phys', name: 'eth0', segment: 'fabric', mac: mac(1, i) });
-    nl.addrAdd(node, 'eth0', `${ip(nodeIp(i))}/16`);
-    nl.linkAdd(node, { kind: 'vxlan', name: 'flannel.1', id: 1, local: ip(nodeIp(i)), dev: 'eth0', dstport: 8472, learning: false, mac: vtepMac(i), mtu: 1450 });
-    nl.addrAdd(node, 'flannel.1', `${ip(flannelNet(i))}/32`);
+    const node = plan.nodes[i];
+    nl.netnsAdd(node.name, { ipForward: true });
+    nl.linkAdd(node.name, { kind: 'phys', name: 'eth0', segment: node.segment, mac: node.mac });
+    nl.addrAdd(node.name, 'eth0', `${node.address}/${node.prefixLen}`);
+    nl.linkAdd(node.name, { kind: 'vxlan', name: 'flannel.1', id: plan.vni, local: node.address, dev: 'eth0', dstport: plan.port, learning: false, mac: plan.vtepMacs[i], mtu: plan.podMtu });
+    nl.addrAdd(node.name, 'flannel.1', `${vtepIp(i)}/32`);
     return 1;
   });
+  // flanneld's entries for each remote lease: one object per remote node and kind.
   const routeOf: RouteSpec[] = [];
   const neighOf: NeighSpec[] = [];
   const fdbOf: FdbSpec[] = [];
   for (let j = 0; j < n; j++) {
-    routeOf.push({ dst: `${ip(flannelNet(j))}/24`, via: ip(flannelNet(j)), dev: 'flannel.1', onlink: true });
-    neighOf.push({ dst: ip(flannelNet(j)), dev: 'flannel.1', lladdr: vtepMac(j) });
-    fdbOf.push({ mac: vtepMac(j), dev: 'flannel.1', dst: ip(nodeIp(j)) });
+    routeOf.push({ dst: plan.nodes[j].podCidr, via: vtepIp(j), dev: 'flannel.1', onlink: true });
+    neighOf.push({ dst: vtepIp(j), dev: 'flannel.1', lladdr: plan.vtepMacs[j] });
+    fdbOf.push({ mac: plan.vtepMacs[j], dev: 'flannel.1', dst: plan.nodes[j].address });
   }
   const r = phase(core, n, clock, peak, (i) => {
     const b = others(routeOf, i);
-    nl.routeLoad(`node${i}`, b);
+    nl.routeLoad(plan.nodes[i].name, b);
     return b.length;
   });
   const ne = phase(core, n, clock, peak, (i) => {
     const b = others(neighOf, i);
-    nl.neighLoad(`node${i}`, b);
+    nl.neighLoad(plan.nodes[i].name, b);
     return b.length;
   });
   const fd = phase(core, n, clock, peak, (i) => {
     const b = others(fdbOf, i);
-    nl.fdbLoad(`node${i}`, b);
+    nl.fdbLoad(plan.nodes[i].name, b);
     return b.length;
   });
   const m = memory(core);
