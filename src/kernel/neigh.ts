@@ -294,6 +294,8 @@ export class NeighTable {
     if (e.used === now) return e;
     const n = { ...e, used: now };
     this.slots.set(k, n);
+    // Traffic to many destinations copies many shared entries: refreeze when they outgrow the snapshot.
+    this.slots.maybeFreeze();
     return n;
   }
 
