@@ -89,10 +89,10 @@ export class Segment {
 
   /**
    * The first up station with MAC `mac` other than `except`: O(1) from the
-   * index. A MAC the index does not know is searched for among the members
-   * (a device's address may have changed under it; `ip link set address`
-   * is rare, and a frame to an unknown MAC is flooded to every member
-   * anyway), and the index is repaired.
+   * index (the door reports address changes with {@link macChanged}). A
+   * MAC the index does not know, or knows wrongly, is searched for among
+   * the members and the index is repaired (a frame to an unknown MAC is
+   * flooded to every member anyway).
    */
   stationByMac(mac: string, except?: Iface): Iface | undefined {
     const list = this.byMac.get(mac);
