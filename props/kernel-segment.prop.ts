@@ -42,6 +42,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(host, fc.constantFrom('eth0', 'eth1'), fc.constantFrom(...MACS)).map(([h, d, m]) => cmd(`ip -n ${h} link set ${d} address ${m}`, (r) => attempt(() => r.nl.linkSet(h, d, { address: m })))),
   fc.tuple(host, fc.constantFrom('eth0', 'eth1'), fc.boolean()).map(([h, d, up]) => cmd(`ip -n ${h} link set ${d} ${up ? 'up' : 'down'}`, (r) => attempt(() => r.nl.linkSet(h, d, { up })))),
   fc.tuple(host, fc.constantFrom('eth0', 'eth1')).map(([h, d]) => cmd(`ip -n ${h} link del ${d}`, (r) => attempt(() => r.nl.linkDel(h, d)))),
+  fc.tuple(host, fc.constantFrom('eth0', 'eth1'), host).map(([h, d, to]) => cmd(`ip -n ${h} link set ${d} netns ${to}`, (r) => attempt(() => r.nl.linkSet(h, d, { netns: to })))),
   fc.tuple(host, fc.constantFrom('eth0', 'eth1'), fc.constantFrom(...MACS)).map(([h, d, m]) =>
     cmd(`ip -n ${h} link add ${d} (plugged in) address ${m}`, (r) => attempt(() => r.nl.linkAdd(h, { kind: 'phys', name: d, segment: 'lan', mac: m }))),
   ),
