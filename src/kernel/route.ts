@@ -252,7 +252,7 @@ export class Fib {
       if (!via.includes(g)) via.push(g);
     }
     if (t === this.main) {
-      for (const r of routes) for (const g of via) if (r.len > g.len && (r.prefix & maskV4(g.len)) >>> 0 === g.prefix) return false;
+      for (const r of routes) for (const g of via) if (r.len > g.len && (r.prefix & maskV4(g.len)) >>> 0 === g.prefix >>> 0) return false;
     }
     return t.loadFresh(routes);
   }
