@@ -37,7 +37,7 @@ export class FibTable {
   private perLen: Int32Array | undefined;
   private lensStale = false;
   /** Lengths with live delta entries, longest first. */
-  private lens: number[] = [];
+  private lens: readonly number[] = NO_LENS;
   /** Delta keys (tombstones or overrides) that are also base keys. */
   private baseHidden = 0;
   private tombCount = 0;
@@ -99,7 +99,7 @@ export class FibTable {
   }
 
   // The lengths present in the delta, longest first (from the counts, or by scanning a small delta).
-  private freshLens(): number[] {
+  private freshLens(): readonly number[] {
     if (!this.lensStale) return this.lens;
     this.lensStale = false;
     const per = new Int32Array(33);
@@ -296,6 +296,9 @@ function refreezeAt(baseSize: number): number {
 function acceptable(snapshotSize: number): number {
   return refreezeAt(snapshotSize) >>> 1;
 }
+
+/** The lengths of an empty delta (shared: 150,000 pods' tables need no array each). */
+const NO_LENS: readonly number[] = Object.freeze([]);
 
 /** The shared empty delta of a table that has none yet (never written: `set` makes a real one). */
 const EMPTY: Map<number, FibEntry | null> = new Map();

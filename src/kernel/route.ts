@@ -28,6 +28,7 @@ export type KRouteOp = 'add' | 'append' | 'replace';
 export type FibOp = KRouteOp | 'del';
 
 const ESRCH = 'RTNETLINK answers: No such process';
+const NO_WATCHERS: readonly LocalWatcher[] = Object.freeze([]);
 
 function metricOf(r: { metric?: number }): number {
   return r.metric ?? 0;
@@ -63,7 +64,8 @@ export type LocalWatcher = (r: KRoute, added: boolean) => void;
 export class Fib {
   private readonly local: FibTable;
   private readonly main: FibTable;
-  private watchers: LocalWatcher[] = [];
+  // Copied on change (most namespaces have none: one shared empty list).
+  private watchers: readonly LocalWatcher[] = NO_WATCHERS;
   constructor(core: Core) {
     this.local = new FibTable(core, 'local');
     this.main = new FibTable(core, 'main');
@@ -114,7 +116,7 @@ export class Fib {
 
   /** Calls `w` for every local route added or removed from now on (and once now for each present). */
   watchLocal(w: LocalWatcher): void {
-    this.watchers.push(w);
+    this.watchers = [...this.watchers, w];
     for (const r of this.local.list()) if (r.type === 'local') w(r, true);
   }
 
