@@ -3,6 +3,9 @@
  * IP -> link-layer address per device, with NUD states, ageing on the
  * simulated clock, and resolution that can hand a miss to a user-space
  * agent (`app_solicit`, the "L3 MISS" old flanneld answered from etcd).
+ * Entries are stored in a snapshot shared with other namespaces plus a
+ * private delta (shared-map.ts; docs/kernel.md "State size"); bulk `load`
+ * and `flushDev` serve the programming door.
  *
  * Simplified (also in docs/kernel-tables.md):
  * - Resolution is synchronous: the probes a miss would send (app
