@@ -42,6 +42,8 @@ export class Netns {
   readonly reasm = new Map<string, Uint8Array[]>();
   /** RTNLGRP_NEIGH of this namespace: the neighbour table's and the vxlan FDBs' notifications (set by the network). */
   neighMonitor: ((m: NeighMsg) => void) | undefined;
+  /** A raw ICMP socket (`ping`'s): every ICMP packet delivered to this namespace's local stack, at the time it arrives. */
+  icmpRcv: ((ip: Uint8Array) => void) | undefined;
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
   readonly sysctls = new Map<string, string>();
 

@@ -116,7 +116,7 @@ export class SimNetwork implements NetView {
     const dst = parseIPv4(packet.to);
     const src = routeSource(ns.ifaces, ns.fib.get(dst)) ?? 0;
     // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
-    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df: packet.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
+    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df: packet.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId, seq: packet.seq });
     return sendPacket(this, ns, ip, opts.later);
   }
 
