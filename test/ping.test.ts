@@ -49,6 +49,20 @@ describe('ping in the Flannel pairs: misses as Linux handles them', () => {
     net.dispose();
   });
 
+  it('the other notifications as measured: bridge learning before arp_process, a PROBE answered, a known address not made STALE', () => {
+    const net = pair('flannel-l2miss');
+    const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
+    const master = r.notifications.filter((n) => n.ns === 'master').map((n) => `${n.atMs} ${n.text}`);
+    expect(master.slice(0, 2)).toEqual(['0 dev veth8 lladdr 02:42:ac:10:63:08 REACHABLE', '0 172.16.99.8 dev docker0 lladdr 02:42:ac:10:63:08 STALE']);
+    // minion's unicast PROBE at 7 s reaches master, which already holds minion's address REACHABLE: no STALE line
+    expect(master.filter((l) => l.includes('10.46.181.146 dev eth0'))).toEqual(['1000 10.46.181.146 dev eth0 lladdr 52:54:00:2e:b5:92 REACHABLE']);
+    const minion = r.notifications.filter((n) => n.ns === 'minion' && n.text.includes('dev eth0')).map((n) => `${n.atMs} ${n.text}`);
+    expect(minion).toEqual(['1000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 STALE', '7000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 PROBE', '7000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 REACHABLE']);
+    // ping waited the linger time: no reply had come when the last request left (__schedule_exit)
+    expect(r.endMs).toBe(12000);
+    net.dispose();
+  });
+
   it('flannel-v04 (learning proxy l2miss): only the first request is lost, the receiver learnt the sender VTEP from it', () => {
     const net = pair('flannel-v04');
     const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
