@@ -209,3 +209,26 @@ describe('cnikit ping', () => {
     expect(m.stderr).toContain('-M: do, dont or want');
   });
 });
+
+describe('the comparison the real-namespace lane makes', () => {
+  it('tells two different runs apart (answered, miss lines, tables, frames) and finds none between equal ones', async () => {
+    const { differences, modelFacts, frameSummary } = await import('./support/ping-compare.js');
+    const facts = (name: string) => {
+      const net = pair(name);
+      net.arpFrames = true;
+      const f = modelFacts(ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true }), net);
+      net.dispose();
+      return f;
+    };
+    const a = facts('flannel-l2miss');
+    const b = facts('flannel-v04');
+    const d = differences(a, b);
+    expect(d.map((x) => x.split(':')[0])).toEqual(['answered', 'miss lines', 'underlay frames']); // the FDBs end alike: answered (l2miss) or learned (v04)
+    expect(differences(a, facts('flannel-l2miss'))).toEqual([]);
+    expect(a.frames).toContain('vxlan 10.46.181.145 > 10.46.181.146: 172.16.99.8 > 172.16.57.15: echo request seq 3');
+    expect(frameSummary(new Uint8Array(60).fill(0).map((x, i) => (i === 12 ? 0x86 : i === 13 ? 0xdd : x)))).toBe('ethertype 0x86dd');
+    // a miss line late by more than the tolerance is a difference
+    const late = { ...a, missTimes: a.missTimes.map((t, i) => (i === 3 ? t + 200 : t)) };
+    expect(differences(late, a)).toEqual([expect.stringContaining('miss line 3')]);
+  });
+});
