@@ -21,3 +21,4 @@ export * from './kernel/index.js';
 export * from './netns/index.js';
 export * from './topology/index.js';
 export * from './scenarios/index.js';
+export * from './ping/index.js';
