@@ -12,11 +12,18 @@ interface NeighReal {
   t: NeighTable;
   wireUp: { v: boolean };
   agentUp: { v: boolean };
+  /** Packets parked by timed lookups: how many times each ended (resumed or failed), and for which address. */
+  parked: { ip: string; ends: number }[];
+  /** Agent answers still on their way (each a clock timer). */
+  agentTimers: () => number;
+  untimed: { v: boolean };
 }
 
-// Why this test? Every timer the table sets must belong to a live REACHABLE or
-// DELAY entry (no leaked or double timers), and no entry may hold an address
-// in a state that has none.
+// Why this test? Every entry timer the table sets must belong to a live
+// REACHABLE, DELAY, PROBE or (timed) INCOMPLETE entry (no leaked or double
+// timers); no entry may hold an address in a state that has none; and a
+// packet parked in an unresolved entry ends exactly once (sent on with the
+// answer, or failed), never while its entry is still INCOMPLETE.
 function invariants(r: NeighReal): void {
   const entries = r.t.entries();
   for (const e of entries) {
@@ -24,12 +31,32 @@ function invariants(r: NeighReal): void {
     else expect(e.lladdr).toBeDefined();
     if (e.state === 'REACHABLE') expect(r.clock.now() - e.confirmed).toBeLessThan(30_000);
   }
-  expect(r.clock.pending).toBe(entries.filter((e) => e.state === 'REACHABLE' || e.state === 'DELAY').length);
+  // Agent answers on their way hold a timer of their own (latency), beside the entries'.
+  expect(r.clock.pending - r.agentTimers()).toBe(entries.filter((e) => e.state === 'REACHABLE' || e.state === 'DELAY' || e.state === 'PROBE' || e.state === 'INCOMPLETE').length);
+  for (const p of r.parked) {
+    expect(p.ends).toBeLessThanOrEqual(1);
+    const e = r.t.get(p.ip, 'eth0');
+    if (p.ends === 0) expect(e?.state).toBe('INCOMPLETE');
+  }
 }
 
 type NCmd = fc.Command<object, NeighReal>;
 const neighCommands: fc.Arbitrary<NCmd>[] = [
-  fc.constantFrom(...IPS).map((ip) => cmd(`lookup ${ip}`, (r) => void r.t.lookup(ip, 'eth0'))),
+  fc.constantFrom(...IPS).map((ip) =>
+    cmd(`lookup ${ip}`, (r) => {
+      // An untimed lookup installs an agent's answer at once, whatever its latency.
+      r.untimed.v = true;
+      r.t.lookup(ip, 'eth0');
+      r.untimed.v = false;
+    }),
+  ),
+  fc.constantFrom(...IPS).map((ip) =>
+    cmd(`send ${ip} (timed)`, (r) => {
+      const p = { ip, ends: 0 };
+      const res = r.t.lookup(ip, 'eth0', { resume: () => void p.ends++, fail: () => void p.ends++ });
+      if (res.kind === 'queued') r.parked.push(p);
+    }),
+  ),
   fc.constantFrom(...IPS).map((ip) => cmd(`confirm ${ip}`, (r) => r.t.confirm(ip, 'eth0'))),
   fc.constantFrom(...IPS).map((ip) => cmd(`replace ${ip} permanent`, (r) => void r.t.replace(ip, 'eth0', { lladdr: MACS[0] }))),
   fc.constantFrom(...IPS).map((ip) => cmd(`del ${ip}`, (r) => (r.t.get(ip, 'eth0') ? r.t.del(ip, 'eth0') : undefined))),
@@ -58,9 +85,19 @@ describe('NeighTable on the simulated clock', () => {
         t.setParams('eth0', { appSolicit: app });
         const wireUp = { v: true };
         const agentUp = { v: false };
+        // Answers after 0 or 300 ms (the latter on the clock); the due times of those still pending.
+        const due: number[] = [];
+        const untimed = { v: false };
+        let n = 0;
         t.setResolver(() => (wireUp.v ? MACS[1] : undefined));
-        t.setAgent(() => (agentUp.v ? { lladdr: MACS[2] } : undefined));
-        fc.modelRun(() => ({ model: {}, real: { clock, t, wireUp, agentUp } }), cmds);
+        t.setAgent(() => {
+          if (!agentUp.v) return undefined;
+          const latencyMs = n++ % 2 ? 300 : 0;
+          if (latencyMs && !untimed.v) due.push(clock.now() + latencyMs);
+          return { lladdr: MACS[2], latencyMs };
+        });
+        const agentTimers = () => due.filter((d) => d > clock.now()).length;
+        fc.modelRun(() => ({ model: {}, real: { clock, t, wireUp, agentUp, parked: [], agentTimers, untimed } }), cmds);
       }),
     );
   });

@@ -84,8 +84,12 @@ export interface NeighAnswer {
 export interface NeighParked {
   /** The address arrived: the packet leaves with `lladdr`. */
   resume(lladdr: string): void;
-  /** The entry failed (neigh_invalidate -> arp_error_report): ICMP host unreachable, or dropped when `overflow`. */
-  fail(overflow: boolean): void;
+  /**
+   * The packet will not leave: `failed` (neigh_invalidate -> arp_error_report: ICMP host
+   * unreachable), `overflow` (pushed out of a full queue) or `flushed` (the device went: purged); the
+   * last two silently.
+   */
+  fail(why: 'failed' | 'overflow' | 'flushed'): void;
 }
 
 /**

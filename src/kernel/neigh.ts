@@ -20,6 +20,7 @@
  * - `reachable_time` is exactly `base_reachable_time` (Linux picks it at
  *   random in [base/2, 3*base/2] and re-picks every 300 s).
  * - The queue counts packets, not bytes (`unres_qlen_bytes`).
+ * - Flushing a device (`flushDev`) removes its entries without notifying.
  * - No garbage collection (Linux only collects above gc_thresh1 = 128
  *   entries), no proxy entries, no `managed`/`extern_learn` flags.
  * - The wire is a callback (`ArpResolver`) until the kernel model provides one.
@@ -114,7 +115,11 @@ export class NeighTable {
       // neigh_connect, then the queued packets leave (oldest first), before the notification (as measured:
       // an L2 miss the first packet raises is printed before the RTM_NEWNEIGH of the answer).
       for (const q of r.queue) q.resume(e.lladdr ?? '00:00:00:00:00:00');
-    } else if (r && !VALID.has(e.state) && e.state !== 'INCOMPLETE') this.res.delete(k);
+    } else if (r && !VALID.has(e.state) && e.state !== 'INCOMPLETE') {
+      // __neigh_update from INCOMPLETE/PROBE to an invalid state: neigh_invalidate reports the queue.
+      this.res.delete(k);
+      for (const q of r.queue) q.fail('failed');
+    }
     if (!old || old.state !== e.state || old.lladdr !== e.lladdr || old.router !== e.router) this.notify('new', this.slots.get(k) ?? e);
     return this.slots.get(k) ?? e;
   }
@@ -172,7 +177,10 @@ export class NeighTable {
     const k = keyOf(dev, canonical(dst).text);
     const old = this.slots.get(k);
     if (!old) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${dst} dev ${dev})`);
+    const r = this.res.get(k);
     this.drop(k);
+    // neigh_delete sets NUD_FAILED first: an entry being resolved reports its queue (neigh_invalidate).
+    for (const q of r?.queue ?? []) q.fail('failed');
     this.notify('del', old);
     this.slots.maybeFreeze();
   }
@@ -193,7 +201,10 @@ export class NeighTable {
     let n = 0;
     for (const [k, e] of [...this.slots.entries()]) {
       if (e.dev !== dev) continue;
+      const r = this.res.get(k);
       this.drop(k);
+      // neigh_flush_dev purges the queue silently.
+      for (const q of r?.queue ?? []) q.fail('flushed');
       n++;
     }
     this.slots.maybeFreeze();
@@ -252,7 +263,9 @@ export class NeighTable {
       return { kind: 'hit', entry: e, was };
     }
     const r = this.res.get(k);
-    if (s && s.state === 'INCOMPLETE' && r && park) {
+    if (s && s.state === 'INCOMPLETE' && r) {
+      // Being resolved on the clock: a packet that can wait joins the queue; one that cannot (an untimed walk) is dropped.
+      if (!park) return { kind: 'failed', entry: s, probes: r.made };
       this.enqueue(r.queue, park, p.unresQlen);
       return { kind: 'queued', entry: s, probes: r.made };
     }
@@ -273,9 +286,9 @@ export class NeighTable {
 
   // __neigh_event_send's queue: at most unres_qlen packets, the oldest dropped first.
   private enqueue(q: NeighParked[], park: NeighParked, max: number): void {
-    while (q.length >= max && q.length > 0) q.shift()!.fail(true);
+    while (q.length >= max && q.length > 0) q.shift()!.fail('overflow');
     if (max > 0) q.push(park);
-    else park.fail(true);
+    else park.fail('overflow');
   }
 
   /**
@@ -322,7 +335,7 @@ export class NeighTable {
       const f = this.set(ip, e.dev, { lladdr: undefined, state: 'FAILED', router: e.router });
       this.notify('new', f);
       // neigh_invalidate: each queued packet reported (arp_error_report), oldest first.
-      for (const q of st.queue) q.fail(false);
+      for (const q of st.queue) q.fail('failed');
       return;
     }
     this.timers.set(k, this.clock.setTimer(p.retransTimeMs, () => this.retrans(k, ip)));

@@ -344,12 +344,15 @@ export class Netlink {
 
   /**
    * Registers user-space listeners of a device's misses, as old flanneld
-   * did: `neigh` answers L3 misses (RTM_GETNEIGH; the device needs
-   * `l3miss`, or `app_solicit` set) and `fdb` answers L2 misses of a vxlan
-   * device (it needs `l2miss`). Their answers are installed and the packet
-   * continues; each answer is the listener's own kernel change (flanneld's
-   * `NeighSet`), so it is an event (`neigh replace`, `fdb add`) like any
-   * other. `undefined` removes a listener.
+   * did: `neigh` answers L3 misses (the RTM_GETNEIGH of the neighbour
+   * table's `app_solicit` probes: none when it is 0, whatever `l3miss`
+   * says) and `fdb` answers L2 misses of a vxlan device (it needs
+   * `l2miss`). An answer is installed at once, or `latencyMs` later on
+   * the clock: a packet waiting for the neighbour leaves with it, while the
+   * frame that raised an L2 miss was dropped and only later frames use it.
+   * Each answer is the listener's own kernel change (flanneld's `NeighSet`),
+   * so it is an event (`neigh replace`, `fdb add`) like any other, counted
+   * when the listener answers. `undefined` removes a listener.
    */
   setMissAgents(ns: string, dev: string, agents: { neigh?: NeighAgent; fdb?: FdbAgent }): void {
     const n = this.netns(ns);

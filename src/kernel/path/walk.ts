@@ -83,11 +83,12 @@ function parker(net: NetView, quiet: boolean, later: LaterSink) {
       const d = follow(ctx, { to: 'dev_queue_xmit', dev, frame: ethPush(lladdr, dev.mac, ip), nh });
       later({ ...drain(net, ctx, d, later), what: 'continued' });
     },
-    fail(overflow: boolean): void {
+    fail(why: 'failed' | 'overflow' | 'flushed'): void {
       const ctx = walkCtx(net, quiet, later);
       ctx.tb.enter(ns.name);
-      ctx.tb.step({ kind: 'neighbour', detail: overflow ? `${formatIPv4(nh)} dev ${dev.name}: the queue is full (unres_qlen), the oldest packet dropped` : `${formatIPv4(nh)} dev ${dev.name} FAILED: ICMP host unreachable for the queued packet`, action: 'NEIGH_FAILED' });
-      if (!overflow) icmpSend(ctx, ns, ip, ICMP.HOST_UNREACH);
+      const text = { failed: 'FAILED: ICMP host unreachable for the queued packet', overflow: 'the queue is full (unres_qlen), the oldest packet dropped', flushed: 'the entry was flushed with its device, the queued packet dropped' }[why];
+      ctx.tb.step({ kind: 'neighbour', detail: `${formatIPv4(nh)} dev ${dev.name}${why === 'failed' ? ' ' : ': '}${text}`, action: 'NEIGH_FAILED' });
+      if (why === 'failed') icmpSend(ctx, ns, ip, ICMP.HOST_UNREACH);
       later({ ...drain(net, ctx, 'NEIGH_FAILED', later), what: 'failed' });
     },
   });
