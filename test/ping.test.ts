@@ -104,6 +104,16 @@ describe('ping in the Flannel pairs: misses as Linux handles them', () => {
     net.dispose();
   });
 
+  it('ICMP errors are rate limited per destination (burst 6, then one a second), as measured', () => {
+    const net = pair('flannel-seed', { noAgent: true });
+    const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 8, interval: 0.5 });
+    // all eight wait in the queue and fail together at 6 s: six host unreachables, two suppressed
+    expect(r.seqs.map((s) => s.outcome)).toEqual([...Array(6).fill('error'), 'lost', 'lost']);
+    expect(r.seqs[7].later[0].hops[0].steps[0].detail).toContain('FAILED: ICMP host unreachable');
+    expect(r.endMs).toBe(3500 + 10000);
+    net.dispose();
+  });
+
   it('app_solicit 0 gives no miss whatever l3miss says; the broadcasts are dropped and the entry fails after mcast_solicit probes', () => {
     const net = pair('flannel-l2miss');
     const nl = Netlink.of(net);

@@ -14,9 +14,14 @@
  * - Never about an ICMP error (only echo request/reply are quoted for ICMP),
  *   and never from a walk of an ICMP error or reply (`ctx.quiet`).
  *
- * Simplified: no rate limiting (icmp_ratelimit), no errors after a neighbour
- * resolution fails (Linux sends host unreachable from arp_error_report), no
- * check for non-first fragments or broadcasts.
+ * - Rate: errors of the types `icmp_ratemask` names are limited per
+ *   destination to one per `icmp_ratelimit` (1 s) with a burst of 6, on the
+ *   simulated clock (measured: seven requests failing at once give six
+ *   host unreachables).
+ *
+ * Simplified: no global `icmp_msgs_per_sec` limit, no check for non-first
+ * fragments or broadcasts. Host unreachable after a neighbour resolution
+ * fails is sent only on timed walks (the driver's parked packets).
  */
 import {
   ICMP_DEST_UNREACH,
@@ -61,7 +66,35 @@ export const ICMP = {
 export function icmpSend(ctx: WalkCtx, ns: Netns, offending: Uint8Array, tc: IcmpCode | undefined, mtu?: number): void {
   if (ctx.quiet || !tc || !ctx.net.icmpErrors) return;
   const e = icmpError(ns, offending, tc[0], tc[1], { mtu, id: ctx.net.pins?.ipId });
-  if (e) ctx.caused.push({ kind: 'icmp-error', ns, ip: e });
+  if (e && xrlimAllow(ns, tc[0], tc[1], readIp(offending, 0).src)) ctx.caused.push({ kind: 'icmp-error', ns, ip: e });
+}
+
+/** `icmp_ratelimit` (ms of tokens an error costs) and XRLIM_BURST_FACTOR, Linux's defaults. */
+const RATELIMIT_MS = 1000;
+const BURST = 6;
+/** `icmp_ratemask` 0x1818: destination unreachable, source quench, time exceeded, parameter problem. */
+const RATEMASK = (1 << 3) | (1 << 4) | (1 << 11) | (1 << 12);
+// Per namespace, per destination: the token bucket of its inet_peer (tokens in ms, last refill time).
+const peers = new WeakMap<Netns, Map<number, { tokens: number; last: number }>>();
+
+/**
+ * icmpv4_xrlim_allow -> inet_peer_xrlim_allow: an error of a masked type
+ * (not frag needed, which PMTU discovery needs) to `dst` costs
+ * `icmp_ratelimit` of tokens that refill with time up to a burst of 6; a
+ * new peer starts full. Errors to a local address are not limited.
+ * Simplified: the global `icmp_msgs_per_sec` limit is not modelled.
+ */
+function xrlimAllow(ns: Netns, type: number, code: number, dst: number): boolean {
+  if (!((RATEMASK >>> type) & 1) || (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED)) return true;
+  if (ns.fib.isLocal(dst)) return true;
+  const now = ns.clock.now();
+  let m = peers.get(ns);
+  if (!m) peers.set(ns, (m = new Map()));
+  const p = m.get(dst) ?? { tokens: BURST * RATELIMIT_MS, last: now };
+  const tokens = Math.min(BURST * RATELIMIT_MS, p.tokens + (now - p.last));
+  const ok = tokens >= RATELIMIT_MS;
+  m.set(dst, { tokens: ok ? tokens - RATELIMIT_MS : tokens, last: now });
+  return ok;
 }
 
 /** icmp_echo: `ns` answers the echo request `req` it received (icmp_echo_ignore_all = 0). */
