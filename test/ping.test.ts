@@ -168,6 +168,16 @@ describe('ping in the Flannel pairs: misses as Linux handles them', () => {
     net.dispose();
   });
 
+  it('a forwarding node answers DF over its MTU with frag needed, as ping prints it', () => {
+    const net = pair('flannel-eager');
+    const nl = Netlink.of(net);
+    nl.linkSet('pod1', 'eth0', { mtu: 1500 });
+    nl.linkSet('master', 'veth8', { mtu: 1500 });
+    const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 1, size: 1460, pmtudisc: 'do' });
+    expect(pingText(r).stdout).toContain('From 172.16.99.1 icmp_seq=1 Frag needed and DF set (mtu = 1450)\n');
+    net.dispose();
+  });
+
   it('--udp: one datagram; the closed port answers', () => {
     const net = pair('flannel-eager');
     const r = ping(net, { from: 'pod1', to: '172.16.57.15', udpPort: 53 });
