@@ -2,7 +2,8 @@
 // deletes that shrink, the segment's indexes, captures off by default.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, createNetwork, Fib, NeighTable, Netlink, VxlanFdb, type KRoute } from '../src/kernel/index.js';
+import { buildScenario, createNetwork, NeighTable, Netlink, VxlanFdb, type KRoute } from '../src/kernel/index.js';
+import { Fib } from '../src/kernel/route.js';
 import { SimClock } from '../src/store/clock.js';
 import { calicoPair } from './support/kernel-scenarios.js';
 
