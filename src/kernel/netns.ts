@@ -24,6 +24,7 @@ import { NeighTable } from './neigh.js';
 import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
 import { inetSelectAddr } from './path/select-addr.js';
+import { PmtuCache } from './pmtu.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -41,6 +42,8 @@ export class Netns {
   readonly reasm = new Map<string, Uint8Array[]>();
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
   readonly sysctls = new Map<string, string>();
+  /** Path MTU exceptions (learned from "fragmentation needed"), on the simulated clock. */
+  readonly pmtu: PmtuCache;
 
   constructor(
     readonly core: Core,
@@ -50,6 +53,7 @@ export class Netns {
   ) {
     this.fib = new Fib(core);
     this.neigh = new NeighTable(clock);
+    this.pmtu = new PmtuCache(clock);
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
     // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
     lo.addrs.push(parseAddr('127.0.0.1/8'));
@@ -160,8 +164,13 @@ export interface VxlanParams {
   l3miss: boolean;
   /** `ttl` of the outer header; undefined is `auto`. Printed only (the walk sends 64). */
   ttl?: number;
+  /** `df unset|set|inherit`: the outer header's DF bit (vxlan_xmit_one). */
+  df: VxlanDf;
   fdb: VxlanFdb;
 }
+
+/** VXLAN `df`: outer DF clear (Linux's default), set, or copied from the inner IPv4 packet. */
+export type VxlanDf = 'unset' | 'set' | 'inherit';
 
 /** A user-space program reading a TUN device (Flannel's udp backend): what it does with a packet. */
 export type TunAgent = (ip: Uint8Array, dev: string) => { remote: string } | undefined;

@@ -92,6 +92,12 @@ export interface PacketSpec {
   size?: number;
   /** Set DF. Default true for ICMP as `ping` does on Linux (pmtudisc "do" only with -M do: the export pins `-M do` when true). */
   df?: boolean;
+  /**
+   * The socket's `IP_MTU_DISCOVER` (ping's `-M do|want|dont`); overrides
+   * `df`. `want` sends DF when the packet fits the path MTU and fragments
+   * it without DF otherwise; `do` fails with EMSGSIZE over it.
+   */
+  pmtudisc?: 'do' | 'want' | 'dont';
   /** IP TTL at the sender. Default 64. */
   ttl?: number;
 }

@@ -28,7 +28,7 @@ import { brDevXmit, brHandleFrame } from './bridge.js';
 import type { NetView, Next, Skb, WalkCtx } from './context.js';
 import { ipForward } from './forward.js';
 import { ipipRcv, ipipTunnelXmit } from './ipip.js';
-import { ipFinishOutput2, ipLocalOut, ipOutput, sendmsg } from './output.js';
+import { ipFinishOutput2, ipLocalOut, ipOutput, sendmsg, type PmtuDisc } from './output.js';
 import { ipLocalDeliver, ipRcv, netifReceiveSkb } from './receive.js';
 import { tunGetUser, tunNetXmit } from './tun.js';
 import { vxlanRcv, vxlanXmit } from './vxlan.js';
@@ -53,9 +53,9 @@ export function walkCtx(net: NetView, quiet: boolean): WalkCtx {
 function stage(ctx: WalkCtx, s: Skb): Next {
   switch (s.to) {
     case 'ip_local_out':
-      return ipLocalOut(ctx, s.ns, s.route, s.dev, s.ip);
+      return ipLocalOut(ctx, s.ns, s.route, s.dev, s.ip, undefined, s.out);
     case 'ip_output':
-      return ipOutput(ctx, s.ns, s.route, s.dev, s.ip, s.v);
+      return ipOutput(ctx, s.ns, s.route, s.dev, s.ip, s.v, s.out);
     case 'dev_queue_xmit':
       return devQueueXmit(ctx, s.dev, s.frame, s.nh);
     case 'br_dev_xmit':
@@ -97,9 +97,9 @@ export function follow(ctx: WalkCtx, next: Next): Disposition {
  * first (from where they were made), ICMP errors and the echo reply (walks
  * that cause no errors of their own), and their fragments.
  */
-export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array): SendResult {
+export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, pmtudisc?: PmtuDisc): SendResult {
   const root = walkCtx(net, false);
-  let disposition = follow(root, sendmsg(root, ns, ip));
+  let disposition = follow(root, sendmsg(root, ns, ip, pmtudisc));
   const errors: Trace[] = [];
   let reply: Trace | undefined;
   // `main`: a fragment of the packet itself, whose loss decides the packet's disposition.
