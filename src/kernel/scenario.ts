@@ -37,7 +37,10 @@ export type IfaceSpec =
       mac: string;
       /** e.g. `10.244.1.0/32` as Flannel assigns. */
       address?: string;
+      /** Default: the lower device's MTU minus 50 (Linux's); above that it is lowered to it. */
       mtu?: number;
+      /** `df unset|set|inherit`: the outer DF bit. Default unset (Linux's). */
+      df?: 'unset' | 'set' | 'inherit';
     }
   | { kind: 'ipip'; name: string; local?: string; address?: string; mtu?: number };
 

@@ -66,7 +66,7 @@ function ifaceLines(ns: string, i: IfaceSpec, node: NodeSpec, segMtu: (s: string
   } else if (i.kind === 'vxlan') {
     if (!Number.isInteger(i.vni) || i.vni < 0 || i.vni > 0xffffff) throw new InputError('BadVni', at, `a VNI in 0..16777215, got ${i.vni}`);
     if (!Number.isInteger(i.dstport) || i.dstport < 1 || i.dstport > 65535) throw new InputError('BadPort', at, `a UDP port in 1..65535, got ${i.dstport}`);
-    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${i.learning ? 'learning' : 'nolearning'}`);
+    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${i.learning ? 'learning' : 'nolearning'}${i.df && i.df !== 'unset' ? ` df ${i.df}` : ''}`);
   } else {
     L.push(`${ipn} link add ${i.name} type ipip${i.local ? ` local ${addr(i.local, at)}` : ''}`);
   }
