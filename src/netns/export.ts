@@ -59,7 +59,8 @@ function ifaceLines(ns: string, i: IfaceSpec, node: NodeSpec, segMtu: (s: string
     const sns = segNs(i.segment);
     mtu ??= segMtu(i.segment);
     L.push(`${ipn} link add ${i.name} type veth peer name ${p}`, `${ipn} link set ${p} netns ${sns}`);
-    L.push(`ip -n ${sns} link set ${p} mtu ${mtu} master br0 up`, `ip netns exec ${sns} ethtool -K ${p} tx off >/dev/null`);
+    // The switch port has the segment's MTU (the model's Segment.mtu), the NIC its own.
+    L.push(`ip -n ${sns} link set ${p} mtu ${segMtu(i.segment)} master br0 up`, `ip netns exec ${sns} ethtool -K ${p} tx off >/dev/null`);
     L.push(`ip netns exec ${ns} ethtool -K ${i.name} tx off >/dev/null`);
   } else if (i.kind === 'bridge') {
     L.push(`${ipn} link add ${i.name} type bridge`);

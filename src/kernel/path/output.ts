@@ -59,7 +59,10 @@ export function sendmsg(ctx: WalkCtx, ns: Netns, ip: Uint8Array, pmtudisc?: Pmtu
   if (!isRoute(r)) return r.disposition;
   if (r.type === 'local' || r.type === 'broadcast') {
     if (!nfHook(ctx, ns, 'OUTPUT', v, '', 'lo')) return 'DENIED';
-    return { to: 'ip_local_deliver', ns, dev: 'lo', frame: ethFrame(NO_MAC, NO_MAC, ip) };
+    const frame = ethFrame(NO_MAC, NO_MAC, ip);
+    // tcpdump on lo sees a packet to a local address once.
+    ns.ifaces.get('lo')?.see(frame);
+    return { to: 'ip_local_deliver', ns, dev: 'lo', frame };
   }
   const dev = ns.ifaces.get(r.dev!)!;
   const pmtu = ns.pmtu.get(v.dst, dev.name);
