@@ -199,6 +199,8 @@ export class Iface {
   tunAgent?: TunAgent;
   /** Frames seen on the device, both directions, in order (the model's tcpdump). */
   readonly frames: Uint8Array[] = [];
+  /** Of a NIC: indexes into `frames` that its switch port did not pass (dropped over the segment's MTU). */
+  readonly portMissed: number[] = [];
 
   constructor(
     /** Its namespace (changes with `ip link set DEV netns NS`). */

@@ -124,7 +124,11 @@ export class SimNetwork implements NetView {
    * the frames that passed that port, which are those its NIC saw.
    */
   capture(ns: string, dev: string): Uint8Array[] {
-    return [...this.device(ns, dev).frames];
+    const i = this.device(ns, dev);
+    if (this.namespaces.has(ns) || !i.portMissed.length) return [...i.frames];
+    // A switch port: the NIC's frames but those the port dropped over the segment's MTU.
+    const missed = new Set(i.portMissed);
+    return i.frames.filter((_, k) => !missed.has(k));
   }
 
   private device(ns: string, dev: string) {
@@ -150,7 +154,12 @@ export class SimNetwork implements NetView {
 
   /** Forgets every capture. */
   clearCaptures(): void {
-    for (const n of this.namespaces.values()) for (const i of n.ifaces.values()) i.frames.length = 0;
+    for (const n of this.namespaces.values()) {
+      for (const i of n.ifaces.values()) {
+        i.frames.length = 0;
+        i.portMissed.length = 0;
+      }
+    }
   }
 
   /** `ip route` (or `ip route show table local`) in `ns`. */

@@ -110,7 +110,8 @@ export function modelCase(net: SimNetwork, m: MtuScenario, c: MtuCase, prefix = 
       const src = e.hops[0].node;
       if (fwd?.kind === 'forward') ping.push(`frag-needed mtu ${fwd.data!.icmp.mtu} from ${addrOf(net, src, c.from)}`);
     }
-    if (r.reply?.disposition === 'DELIVERED' && r.reply.hops.at(-1)?.node === c.from) ping.push('reply');
+    // A reply whose outer packet was fragmented ends its first walk at the reassembling node: DELIVERED means all of it arrived.
+    if (r.reply?.disposition === 'DELIVERED') ping.push('reply');
   }
   const wires: Record<string, string[]> = {};
   for (const w of mtuWires(m, prefix)) wires[w.key] = net.capture(w.ns, w.ifname).map(frameText).filter((x): x is string => x !== undefined);
@@ -164,7 +165,9 @@ async function stop(caps: ChildProcess[]): Promise<void> {
 export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix: string): Promise<{ mtus: Mtus; results: CaseResult[]; raw: string[] }> {
   const lay = layout(m.scenario, prefix);
   const netns = (name: string) => lay.namespaces.find((p) => p.name === name)!.netns;
-  const script = exportNetns(m.scenario, { prefix }).replace(/\ntrap - ERR/, `\n${mtuChangeLines(m.after, netns).join('\n')}\ntrap - ERR`);
+  // The switches do not call iptables (br_netfilter, when loaded, would refragment IPv4 to the egress port's MTU: the model's switch, like a plain bridge, drops).
+  const segs = lay.namespaces.filter((p) => p.kind === 'segment').map((p) => `if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then ip netns exec ${p.netns} sysctl -qw net.bridge.bridge-nf-call-iptables=0; fi`);
+  const script = exportNetns(m.scenario, { prefix }).replace(/\ntrap - ERR/, `\n${[...segs, ...mtuChangeLines(m.after, netns)].join('\n')}\ntrap - ERR`);
   const dir = mkdtempSync(join(tmpdir(), 'cnk-mtu-'));
   const hosts = lay.namespaces.filter((p) => p.kind !== 'segment');
   const wires = mtuWires(m, prefix);

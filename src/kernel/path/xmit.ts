@@ -68,7 +68,11 @@ function segmentCarry(ctx: WalkCtx, dev: Iface, frame: Uint8Array, src: string, 
     ctx.tb.step({ kind: 'wire', detail: `${dev.name} is not plugged into a segment`, action: 'DROP' });
     return 'NEIGH_FAILED';
   }
-  if (!forwardable(ctx, seg.mtu, frame, `segment ${seg.name} port of ${dev.name}@${dev.ns.name}`)) return 'MTU_EXCEEDED';
+  if (!forwardable(ctx, seg.mtu, frame, `segment ${seg.name} port of ${dev.name}@${dev.ns.name}`)) {
+    // The NIC sent it (its capture has it); its switch port never got it.
+    if (dev.capture) dev.portMissed.push(dev.frames.length - 1);
+    return 'MTU_EXCEEDED';
+  }
   const { to, flooded } = seg.carry(dev, src, dst);
   // A flooded frame reaches every other station (tcpdump on their NICs sees it).
   if (flooded) seg.flood(dev, to, frame);
