@@ -157,6 +157,11 @@ describe('ageing on the simulated clock', () => {
     clock.advance(29_000);
     t.lookup('10.0.0.3', 'eth0');
     clock.advance(6_000);
+    // PROBE: one unicast probe at once, then one every retrans_time (neigh_timer_handler)
+    expect(t.get('10.0.0.3', 'eth0')?.state).toBe('PROBE');
+    clock.advance(2_999);
+    expect(t.get('10.0.0.3', 'eth0')?.state).toBe('PROBE');
+    clock.advance(1);
     expect(t.get('10.0.0.3', 'eth0')?.state).toBe('FAILED');
     expect(probes.slice(2)).toEqual([M, M, M]); // ucast_solicit = 3, mcast_resolicit = 0
   });

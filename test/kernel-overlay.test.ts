@@ -159,14 +159,15 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     net2.dispose();
   });
 
-  it('L3 and L2 MISS agents (old flanneld) answer and the packet continues', () => {
+  it('L3 MISS (app_solicit) answered: the packet continues; L2 MISS answered: the frame is dropped, the next one passes (Linux)', () => {
     const net = buildScenario(core, flannel({ dynamic: true }));
     const silent = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'NEIGH_FAILED' });
     expect(silent.disposition).toBe('NEIGH_FAILED');
     const asked: string[] = [];
     const nl = Netlink.of(net);
-    // old flanneld made its device with l2miss and l3miss and listened for the misses
+    // old flanneld (v0.4.1) made its device with l2miss and set app_solicit 3; it listened for the misses
     nl.linkSet('node1', 'flannel.1', { l2miss: true, l3miss: true });
+    nl.sysctl('node1', 'net.ipv4.neigh.flannel/1.app_solicit', '3');
     nl.setMissAgents('node1', 'flannel.1', {
       neigh: (q) => {
         asked.push(`L3 ${q.dst}`);
@@ -179,12 +180,16 @@ describe('kernel model: Flannel VXLAN overlay', () => {
     });
     const t = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
     expect(asked).toEqual(['L3 10.244.2.0', `L2 ${vtepMac(2)}`]);
-    expect(t.disposition).toBe('DELIVERED');
+    // vxlan has no queue: the frame that missed is dropped, the answer serves the next one
+    expect(t.disposition).toBe('NEIGH_FAILED');
     const n1 = t.hops[1].steps;
     expect(n1.find((s) => s.kind === 'neighbour' && s.action === 'AGENT')!.detail).toContain('L3 MISS answered by the agent');
-    expect(n1.find((s) => s.kind === 'fdb' && s.action === 'AGENT')!.detail).toContain('L2 MISS answered by the agent: dst 10.0.0.2');
+    const vx = n1.find((s) => s.kind === 'fdb' && s.detail.includes('dev flannel.1'))!;
+    expect(vx.action).toBe('DROP');
+    expect(vx.detail).toContain('L2 MISS sent to user space, the frame is dropped');
     // installed: the next packet hits
     const again = net.walk({ name: 'x', from: 'p1', to: '10.244.2.2', proto: 'icmp', expect: 'DELIVERED' });
+    expect(again.disposition).toBe('DELIVERED');
     expect(again.hops[1].steps.filter((s) => s.action === 'AGENT')).toEqual([]);
     expect(net.ipNeigh('node1')).toContain(`10.244.2.0 dev flannel.1 lladdr ${vtepMac(2)} REACHABLE`);
     net.dispose();

@@ -50,7 +50,7 @@ export interface IcmpNote {
 /** fib_lookup: the route used, or why there is none (`icmp`: what Linux answers a forwarded packet with). */
 export type RouteStep = StepOf<'route', 'MATCHED' | 'NULL_ROUTED' | 'NO_ROUTE', { readonly table: string; readonly type: string; readonly icmp?: string; readonly outer?: boolean }>;
 /** neigh_resolve_output: the next hop's MAC (HIT / ARP / AGENT) or the probes that went unanswered. */
-export type NeighbourStep = StepOf<'neighbour', 'HIT' | 'ARP' | 'AGENT' | 'NEIGH_FAILED', { readonly lladdr?: string; readonly probes?: number }>;
+export type NeighbourStep = StepOf<'neighbour', 'HIT' | 'ARP' | 'AGENT' | 'QUEUED' | 'NEIGH_FAILED', { readonly lladdr?: string; readonly probes?: number }>;
 /** One netfilter hook: the rule (index) or policy that decided. */
 export type NetfilterStep = StepOf<'netfilter', string, { readonly hook: string; readonly table: string; readonly chain: string; readonly rule: number | 'policy'; readonly line: number; readonly verdict: string }>;
 /** ip_forward: forwarding sysctl, TTL, MTU with DF, TTL decrement. */

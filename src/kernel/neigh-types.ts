@@ -27,6 +27,8 @@ export interface NeighParams {
   delayFirstProbeTimeMs: number;
   /** `retrans_time_ms`: gap between probes. Default 1,000. */
   retransTimeMs: number;
+  /** `unres_qlen`: packets an unresolved entry holds (the oldest is dropped beyond). Default 101. */
+  unresQlen: number;
   /** The device does no ARP (IFF_NOARP: tun, ipip): entries are NOARP. Default false. */
   noarp: boolean;
   /** The device's own address, used as lladdr of NOARP entries. Default none. */
@@ -42,6 +44,7 @@ export const DEFAULT_NEIGH_PARAMS: Readonly<NeighParams> = Object.freeze({
   baseReachableTimeMs: 30_000,
   delayFirstProbeTimeMs: 5_000,
   retransTimeMs: 1_000,
+  unresQlen: 101,
   noarp: false,
 });
 
@@ -70,6 +73,41 @@ export interface NeighRequest {
 export interface NeighAnswer {
   lladdr: string;
   state?: 'REACHABLE' | 'PERMANENT' | 'NOARP' | 'STALE';
+  /** How long the agent takes to answer, ms on the simulated clock (default 0: installed at once). */
+  latencyMs?: number;
+}
+
+/**
+ * A packet waiting in an unresolved entry's queue (the skbs of
+ * `neigh->arp_queue`): sent on with the answer, or failed with the entry.
+ */
+export interface NeighParked {
+  /** The address arrived: the packet leaves with `lladdr`. */
+  resume(lladdr: string): void;
+  /** The entry failed (neigh_invalidate -> arp_error_report): ICMP host unreachable, or dropped when `overflow`. */
+  fail(overflow: boolean): void;
+}
+
+/**
+ * One RTNLGRP_NEIGH notification as `ip monitor neigh` prints it:
+ * RTM_NEWNEIGH (`new`), RTM_DELNEIGH (`del`) or RTM_GETNEIGH (`miss`: an
+ * app probe, or a vxlan L2 miss without `dst`).
+ */
+export interface NeighMsg {
+  readonly type: 'new' | 'del' | 'miss';
+  readonly dst?: string;
+  readonly dev: string;
+  readonly lladdr?: string;
+  readonly state: NudState;
+  readonly router?: boolean;
+  /** NUD_NOARP beside the state (a `bridge fdb add` entry: `NOARP PERMANENT`). */
+  readonly noarp?: boolean;
+}
+
+/** `ip monitor neigh`'s text of `m` (iproute2 print_neigh, without the trailing space). */
+export function neighMsgText(m: NeighMsg): string {
+  const head = m.type === 'miss' ? 'miss ' : m.type === 'del' ? 'Deleted ' : '';
+  return `${head}${m.dst ? `${m.dst} ` : ''}dev ${m.dev}${m.lladdr ? ` lladdr ${m.lladdr}` : ''}${m.router ? ' router' : ''}${m.noarp && m.state !== 'NOARP' ? ' NOARP' : ''} ${m.state}`;
 }
 
 /** A user-space agent listening on RTNLGRP_NEIGH (old flanneld). */
@@ -88,7 +126,9 @@ export interface NeighProbe {
 export type NeighResult =
   | { readonly kind: 'hit'; readonly entry: NeighEntry; readonly was: NudState }
   | { readonly kind: 'resolved'; readonly entry: NeighEntry; readonly by: 'agent' | 'arp'; readonly probes: readonly NeighProbe[] }
-  | { readonly kind: 'failed'; readonly entry: NeighEntry; readonly probes: readonly NeighProbe[] };
+  | { readonly kind: 'failed'; readonly entry: NeighEntry; readonly probes: readonly NeighProbe[] }
+  /** The packet waits in the INCOMPLETE entry's queue (given to `lookup` as `park`); `probes` made so far. */
+  | { readonly kind: 'queued'; readonly entry: NeighEntry; readonly probes: readonly NeighProbe[] };
 
 /** Options of `NeighTable.add` / `replace`, as `ip neigh add ... lladdr M nud S router`. */
 export interface NeighSetOptions {

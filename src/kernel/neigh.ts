@@ -8,14 +8,18 @@
  * and `flushDev` serve the programming door.
  *
  * Simplified (also in docs/kernel-tables.md):
- * - Resolution is synchronous: the probes a miss would send (app
- *   notifications, then broadcast ARP) are tried in Linux's order at once and
- *   listed in the result with their would-be times (`retrans_time` apart);
- *   the clock is not advanced and the packet is not queued (`unres_qlen`).
+ * - Resolution runs on the clock when the packet can wait (`lookup` with
+ *   `park`, as the walk of a timed send does): __neigh_event_send makes the
+ *   entry INCOMPLETE with `probes = ucast_solicit`, probes at once and every
+ *   `retrans_time` (arp_solicit's order: unicast, app, broadcast), queues up
+ *   to `unres_qlen` packets (the oldest dropped beyond), sends them on with
+ *   the answer and fails them (ICMP host unreachable, by the caller) when
+ *   `neigh_max_probes` are spent. Without `park` (an untimed walk) the probes
+ *   are tried at once and listed with their would-be times; the clock is
+ *   not advanced. A wire (ARP) answer is instant in both.
  * - `reachable_time` is exactly `base_reachable_time` (Linux picks it at
  *   random in [base/2, 3*base/2] and re-picks every 300 s).
- * - DELAY -> PROBE -> REACHABLE/FAILED happens at once when the DELAY
- *   timer fires (unicast probes, then app, then `mcast_resolicit`).
+ * - The queue counts packets, not bytes (`unres_qlen_bytes`).
  * - No garbage collection (Linux only collects above gc_thresh1 = 128
  *   entries), no proxy entries, no `managed`/`extern_learn` flags.
  * - The wire is a callback (`ArpResolver`) until the kernel model provides one.
@@ -24,7 +28,7 @@ import { CnikitError, InputError } from '../core/errors.js';
 import { formatMac, parseMac } from '../net/ip.js';
 import type { SimClock, TimerId } from '../store/clock.js';
 import { DEFAULT_NEIGH_PARAMS, STATES, VALID } from './neigh-types.js';
-import type { ArpResolver, NeighAgent, NeighEntry, NeighLoadEntry, NeighParams, NeighProbe, NeighResult, NeighSetOptions, NudState } from './neigh-types.js';
+import type { ArpResolver, NeighAgent, NeighEntry, NeighLoadEntry, NeighMsg, NeighParams, NeighParked, NeighProbe, NeighResult, NeighSetOptions, NudState } from './neigh-types.js';
 import { SharedMap, SharedPool } from './shared-map.js';
 import { batchChecked, canonical, itemOf, keyOf, mac, sortKeyOf, type Canon } from './neigh-check.js';
 
@@ -52,6 +56,10 @@ export class NeighTable {
   }
   private agent: NeighAgent | undefined;
   private resolver: ArpResolver | undefined;
+  // Entries being resolved on the clock (INCOMPLETE, PROBE): neigh->probes and neigh->arp_queue.
+  private res = new Map<string, { probes: number; queue: NeighParked[]; made: NeighProbe[]; start: number }>();
+  /** RTNLGRP_NEIGH: every notification of this table (`ip monitor neigh`). */
+  monitor: ((m: NeighMsg) => void) | undefined;
 
   constructor(private readonly clock: SimClock) {}
 
@@ -90,9 +98,29 @@ export class NeighTable {
   replace(dst: string, dev: string, opts: NeighSetOptions = {}): NeighEntry {
     const ip = canonical(dst);
     const v = this.checked(ip, dst, dev, opts);
-    const e = this.set(ip, dev, v);
+    const e = this.update(ip, dev, v);
     this.slots.maybeFreeze();
     return e;
+  }
+
+  // neigh_update: the new state, a notification when state or address changed, and the queue sent on a valid address.
+  private update(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }): NeighEntry {
+    const k = keyOf(dev, ip.text);
+    const old = this.slots.get(k);
+    const e = this.set(ip, dev, v);
+    const r = this.res.get(k);
+    if (r && VALID.has(e.state)) {
+      this.res.delete(k);
+      // neigh_connect, then the queued packets leave (oldest first), before the notification (as measured:
+      // an L2 miss the first packet raises is printed before the RTM_NEWNEIGH of the answer).
+      for (const q of r.queue) q.resume(e.lladdr ?? '00:00:00:00:00:00');
+    } else if (r && !VALID.has(e.state) && e.state !== 'INCOMPLETE') this.res.delete(k);
+    if (!old || old.state !== e.state || old.lladdr !== e.lladdr || old.router !== e.router) this.notify('new', this.slots.get(k) ?? e);
+    return this.slots.get(k) ?? e;
+  }
+
+  private notify(type: NeighMsg['type'], e: NeighEntry): void {
+    this.monitor?.({ type, dst: e.dst, dev: e.dev, ...(e.lladdr && VALID.has(e.state) ? { lladdr: e.lladdr } : {}), state: e.state, ...(e.router ? { router: true } : {}) });
   }
 
   // Validates one `ip neigh replace` (nud, lladdr); the entry's new fields.
@@ -142,8 +170,10 @@ export class NeighTable {
   /** `ip neigh del`: `RTNETLINK answers: No such file or directory` when absent. */
   del(dst: string, dev: string): void {
     const k = keyOf(dev, canonical(dst).text);
-    if (!this.slots.has(k)) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${dst} dev ${dev})`);
+    const old = this.slots.get(k);
+    if (!old) throw new CnikitError('NotFound', `RTNETLINK answers: No such file or directory (${dst} dev ${dev})`);
     this.drop(k);
+    this.notify('del', old);
     this.slots.maybeFreeze();
   }
 
@@ -152,6 +182,7 @@ export class NeighTable {
     if (t !== undefined) this.clock.clearTimer(t);
     this.timersMap?.delete(k);
     this.slots.delete(k);
+    this.res.delete(k);
   }
 
   /**
@@ -195,15 +226,20 @@ export class NeighTable {
   confirm(dst: string, dev: string): void {
     const e = this.slots.get(keyOf(dev, canonical(dst).text));
     if (!e || !e.lladdr || e.state === 'PERMANENT' || e.state === 'NOARP') return;
-    this.set(canonical(dst), dev, { ...e, state: 'REACHABLE' });
+    this.update(canonical(dst), dev, { ...e, state: 'REACHABLE' });
   }
 
   /**
-   * Resolves `dst` on `dev` for a packet about to leave (`neigh_resolve_output`):
-   * a usable entry is a hit (STALE turns DELAY); a missing, INCOMPLETE or
-   * FAILED one is resolved by probes: app (to the agent), then broadcast.
+   * Resolves `dst` on `dev` for a packet about to leave (`neigh_resolve_output`
+   * -> `__neigh_event_send`): a usable entry is a hit (STALE turns DELAY). A
+   * missing or FAILED one turns INCOMPLETE and is probed at once; with
+   * `park` the packet waits in the entry's queue (`queued`) unless the first
+   * probe was answered at once, and the probes go on on the clock; an
+   * INCOMPLETE entry just queues it. Without `park` every probe is tried at
+   * once (an untimed walk). With no probes to make (`app_solicit` and
+   * `mcast_solicit` 0) the entry fails at once and the packet is dropped.
    */
-  lookup(dst: string, dev: string): NeighResult {
+  lookup(dst: string, dev: string, park?: NeighParked): NeighResult {
     const ip = canonical(dst);
     const k = keyOf(dev, ip.text);
     const p = this.paramsOf(dev);
@@ -215,8 +251,82 @@ export class NeighTable {
       const e = was === 'STALE' ? this.set(ip, dev, { ...s, state: 'DELAY' }, now) : this.touch(k, s, now);
       return { kind: 'hit', entry: e, was };
     }
-    this.set(ip, dev, { lladdr: undefined, state: 'INCOMPLETE', router: s?.router ?? false }, now);
-    return this.solicit(ip, dev, 'INCOMPLETE');
+    const r = this.res.get(k);
+    if (s && s.state === 'INCOMPLETE' && r && park) {
+      this.enqueue(r.queue, park, p.unresQlen);
+      return { kind: 'queued', entry: s, probes: r.made };
+    }
+    if (!park) {
+      this.set(ip, dev, { lladdr: undefined, state: 'INCOMPLETE', router: s?.router ?? false }, now);
+      return this.solicit(ip, dev, 'INCOMPLETE');
+    }
+    if (p.mcastSolicit + p.appSolicit === 0) return { kind: 'failed', entry: this.set(ip, dev, { lladdr: undefined, state: 'FAILED', router: s?.router ?? false }, now), probes: [] };
+    const e = this.set(ip, dev, { lladdr: undefined, state: 'INCOMPLETE', router: s?.router ?? false }, now);
+    const st = { probes: p.ucastSolicit, queue: [] as NeighParked[], made: [] as NeighProbe[], start: now };
+    this.res.set(k, st);
+    this.timers.set(k, this.clock.setTimer(p.retransTimeMs, () => this.retrans(k, ip)));
+    const got = this.probe(k, ip, e);
+    if (got) return { kind: 'resolved', entry: this.touch(k, got.e, now), by: got.by, probes: st.made };
+    this.enqueue(st.queue, park, p.unresQlen);
+    return { kind: 'queued', entry: this.slots.get(k)!, probes: st.made };
+  }
+
+  // __neigh_event_send's queue: at most unres_qlen packets, the oldest dropped first.
+  private enqueue(q: NeighParked[], park: NeighParked, max: number): void {
+    while (q.length >= max && q.length > 0) q.shift()!.fail(true);
+    if (max > 0) q.push(park);
+    else park.fail(true);
+  }
+
+  /**
+   * neigh_probe -> arp_solicit: one probe of an entry being resolved, chosen
+   * by `neigh->probes` (below ucast_solicit: unicast to the known address;
+   * then app_solicit notifications; then broadcast), counted after. Returns
+   * the entry when the probe was answered at once.
+   */
+  private probe(k: string, ip: Canon, e: NeighEntry): { e: NeighEntry; by: 'agent' | 'arp' } | undefined {
+    const st = this.res.get(k)!;
+    const p = this.paramsOf(e.dev);
+    const n = st.probes++;
+    const kind: NeighProbe['kind'] = n < p.ucastSolicit ? 'ucast' : n < p.ucastSolicit + p.appSolicit ? 'app' : 'mcast';
+    const atMs = this.clock.now() - st.start;
+    if (kind === 'app') {
+      // neigh_app_ns: RTM_GETNEIGH to user space, with the address the entry holds while re-probing.
+      this.notify('miss', e);
+      const ans = this.agent?.({ dst: ip.text, dev: e.dev, state: e.state === 'PROBE' ? 'PROBE' : 'INCOMPLETE' });
+      st.made.push({ kind, atMs, answered: ans !== undefined });
+      if (!ans) return undefined;
+      const install = () => this.update(ip, e.dev, { lladdr: formatMac(parseMac(ans.lladdr)), state: ans.state ?? 'REACHABLE', router: e.router });
+      if (ans.latencyMs) {
+        this.clock.setTimer(ans.latencyMs, install);
+        return undefined;
+      }
+      return { e: install(), by: 'agent' };
+    }
+    const mac = this.resolver?.({ dst: ip.text, dev: e.dev, unicast: kind === 'ucast' ? e.lladdr : undefined });
+    st.made.push({ kind, atMs, answered: mac !== undefined });
+    if (mac === undefined) return undefined;
+    return { e: this.update(ip, e.dev, { lladdr: formatMac(parseMac(mac)), state: 'REACHABLE', router: e.router }), by: 'arp' };
+  }
+
+  // neigh_timer_handler for INCOMPLETE and PROBE: FAILED once neigh_max_probes are spent, else the next probe.
+  private retrans(k: string, ip: Canon): void {
+    this.timersMap?.delete(k);
+    const e = this.slots.get(k);
+    const st = this.res.get(k);
+    if (!e || !st || (e.state !== 'INCOMPLETE' && e.state !== 'PROBE')) return;
+    const p = this.paramsOf(e.dev);
+    const max = p.ucastSolicit + p.appSolicit + (e.state === 'PROBE' ? p.mcastResolicit : p.mcastSolicit);
+    if (st.probes >= max) {
+      this.res.delete(k);
+      const f = this.set(ip, e.dev, { lladdr: undefined, state: 'FAILED', router: e.router });
+      this.notify('new', f);
+      // neigh_invalidate: each queued packet reported (arp_error_report), oldest first.
+      for (const q of st.queue) q.fail(false);
+      return;
+    }
+    this.timers.set(k, this.clock.setTimer(p.retransTimeMs, () => this.retrans(k, ip)));
+    this.probe(k, ip, e);
   }
 
   /** All entries, sorted by device then address. */
@@ -243,19 +353,16 @@ export class NeighTable {
     return out;
   }
 
-  // Linux's arp_solicit order: unicast probes (PROBE only), app probes, broadcast probes.
-  private solicit(ip: Canon, dev: string, from: 'INCOMPLETE' | 'PROBE'): NeighResult {
+  // An untimed resolution of an INCOMPLETE entry: arp_solicit's order (app probes, then broadcast) tried at once.
+  private solicit(ip: Canon, dev: string, from: 'INCOMPLETE'): NeighResult {
     const p = this.paramsOf(dev);
     const old = this.slots.get(keyOf(dev, ip.text))!;
     const probes: NeighProbe[] = [];
-    const plan: NeighProbe['kind'][] = [
-      ...Array<'ucast'>(from === 'PROBE' ? p.ucastSolicit : 0).fill('ucast'),
-      ...Array<'app'>(p.appSolicit).fill('app'),
-      ...Array<'mcast'>(from === 'PROBE' ? p.mcastResolicit : p.mcastSolicit).fill('mcast'),
-    ];
+    const plan: NeighProbe['kind'][] = [...Array<'app'>(p.appSolicit).fill('app'), ...Array<'mcast'>(p.mcastSolicit).fill('mcast')];
     for (const kind of plan) {
       const atMs = probes.length * p.retransTimeMs;
       if (kind === 'app') {
+        this.notify('miss', old);
         const ans = this.agent?.({ dst: ip.text, dev, state: from });
         probes.push({ kind, atMs, answered: ans !== undefined });
         if (ans) {
@@ -264,14 +371,16 @@ export class NeighTable {
         }
         continue;
       }
-      const mac = this.resolver?.({ dst: ip.text, dev, unicast: kind === 'ucast' ? old.lladdr : undefined });
+      const mac = this.resolver?.({ dst: ip.text, dev });
       probes.push({ kind, atMs, answered: mac !== undefined });
       if (mac !== undefined) {
-        const e = this.set(ip, dev, { lladdr: formatMac(parseMac(mac)), state: 'REACHABLE', router: old.router });
+        const e = this.update(ip, dev, { lladdr: formatMac(parseMac(mac)), state: 'REACHABLE', router: old.router });
         return { kind: 'resolved', entry: this.touch(keyOf(dev, ip.text), e, this.clock.now()), by: 'arp', probes };
       }
     }
-    return { kind: 'failed', entry: this.set(ip, dev, { lladdr: undefined, state: 'FAILED', router: old.router }), probes };
+    const f = this.set(ip, dev, { lladdr: undefined, state: 'FAILED', router: old.router });
+    if (probes.length) this.notify('new', f);
+    return { kind: 'failed', entry: f, probes };
   }
 
   private set(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }, used?: number): NeighEntry {
@@ -309,7 +418,8 @@ export class NeighTable {
     const now = this.clock.now();
     const p = this.paramsOf(e.dev);
     const state: NudState = now - e.used <= p.delayFirstProbeTimeMs ? 'DELAY' : 'STALE';
-    this.set(canonical(e.dst), e.dev, { ...e, state });
+    const n = this.set(canonical(e.dst), e.dev, { ...e, state });
+    if (state === 'STALE') this.notify('new', n);
   }
 
   // NUD_DELAY branch: confirmed meanwhile -> REACHABLE, else PROBE and re-solicit.
@@ -318,10 +428,14 @@ export class NeighTable {
     this.timersMap?.delete(k);
     const p = this.paramsOf(e.dev);
     if (this.clock.now() - e.confirmed <= p.delayFirstProbeTimeMs) {
-      this.set(ip, e.dev, { ...e, state: 'REACHABLE' });
+      this.notify('new', this.set(ip, e.dev, { ...e, state: 'REACHABLE' }));
       return;
     }
-    this.set(ip, e.dev, { ...e, state: 'PROBE' });
-    this.solicit(ip, e.dev, 'PROBE');
+    // PROBE with neigh->probes = 0: unicast probes first, one now and one every retrans_time.
+    const n = this.set(ip, e.dev, { ...e, state: 'PROBE' });
+    this.notify('new', n);
+    this.res.set(k, { probes: 0, queue: [], made: [], start: this.clock.now() });
+    this.timers.set(k, this.clock.setTimer(p.retransTimeMs, () => this.retrans(k, ip)));
+    this.probe(k, ip, n);
   }
 }

@@ -133,6 +133,7 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
         if (i.mtu > max) i.mtu = max;
         const learning = s.learning ?? true;
         const fdb = new VxlanFdb(s.name, env.clock, { learning, l2miss: s.l2miss ?? false });
+        fdb.monitor = (m) => n.neighMonitor?.(m);
         i.vxlan = { vni: s.id, local, dev: lower?.name, dstport, learning, proxy: s.proxy ?? false, l3miss: false, ttl: s.ttl, df, fdb };
         if (s.l3miss) setL3miss(n, i, true);
         return i;
@@ -144,16 +145,14 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
 }
 
 /**
- * `l3miss`: the model hands the device's neighbour misses to user space as
- * app probes (`app_solicit` 3 when unset). In Linux the L3 miss comes from
- * the vxlan driver's ARP reduction (`proxy`); the agent's answer is the same.
+ * `l3miss`: a flag only. In Linux the vxlan driver raises its own L3 miss
+ * from ARP reduction (`proxy`) and route short-circuit (`rsc`), neither of
+ * which a routed packet of the host meets (measured: the host always has
+ * its own INCOMPLETE entry first); the misses old flanneld answered were
+ * the neighbour table's `app_solicit` probes, none when it is 0.
  */
-function setL3miss(n: Netns, i: Iface, on: boolean): void {
-  const v = i.vxlan!;
-  const app = n.neigh.paramsOf(i.name).appSolicit;
-  if (on && !v.l3miss && app === 0) n.neigh.setParams(i.name, { appSolicit: 3 });
-  if (!on && v.l3miss && app === 3) n.neigh.setParams(i.name, { appSolicit: 0 });
-  v.l3miss = on;
+function setL3miss(_n: Netns, i: Iface, on: boolean): void {
+  i.vxlan!.l3miss = on;
 }
 
 /** The devices `ip link del` removes with `i`: a veth's peer, vxlan devices over it. */

@@ -3,7 +3,7 @@
  * first. `net.ipv4.ip_forward` (= `conf.all.forwarding`),
  * `net.ipv4.conf.{all,DEV}.proxy_arp` (Linux ORs the two) and the
  * neighbour sysctls `net.ipv4.neigh.DEV.{app_solicit, ucast_solicit,
- * mcast_solicit, mcast_resolicit, base_reachable_time_ms, retrans_time_ms,
+ * mcast_solicit, mcast_resolicit, base_reachable_time_ms, retrans_time_ms, unres_qlen,
  * delay_first_probe_time}`, and the path MTU ones `net.ipv4.route.mtu_expires`
  * (seconds), `net.ipv4.route.min_pmtu` and `net.ipv4.ip_forward_use_pmtu`
  * (pmtu.ts); other keys (and `conf.default.*`, which only
@@ -20,6 +20,7 @@ const NEIGH: Record<string, { key: keyof NeighParams; scale: number }> = {
   mcast_resolicit: { key: 'mcastResolicit', scale: 1 },
   base_reachable_time_ms: { key: 'baseReachableTimeMs', scale: 1 },
   retrans_time_ms: { key: 'retransTimeMs', scale: 1 },
+  unres_qlen: { key: 'unresQlen', scale: 1 },
   // In seconds, as /proc shows it.
   delay_first_probe_time: { key: 'delayFirstProbeTimeMs', scale: 1000 },
 };

@@ -21,6 +21,7 @@ import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
+import type { NeighMsg } from './neigh-types.js';
 import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
 import { inetSelectAddr } from './path/select-addr.js';
@@ -40,6 +41,10 @@ export class Netns {
   private compiled?: { ruleset: Ruleset; engine: IptEngine };
   /** Fragments waiting for reassembly (ip_defrag queues), keyed `src dst id proto`. */
   readonly reasm = new Map<string, Uint8Array[]>();
+  /** RTNLGRP_NEIGH of this namespace: the neighbour table's and the vxlan FDBs' notifications (set by the network). */
+  neighMonitor: ((m: NeighMsg) => void) | undefined;
+  /** A raw ICMP socket (`ping`'s): every ICMP packet delivered to this namespace's local stack, at the time it arrives. */
+  icmpRcv: ((ip: Uint8Array) => void) | undefined;
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
   readonly sysctls = new Map<string, string>();
   /** Path MTU exceptions (learned from "fragmentation needed"), on the simulated clock. */
@@ -54,6 +59,7 @@ export class Netns {
     this.fib = new Fib(core);
     this.neigh = new NeighTable(clock);
     this.pmtu = new PmtuCache(clock);
+    this.neigh.monitor = (m) => this.neighMonitor?.(m);
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
     // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
     lo.addrs.push(parseAddr('127.0.0.1/8'));

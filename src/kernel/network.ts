@@ -17,11 +17,35 @@ import type { PacketSpec, Probe } from './scenario.js';
 import type { NetView, WalkPins, WalkStats } from './path/context.js';
 import { arpSolicit } from './path/arp.js';
 import { routeSource } from './path/select-addr.js';
-import { sendPacket, type SendResult } from './path/walk.js';
+import { sendPacket, type LaterSink, type SendResult } from './path/walk.js';
+import { neighMsgText, type NeighMsg } from './neigh-types.js';
 import { linkShow } from './link-show.js';
 
 /** pcap link type of bare IPv4 (IPIP and TUN devices carry no Ethernet header). */
 const LINKTYPE_RAW = 101;
+
+/** One RTNLGRP_NEIGH notification of namespace `ns` at simulated time `atMs`; `text` as `ip monitor neigh` prints it. */
+export interface NeighNotification {
+  readonly ns: string;
+  readonly atMs: number;
+  readonly msg: NeighMsg;
+  readonly text: string;
+}
+
+/**
+ * `ip -ts monitor neigh`'s line for `n`: `[YYYY-MM-DDTHH:MM:SS.uuuuuu] TEXT`,
+ * the simulated time counted from `epochMs` (default 0, 1970-01-01 UTC).
+ */
+export function monitorLine(n: NeighNotification, epochMs = 0): string {
+  return `${tsShort(n.atMs, epochMs)} ${n.text}`;
+}
+
+/** iproute2's `-ts` timestamp of simulated time `atMs`. */
+export function tsShort(atMs: number, epochMs = 0): string {
+  const us = Math.round((epochMs + atMs) * 1000);
+  const d = new Date(Math.floor(us / 1000));
+  return `[${d.toISOString().slice(0, 19)}.${String(us % 1_000_000).padStart(6, '0')}]`;
+}
 
 /** One probe walked by {@link SimNetwork.check}. */
 export interface ProbeResult {
@@ -46,6 +70,7 @@ export class SimNetwork implements NetView {
   pins?: WalkPins;
   /** Set to count the WASM calls walks make (see {@link WalkStats}). */
   stats?: WalkStats;
+  private neighWatchers = new Set<(n: NeighNotification) => void>();
 
   constructor(
     readonly core: Core,
@@ -60,6 +85,9 @@ export class SimNetwork implements NetView {
     if (this.namespaces.has(name)) throw new InputError('DuplicateNamespace', name, 'unique node and pod names');
     const ns = new Netns(this.core, this.clock, name, node);
     ns.neigh.setResolver((q) => arpSolicit(this, ns, q.dev, q.dst, undefined));
+    ns.neighMonitor = (m) => {
+      for (const f of this.neighWatchers) f({ ns: name, atMs: this.clock.now(), msg: m, text: neighMsgText(m) });
+    };
     this.namespaces.set(name, ns);
     return ns;
   }
@@ -76,15 +104,31 @@ export class SimNetwork implements NetView {
    * node and follows it to its end, then what it caused (fragments, the ICMP
    * errors Linux sends, the echo reply), in order. The source address is the
    * route's `src`, else inet_select_addr's (path/select-addr.ts).
+   *
+   * With `later` the send is timed: a packet (or the echo reply, an
+   * error) whose next hop is unresolved waits in the neighbour's queue
+   * (disposition `QUEUED`) while the probes run on the clock, and what it
+   * does when the answer arrives or the entry fails is handed to `later`
+   * as the clock is advanced. Without it, probes are tried at once.
    */
-  send(packet: PacketSpec | Probe): SendResult {
+  send(packet: PacketSpec | Probe, opts: { later?: LaterSink } = {}): SendResult {
     const ns = this.ns(packet.from);
     const dst = parseIPv4(packet.to);
     const src = routeSource(ns.ifaces, ns.fib.get(dst)) ?? 0;
     // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
     const df = packet.pmtudisc ? packet.pmtudisc !== 'dont' : (packet.df ?? true);
-    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df, id: this.pins?.ipId, icmpId: this.pins?.icmpId });
-    return sendPacket(this, ns, ip, packet.pmtudisc);
+    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df, id: this.pins?.ipId, icmpId: this.pins?.icmpId, seq: packet.seq });
+    return sendPacket(this, ns, ip, opts.later, packet.pmtudisc);
+  }
+
+  /**
+   * Subscribes to every namespace's RTNLGRP_NEIGH notifications, as
+   * `ip -ts monitor neigh` run in each would print them (see
+   * {@link monitorLine}); returns the unsubscribe function.
+   */
+  monitorNeigh(f: (n: NeighNotification) => void): () => void {
+    this.neighWatchers.add(f);
+    return () => void this.neighWatchers.delete(f);
   }
 
   /** Sends `packet` (see {@link send}) and returns its trace. A {@link Probe}'s name and expectation are not needed (see {@link check}). */

@@ -36,6 +36,8 @@ export interface ProbeBytes {
   id?: number;
   /** ICMP echo identifier. Default 0x4d2. */
   icmpId?: number;
+  /** ICMP echo sequence number. Default 1. */
+  seq?: number;
   /** ICMP type: 8 echo request (default) or 0 echo reply. */
   icmpType?: 0 | 8;
 }
@@ -60,7 +62,7 @@ export function buildIpPacket(p: ProbeBytes): Uint8Array {
     for (let i = 0; i < size; i++) b[IPV4_HLEN + ICMP_HLEN + i] = i & 0xff;
     b[IPV4_HLEN] = p.icmpType ?? ICMP_ECHO;
     dv.setUint16(IPV4_HLEN + 4, p.icmpId ?? 0x4d2);
-    dv.setUint16(IPV4_HLEN + 6, 1);
+    dv.setUint16(IPV4_HLEN + 6, p.seq ?? 1);
     dv.setUint16(IPV4_HLEN + 2, internetChecksum(b, IPV4_HLEN, l4));
   } else {
     dv.setUint16(IPV4_HLEN, p.sport ?? 40000);

@@ -103,6 +103,8 @@ export interface PacketSpec {
   pmtudisc?: 'do' | 'want' | 'dont';
   /** IP TTL at the sender. Default 64. */
   ttl?: number;
+  /** ICMP echo sequence number (`ping`'s icmp_seq). Default 1. */
+  seq?: number;
 }
 
 /** A packet of a scenario, named, with what should happen to it. */

@@ -7,6 +7,7 @@ import { CnikitError } from '../core/errors.js';
 import type { SimClock } from '../store/clock.js';
 import { DEFAULT_AGEING_MS, ZERO_MAC, ip, isMulticast, line, mac, state, type FdbEntry, type FdbState } from './fdb-entry.js';
 import { SharedMap, SharedPool } from './shared-map.js';
+import type { NeighMsg } from './neigh-types.js';
 
 /** Options of a {@link VxlanFdb}, as `ip link add ... type vxlan`. */
 export interface VxlanFdbOptions {
@@ -18,8 +19,8 @@ export interface VxlanFdbOptions {
   ageingMs?: number;
 }
 
-/** What the L2 MISS agent answers: the remote VTEP for the MAC. */
-export type FdbAgent = (req: { mac: string; dev: string }) => { dst: string } | undefined;
+/** What the L2 MISS agent answers: the remote VTEP for the MAC, installed `latencyMs` later on the clock (default 0: at once). */
+export type FdbAgent = (req: { mac: string; dev: string }) => { dst: string; latencyMs?: number } | undefined;
 
 /** Result of a vxlan lookup. `dsts` are the remote VTEPs the frame is sent to. */
 export type VxlanFdbResult =
@@ -73,6 +74,8 @@ export class VxlanFdb {
   // MAC -> remotes (several for `append`, as the all-zeros flood list).
   private map = new SharedMap<string, readonly FdbEntry[]>(pool);
   private agent: FdbAgent | undefined;
+  /** RTNLGRP_NEIGH: L2 misses and entries added (`ip monitor neigh`). */
+  monitor: ((m: NeighMsg) => void) | undefined;
 
   constructor(readonly dev: string, private readonly clock: SimClock, opts: VxlanFdbOptions = {}) {
     this.learning = opts.learning ?? true;
@@ -189,9 +192,11 @@ export class VxlanFdb {
 
   /**
    * Where a frame to `dstMac` goes (`vxlan_xmit`): its entry, else the
-   * all-zeros default entry, else a miss: the frame is dropped and, with
-   * `l2miss` and a unicast MAC, the agent is asked; its answer is installed
-   * as a dynamic entry (what flanneld's `NeighSet` did).
+   * all-zeros default entry, else a miss: the frame is dropped (vxlan has
+   * no queue) and, with `l2miss` and a unicast MAC, user space is told
+   * (vxlan_fdb_miss: `miss dev DEV lladdr MAC STALE`); the agent's answer
+   * is installed as a dynamic entry (old flanneld's `NeighSet`, NUD_REACHABLE)
+   * at once or `latencyMs` later, for the packets that follow.
    */
   lookup(dstMac: string): VxlanFdbResult {
     const m = mac(dstMac);
@@ -200,8 +205,13 @@ export class VxlanFdb {
     const dflt = this.live(ZERO_MAC);
     if (dflt) return { kind: 'default', entries: dflt, dsts: dflt.map((e) => e.dst!) };
     if (!this.l2miss || isMulticast(m)) return { kind: 'miss', dropped: true, l2miss: false };
+    this.monitor?.({ type: 'miss', dev: this.dev, lladdr: m, state: 'STALE' });
     const ans = this.agent?.({ mac: m, dev: this.dev });
     if (!ans) return { kind: 'miss', dropped: true, l2miss: true };
+    if (ans.latencyMs) {
+      this.clock.setTimer(ans.latencyMs, () => void this.replace(m, ans.dst, { state: 'dynamic' }));
+      return { kind: 'miss', dropped: true, l2miss: true };
+    }
     return { kind: 'miss', dropped: true, l2miss: true, installed: this.put(m, ans.dst, 'dynamic', false) };
   }
 
@@ -235,6 +245,8 @@ export class VxlanFdb {
     const list = append ? (this.live(m) ?? []).filter((x) => x.dst !== e.dst) : [];
     this.map.set(m, [...list, e]);
     if (freeze) this.map.maybeFreeze();
+    // As `ip monitor neigh` prints an AF_BRIDGE entry (measured: `bridge fdb add` prints `DST dev DEV lladdr MAC NOARP PERMANENT`).
+    this.monitor?.({ type: 'new', dst: e.dst, dev: this.dev, lladdr: m, state: st === 'permanent' ? 'PERMANENT' : st === 'static' ? 'NOARP' : 'REACHABLE', ...(st === 'permanent' ? { noarp: true } : {}) });
     return e;
   }
 

@@ -17,6 +17,7 @@ import type { Codec } from '../../codec/wasm.js';
 import type { Segment } from '../segment.js';
 import type { Iface } from '../iface.js';
 import type { Netns } from '../netns.js';
+import type { NeighParked } from '../neigh-types.js';
 import type { IpView } from '../packet.js';
 import type { KRoute } from '../route.js';
 import type { TraceBuilder } from '../trace-builder.js';
@@ -77,6 +78,12 @@ export interface WalkCtx {
   readonly quiet: boolean;
   /** Devices entered so far (for LOOP). */
   entered: number;
+  /**
+   * Set on a timed walk: what lets a packet wait in an unresolved
+   * neighbour's queue (`ip` leaving `dev` of `ns` for next hop `nh`) and
+   * be walked on later, on the clock, by the driver.
+   */
+  readonly park?: (ns: Netns, dev: Iface, ip: Uint8Array, nh: number) => NeighParked;
 }
 
 /**

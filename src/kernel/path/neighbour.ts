@@ -6,7 +6,9 @@
  * with the packet's source address as Linux's arp_solicit takes it from the
  * queued skb).
  *
- * Simplified: the packet is not queued while the entry is INCOMPLETE: the
+ * On a timed walk (`ctx.park`) a packet whose next hop is unresolved waits
+ * in the entry's queue (`QUEUED`) and the driver walks it on when the
+ * answer arrives or reports it when the entry fails; on an untimed walk the
  * probes run at once and the lookup answers or fails (see neigh.ts).
  */
 import { formatIPv4 } from '../../net/ip.js';
@@ -15,12 +17,22 @@ import type { Netns } from '../netns.js';
 import { arpSolicit } from './arp.js';
 import type { WalkCtx } from './context.js';
 
-/** The lladdr of next hop `nh` on `dev` for a packet from `src`, or undefined when resolution failed (recorded as a step). */
-export function neighResolveOutput(ctx: WalkCtx, ns: Netns, dev: Iface, nh: number, src: number): string | undefined {
+/**
+ * The lladdr of next hop `nh` on `dev` for packet `ip` from `src`, or
+ * undefined when resolution failed, or 'QUEUED' when the packet waits
+ * (recorded as a step).
+ */
+export function neighResolveOutput(ctx: WalkCtx, ns: Netns, dev: Iface, nh: number, src: number, ip?: Uint8Array): string | undefined | 'QUEUED' {
   const dst = formatIPv4(nh);
   // The table asks its resolver when it must solicit; this lookup's resolver asks for `src`.
   ns.neigh.setResolver((q) => arpSolicit(ctx.net, ns, q.dev, q.dst, src));
-  const r = ns.neigh.lookup(dst, dev.name);
+  const r = ns.neigh.lookup(dst, dev.name, ip && ctx.park ? ctx.park(ns, dev, ip, nh) : undefined);
+  if (r.kind === 'queued') {
+    const app = r.probes.filter((p) => p.kind === 'app').length;
+    ctx.tb.step({ kind: 'neighbour', detail: `${dst} dev ${dev.name} INCOMPLETE: the packet waits in the queue (unres_qlen)${app ? `; L3 MISS sent to user space` : ''}`, action: 'QUEUED', data: { probes: r.probes.length } });
+    ns.neigh.setResolver((q) => arpSolicit(ctx.net, ns, q.dev, q.dst, undefined));
+    return 'QUEUED';
+  }
   if (r.kind === 'failed') {
     ctx.tb.step({ kind: 'neighbour', detail: `${dst} dev ${dev.name} FAILED (${r.probes.length} probes unanswered)`, action: 'NEIGH_FAILED', data: { probes: r.probes.length } });
     return undefined;

@@ -135,7 +135,8 @@ export function ipFinishOutput2(ctx: WalkCtx, ns: Netns, r: KRoute, dev: Iface, 
   const nh = r.via ?? v.dst;
   // Packets reaching here were made by the walk (a socket's, a forwarded copy, a tunnel's outer packet, a fragment): the header may go in their headroom.
   if (!dev.ether) return { to: 'dev_queue_xmit', dev, frame: ethPush(NO_MAC, NO_MAC, ip), nh };
-  const mac = neighResolveOutput(ctx, ns, dev, nh, v.src);
+  const mac = neighResolveOutput(ctx, ns, dev, nh, v.src, ip);
+  if (mac === 'QUEUED') return 'QUEUED';
   if (!mac) return 'NEIGH_FAILED';
   return { to: 'dev_queue_xmit', dev, frame: ethPush(mac, dev.mac, ip), nh };
 }

@@ -88,6 +88,8 @@ export function ipLocalDeliver(ctx: WalkCtx, ns: Netns, dev: string, frame: Uint
   // The kernel answers echo requests itself (icmp_echo_ignore_all = 0).
   else if (v.proto === IPPROTO_ICMP && v.icmpType === ICMP_ECHO) icmpEcho(ctx, ns, ip);
   else if (v.proto === IPPROTO_ICMP && v.icmpType === ICMP_DEST_UNREACH && ip[(ip[0] & 15) * 4 + 1] === ICMP_FRAG_NEEDED) icmpUnreachFragNeeded(ctx, ns, ip);
+  // A raw ICMP socket (ping) sees every ICMP packet delivered: replies and errors.
+  if (v.proto === IPPROTO_ICMP) ns.icmpRcv?.(ip);
   ctx.tb.step({ kind: 'deliver', detail: `${v.proto === IPPROTO_UDP ? `udp ${formatIPv4(v.dst)}:${v.dport}` : `icmp ${formatIPv4(v.dst)}`} delivered to the local stack of ${ns.name} (in ${dev})`, action: 'DELIVERED' });
   return 'DELIVERED';
 }

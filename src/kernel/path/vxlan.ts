@@ -1,7 +1,8 @@
 /**
  * A VXLAN device (drivers/net/vxlan/vxlan_core.c): vxlan_xmit looks the
  * inner destination MAC up in the device's FDB (an entry, the all-zeros
- * default, or a miss, which with `l2miss` asks the user-space agent) and
+ * default, or a miss: the frame is dropped and, with `l2miss` and a unicast
+ * MAC, user space is told: an answer only helps later frames) and
  * sends the frame to that remote through the shared tunnel output
  * (tunnel.ts: outer route, headers, ip_local_out). vxlan_rcv (the UDP
  * socket's encap_rcv) checks the VNI, learns the inner source MAC -> outer
@@ -22,16 +23,20 @@ export function vxlanXmit(ctx: WalkCtx, vx: Iface, frame: Uint8Array): Next {
   vx.see(frame);
   const { dst: dmac } = frameMacs(frame);
   const f = p.fdb.lookup(dmac);
-  let remote: string | undefined;
   if (f.kind === 'miss') {
-    remote = f.installed?.dst;
-    ctx.tb.step({ kind: 'fdb', detail: `${dmac} dev ${vx.name}: miss${f.l2miss ? (remote ? `, L2 MISS answered by the agent: dst ${remote}` : ', L2 MISS unanswered') : ''}`, action: remote ? 'AGENT' : 'DROP' });
-    if (!remote) return 'NEIGH_FAILED';
-  } else {
-    remote = f.dsts[0];
-    ctx.tb.step({ kind: 'fdb', detail: `${dmac} dev ${vx.name} dst ${remote}${f.kind === 'default' ? ' (all-zeros default)' : ''}`, action: 'HIT', data: { dst: remote } });
+    // vxlan_fdb_miss: user space is told (l2miss, unicast only) and the frame is dropped; an answer helps later frames.
+    const why = f.l2miss ? 'L2 MISS sent to user space, the frame is dropped (vxlan has no queue)' : f.installed === undefined && isGroup(dmac) ? 'no entry for a broadcast/multicast frame: dropped silently' : 'no entry: dropped';
+    ctx.tb.step({ kind: 'fdb', detail: `${dmac} dev ${vx.name}: ${why}${f.installed ? `; the agent answered: dst ${f.installed.dst} installed for the next frames` : ''}`, action: 'DROP' });
+    return 'NEIGH_FAILED';
   }
+  const remote = f.dsts[0];
+  ctx.tb.step({ kind: 'fdb', detail: `${dmac} dev ${vx.name} dst ${remote}${f.kind === 'default' ? ' (all-zeros default)' : ''}`, action: 'HIT', data: { dst: remote } });
   return iptunnelXmit(ctx, vx, frame, remote, 'vxlan');
+}
+
+/** A group (broadcast or multicast) MAC: the I/G bit of the first octet. */
+function isGroup(m: string): boolean {
+  return (parseInt(m.slice(0, 2), 16) & 1) === 1;
 }
 
 /** vxlan_rcv: the VXLAN socket of `vx` got `frame` (outer Ethernet + IP + UDP + 'vxlan'). */

@@ -27,6 +27,11 @@ import { TraceBuilder } from '../trace-builder.js';
 import { brDevXmit, brHandleFrame } from './bridge.js';
 import type { NetView, Next, Skb, WalkCtx } from './context.js';
 import { ipForward } from './forward.js';
+import { ICMP, icmpSend } from './icmp.js';
+import type { NeighParked } from '../neigh-types.js';
+import type { Iface } from '../iface.js';
+import { ethPush } from '../packet.js';
+import { formatIPv4 } from '../../net/ip.js';
 import { ipipRcv, ipipTunnelXmit } from './ipip.js';
 import { ipFinishOutput2, ipLocalOut, ipOutput, sendmsg, type PmtuDisc } from './output.js';
 import { ipLocalDeliver, ipRcv, netifReceiveSkb } from './receive.js';
@@ -44,9 +49,48 @@ export interface SendResult {
   readonly errors: readonly Trace[];
 }
 
-/** A fresh context for one walk. */
-export function walkCtx(net: NetView, quiet: boolean): WalkCtx {
-  return { net, tb: new TraceBuilder(), caused: [], quiet, entered: 0 };
+/**
+ * What a packet that waited in a neighbour's queue did when the clock
+ * moved on: `continued` (the answer arrived; the walk from the neighbour
+ * on, and what it caused) or `failed` (the entry failed: the step, and the
+ * ICMP host unreachable the node sent about it in `errors`; or the queue
+ * overflowed). Also for caused packets (an echo reply) that waited.
+ */
+export interface LaterResult extends SendResult {
+  readonly what: 'continued' | 'failed';
+}
+
+/** Receives the continuations of a timed send. */
+export type LaterSink = (r: LaterResult) => void;
+
+/** A fresh context for one walk; with `later`, a timed one (packets may wait for their neighbour). */
+export function walkCtx(net: NetView, quiet: boolean, later?: LaterSink): WalkCtx {
+  return { net, tb: new TraceBuilder(), caused: [], quiet, entered: 0, ...(later ? { park: parker(net, quiet, later) } : {}) };
+}
+
+/**
+ * The continuation of a packet parked in a neighbour's queue: walked on
+ * from dev_queue_xmit with the answer (neigh_connect sends the queue), or
+ * reported when the entry fails (arp_error_report -> icmp_send host
+ * unreachable from the node that queued it), its results handed to `later`.
+ */
+function parker(net: NetView, quiet: boolean, later: LaterSink) {
+  return (ns: Netns, dev: Iface, ip: Uint8Array, nh: number): NeighParked => ({
+    resume(lladdr: string): void {
+      const ctx = walkCtx(net, quiet, later);
+      ctx.tb.enter(ns.name);
+      ctx.tb.step({ kind: 'neighbour', detail: `${formatIPv4(nh)} dev ${dev.name} lladdr ${lladdr}: the answer arrived, the queued packet leaves`, action: 'HIT', data: { lladdr } });
+      const d = follow(ctx, { to: 'dev_queue_xmit', dev, frame: ethPush(lladdr, dev.mac, ip), nh });
+      later({ ...drain(net, ctx, d, later), what: 'continued' });
+    },
+    fail(overflow: boolean): void {
+      const ctx = walkCtx(net, quiet, later);
+      ctx.tb.enter(ns.name);
+      ctx.tb.step({ kind: 'neighbour', detail: overflow ? `${formatIPv4(nh)} dev ${dev.name}: the queue is full (unres_qlen), the oldest packet dropped` : `${formatIPv4(nh)} dev ${dev.name} FAILED: ICMP host unreachable for the queued packet`, action: 'NEIGH_FAILED' });
+      if (!overflow) icmpSend(ctx, ns, ip, ICMP.HOST_UNREACH);
+      later({ ...drain(net, ctx, 'NEIGH_FAILED', later), what: 'failed' });
+    },
+  });
 }
 
 /** Calls the stage `s` names. */
@@ -97,9 +141,13 @@ export function follow(ctx: WalkCtx, next: Next): Disposition {
  * first (from where they were made), ICMP errors and the echo reply (walks
  * that cause no errors of their own), and their fragments.
  */
-export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, pmtudisc?: PmtuDisc): SendResult {
-  const root = walkCtx(net, false);
-  let disposition = follow(root, sendmsg(root, ns, ip, pmtudisc));
+export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, later?: LaterSink, pmtudisc?: PmtuDisc): SendResult {
+  const root = walkCtx(net, false, later);
+  return drain(net, root, follow(root, sendmsg(root, ns, ip, pmtudisc)), later);
+}
+
+/** Walks what the walk of `root` (ended as `disposition`) caused, breadth first. */
+function drain(net: NetView, root: WalkCtx, disposition: Disposition, later: LaterSink | undefined): SendResult {
   const errors: Trace[] = [];
   let reply: Trace | undefined;
   // `main`: a fragment of the packet itself, whose loss decides the packet's disposition.
@@ -108,14 +156,14 @@ export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, pmtudisc?: P
     const { ctx: from, main } = queue[i];
     for (const c of from.caused) {
       if (c.kind === 'fragment') {
-        const ctx = walkCtx(net, from.quiet);
+        const ctx = walkCtx(net, from.quiet, later);
         ctx.tb.enter(c.ns.name);
         const d = follow(ctx, ipFinishOutput2(ctx, c.ns, c.route, c.dev, c.ip));
         if (main && d !== 'DELIVERED' && disposition === 'DELIVERED') disposition = d;
         queue.push({ ctx, main });
         continue;
       }
-      const ctx = walkCtx(net, true);
+      const ctx = walkCtx(net, true, later);
       const t = ctx.tb.done(follow(ctx, sendmsg(ctx, c.ns, c.ip)));
       if (c.kind === 'echo-reply') reply = t;
       else errors.push(t);
