@@ -263,6 +263,54 @@ describe('mtu-path-smaller: NICs 1500, switch ports 1400', () => {
     expect(last.detail).toContain('dropped silently');
     expect(net.capture('node2', 'eth0')).toEqual([]);
     expect(net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1322, pmtudisc: 'do' }).trace.disposition).toBe('DELIVERED');
+    // is_skb_forwardable lets MTU + 14 + 4 bytes through: an outer packet of 1404 passes, 1405 does not (as the kernel, test/netns-mtu.kernel.test.ts)
+    expect(net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1326, pmtudisc: 'do' }).trace.disposition).toBe('DELIVERED');
+    net.clearCaptures();
+    expect(net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1327, pmtudisc: 'do' }).trace.disposition).toBe('MTU_EXCEEDED');
+    // the NIC sent it, its switch port never passed it
+    expect(lens(net, 'node1', 'eth0')).toEqual([1405]);
+    expect(net.capture('lan', 'node1.eth0')).toEqual([]);
     net.dispose();
+  });
+
+  it('a veth drops a frame over its peer\'s MTU silently; a bridge drops one over the egress port\'s MTU', () => {
+    const net = buildMtuScenario(core, 'mtu-consistent');
+    const nl = Netlink.of(net);
+    nl.linkSet('b', 'eth0', { mtu: 1000 });
+    const r = net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1200, pmtudisc: 'do' });
+    expect(r.trace.disposition).toBe('MTU_EXCEEDED');
+    expect(r.errors).toEqual([]);
+    const last = r.trace.hops.at(-1)!.steps.at(-1)!;
+    expect(last).toMatchObject({ kind: 'wire', action: 'DROP' });
+    expect(last.detail).toMatch(/^veth .* frame of 1242 bytes over mtu 1000/);
+    const host = net.ns('node2').iface('cni0').ports!.find((p) => p.peer?.ns.name === 'b')!;
+    nl.linkSet('b', 'eth0', { mtu: 1450 });
+    nl.linkSet('node2', host.name, { mtu: 1000 });
+    const r2 = net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1200, pmtudisc: 'do' });
+    expect(r2.trace.disposition).toBe('MTU_EXCEEDED');
+    expect(r2.trace.hops.at(-1)!.steps.at(-1)!.detail).toMatch(/^cni0 port .* over mtu 1000/);
+    net.dispose();
+  });
+});
+
+describe('PMTU sysctls and the route cache through the door', () => {
+  it('ip route flush cache forgets exceptions; bad route sysctl values are refused and change nothing', () => {
+    const net = buildMtuScenario(core, 'mtu-pod-too-big');
+    const nl = Netlink.of(net);
+    net.send({ from: 'a', to: '10.244.2.2', proto: 'icmp', size: 1472, pmtudisc: 'do' });
+    expect(net.ipRouteGet('a', '10.244.2.2')).toContain('mtu 1450');
+    net.flushRouteCache('a');
+    expect(net.ipRouteGet('a', '10.244.2.2')).not.toContain('cache');
+    expect(() => nl.sysctl('a', 'net.ipv4.route.mtu_expires', '-1')).toThrow(/InvalidSysctlValue/);
+    expect(() => nl.sysctl('a', 'net.ipv4.ip_forward_use_pmtu', '2')).toThrow(/InvalidSysctlValue/);
+    expect(net.ns('a').pmtu.params).toEqual({ mtuExpires: 600, minPmtu: 552, forwardUsePmtu: false });
+    nl.sysctl('node1', 'net.ipv4.ip_forward_use_pmtu', '1');
+    expect(net.ns('node1').pmtu.params.forwardUsePmtu).toBe(true);
+    net.dispose();
+  });
+
+  it('unknown MTU scenarios and df values are named', () => {
+    expect(() => buildMtuScenario(core, 'mtu-nope')).toThrow(/UnknownScenario/);
+    expect(() => buildMtuScenario(core, 'mtu-consistent', { df: 'always' as 'set' })).toThrow(/InvalidDf/);
   });
 });

@@ -30,6 +30,8 @@ export interface MtuCase {
   readonly size: number;
   readonly mode: 'do' | 'want' | 'dont';
   readonly count: number;
+  /** `-i` in seconds. Default 0.2. */
+  readonly interval?: number;
 }
 
 /** What one case gave, in comparable text. */
@@ -92,13 +94,13 @@ export function modelMtus(net: SimNetwork, m: MtuScenario): Mtus {
   return out;
 }
 
-/** Runs `c` in the model (route caches flushed first); the clock moves 200 ms per ping, as `-i 0.2`. */
+/** Runs `c` in the model (route caches flushed first); the clock moves `-i` between pings. */
 export function modelCase(net: SimNetwork, m: MtuScenario, c: MtuCase, prefix = 'cnk-'): CaseResult {
   net.flushRouteCache();
   net.clearCaptures();
   const ping: string[] = [];
   for (let i = 0; i < c.count; i++) {
-    if (i) net.clock.advance(200);
+    if (i) net.clock.advance((c.interval ?? 0.2) * 1000);
     const r = net.send({ from: c.from, to: c.to, proto: 'icmp', size: c.size, pmtudisc: c.mode });
     const t = r.trace;
     const last = t.hops.at(-1)?.steps.at(-1);
@@ -139,6 +141,15 @@ export function pingEvents(out: string): string[] {
   return ev;
 }
 
+/** ping's output with the times masked (the model's clock is not the wall clock's): `time=T ms`, `time Tms`, the rtt line. */
+export function pingTextMasked(out: string): string {
+  return out
+    .replace(/time=[\d.]+ ms/g, 'time=T ms')
+    .replace(/time \d+ms/g, 'time Tms')
+    .replace(/^rtt min\/avg\/max\/mdev = .*$/m, 'rtt T')
+    .replace(/\n+$/, '\n');
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
 
@@ -162,7 +173,7 @@ async function stop(caps: ChildProcess[]): Promise<void> {
 }
 
 /** The real kernel's answers to `cases` on `m` (root; the namespaces are always deleted). Also returns ping's raw output per case. */
-export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix: string): Promise<{ mtus: Mtus; results: CaseResult[]; raw: string[] }> {
+export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix: string): Promise<{ mtus: Mtus; results: CaseResult[]; raw: string[]; text: string[] }> {
   const lay = layout(m.scenario, prefix);
   const netns = (name: string) => lay.namespaces.find((p) => p.name === name)!.netns;
   // The switches do not call iptables (br_netfilter, when loaded, would refragment IPv4 to the egress port's MTU: the model's switch, like a plain bridge, drops).
@@ -185,13 +196,15 @@ export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix:
     await sleep(1200);
     const results: CaseResult[] = [];
     const raw: string[] = [];
+    const text: string[] = [];
     for (const [k, c] of cases.entries()) {
       for (const h of hosts) run(['ip', '-n', h.netns, 'route', 'flush', 'cache']);
       const caps: ChildProcess[] = [];
       try {
         for (const [i, w] of wires.entries()) caps.push(await startCapture(w.netns, w.ifname, join(dir, `${k}-${i}.pcap`)));
-        const r = run(['ip', 'netns', 'exec', netns(c.from), 'ping', '-n', '-c', String(c.count), '-i', '0.2', '-W', '1', '-s', String(c.size), '-M', c.mode, c.to]);
-        raw.push(`$ ping -c ${c.count} -s ${c.size} -M ${c.mode} ${c.to} (from ${c.from})\n${r.stdout}${r.stderr}`);
+        const r = run(['ip', 'netns', 'exec', netns(c.from), 'ping', '-n', '-c', String(c.count), '-i', String(c.interval ?? 0.2), '-W', '1', '-s', String(c.size), '-M', c.mode, c.to]);
+        text.push(pingTextMasked(r.stdout + r.stderr));
+        raw.push(`$ ping -c ${c.count} -i ${c.interval ?? 0.2} -s ${c.size} -M ${c.mode} ${c.to} (from ${c.from})\n${r.stdout}${r.stderr}`);
         await sleep(200);
         const routes: Record<string, string> = {};
         for (const [ns, to] of routeQueries(c)) {
@@ -209,7 +222,7 @@ export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix:
         await stop(caps);
       }
     }
-    return { mtus, results, raw };
+    return { mtus, results, raw, text };
   } finally {
     spawnSync('bash', ['-c', script, 'bash', 'down']);
     rmSync(dir, { recursive: true, force: true });
