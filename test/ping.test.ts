@@ -49,6 +49,20 @@ describe('ping in the Flannel pairs: misses as Linux handles them', () => {
     net.dispose();
   });
 
+  it('the other notifications as measured: bridge learning before arp_process, a PROBE answered, a known address not made STALE', () => {
+    const net = pair('flannel-l2miss');
+    const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
+    const master = r.notifications.filter((n) => n.ns === 'master').map((n) => `${n.atMs} ${n.text}`);
+    expect(master.slice(0, 2)).toEqual(['0 dev veth8 lladdr 02:42:ac:10:63:08 REACHABLE', '0 172.16.99.8 dev docker0 lladdr 02:42:ac:10:63:08 STALE']);
+    // minion's unicast PROBE at 7 s reaches master, which already holds minion's address REACHABLE: no STALE line
+    expect(master.filter((l) => l.includes('10.46.181.146 dev eth0'))).toEqual(['1000 10.46.181.146 dev eth0 lladdr 52:54:00:2e:b5:92 REACHABLE']);
+    const minion = r.notifications.filter((n) => n.ns === 'minion' && n.text.includes('dev eth0')).map((n) => `${n.atMs} ${n.text}`);
+    expect(minion).toEqual(['1000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 STALE', '7000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 PROBE', '7000 10.46.181.145 dev eth0 lladdr 52:54:00:2e:b5:91 REACHABLE']);
+    // ping waited the linger time: no reply had come when the last request left (__schedule_exit)
+    expect(r.endMs).toBe(12000);
+    net.dispose();
+  });
+
   it('flannel-v04 (learning proxy l2miss): only the first request is lost, the receiver learnt the sender VTEP from it', () => {
     const net = pair('flannel-v04');
     const r = ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
@@ -193,5 +207,28 @@ describe('cnikit ping', () => {
     const m = await cli(['ping', '--scenario', 'flannel-seed', '--from', 'pod1', '--to', '172.16.57.15', '-M', 'maybe']);
     expect(m.status).toBe(2);
     expect(m.stderr).toContain('-M: do, dont or want');
+  });
+});
+
+describe('the comparison the real-namespace lane makes', () => {
+  it('tells two different runs apart (answered, miss lines, tables, frames) and finds none between equal ones', async () => {
+    const { differences, modelFacts, frameSummary } = await import('./support/ping-compare.js');
+    const facts = (name: string) => {
+      const net = pair(name);
+      net.arpFrames = true;
+      const f = modelFacts(ping(net, { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true }), net);
+      net.dispose();
+      return f;
+    };
+    const a = facts('flannel-l2miss');
+    const b = facts('flannel-v04');
+    const d = differences(a, b);
+    expect(d.map((x) => x.split(':')[0])).toEqual(['answered', 'miss lines', 'underlay frames']); // the FDBs end alike: answered (l2miss) or learned (v04)
+    expect(differences(a, facts('flannel-l2miss'))).toEqual([]);
+    expect(a.frames).toContain('vxlan 10.46.181.145 > 10.46.181.146: 172.16.99.8 > 172.16.57.15: echo request seq 3');
+    expect(frameSummary(new Uint8Array(60).fill(0).map((x, i) => (i === 12 ? 0x86 : i === 13 ? 0xdd : x)))).toBe('ethertype 0x86dd');
+    // a miss line late by more than the tolerance is a difference
+    const late = { ...a, missTimes: a.missTimes.map((t, i) => (i === 3 ? t + 200 : t)) };
+    expect(differences(late, a)).toEqual([expect.stringContaining('miss line 3')]);
   });
 });

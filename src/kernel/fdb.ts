@@ -15,6 +15,7 @@
  *   after `vxlan_fdb_miss`); the agent's answer is installed synchronously,
  *   so the caller's retransmission finds it.
  */
+import type { NeighMsg } from './neigh-types.js';
 import { CnikitError } from '../core/errors.js';
 import type { SimClock } from '../store/clock.js';
 import { DEFAULT_AGEING_MS, isMulticast, line, mac, state, type FdbEntry } from './fdb-entry.js';
@@ -28,6 +29,8 @@ export type BridgeFdbResult = { readonly kind: 'forward'; readonly entry: FdbEnt
 /** A Linux bridge's FDB (`bridge fdb show br <name>`). */
 export class BridgeFdb {
   private map = new Map<string, FdbEntry>();
+  /** RTNLGRP_NEIGH: learned entries, new or moved (`ip monitor neigh` prints `dev PORT lladdr MAC REACHABLE`). */
+  monitor: ((m: NeighMsg) => void) | undefined;
 
   /**
    * @param name bridge device name (`cni0`)
@@ -88,6 +91,8 @@ export class BridgeFdb {
     const e = this.live(m);
     if (e?.state === 'permanent') return false;
     this.map.set(m, { mac: m, dev: port, master: this.name, state: e?.state ?? 'dynamic', updated: this.clock.now() });
+    // br_fdb_update: fdb_notify for a new entry or one that moved port.
+    if (!e || e.dev !== port) this.monitor?.({ type: 'new', dev: port, lladdr: m, state: e?.state === 'static' ? 'NOARP' : 'REACHABLE' });
     return true;
   }
 

@@ -100,6 +100,7 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
         const i = make('bridge', 1500);
         i.ports = [];
         i.bridgeFdb = new BridgeFdb(s.name, env.clock);
+        i.bridgeFdb.monitor = (m) => n.neighMonitor?.(m);
         i.bridgeFdb.add(i.mac, s.name);
         return i;
       };

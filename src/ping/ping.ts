@@ -7,9 +7,10 @@
  * instead and reports what came back.
  *
  * As iputils (ping_common.c): the run ends when every request is answered
- * or failed (`nreceived + nerrors >= count`), else after the linger time
- * (`-W`, default 10 s; with replies, max(2 x the largest RTT, the
- * interval)); `time` in the statistics is the last send's time from the
+ * or failed (`nreceived + nerrors >= count`), else after the wait
+ * __schedule_exit sets when the last request has gone: the linger time
+ * (`-W`, default 10 s) when no reply had come by then, else max(2 x the
+ * largest RTT, the interval); `time` in the statistics is the last send's time from the
  * start; a local EMSGSIZE is `ping: local error: message too long, mtu=N`
  * (an error); errors are `From ADDR icmp_seq=N ...` lines. `-M do` sets
  * DF, `-M dont` clears it, `-M want` (ping's default, the kernel's
@@ -199,11 +200,16 @@ export function ping(net: SimNetwork, opts: PingOptions): PingResult {
   try {
     let lastSend = 0;
     let endAt = Infinity;
+    // __schedule_exit runs when the last request has gone: what it knows then decides the wait.
+    let receivedBefore = 0;
+    let tmaxBefore = 0;
     const done = () => received + errors >= count;
     for (let i = 1; i <= count; i++) {
       const at = start + (i - 1) * intervalMs;
       if (at > clock.now()) clock.advance(at - clock.now());
       lastSend = clock.now() - start;
+      receivedBefore = received;
+      tmaxBefore = tmax;
       const dst = opts.to;
       parseDst(dst);
       const s: (typeof seqs)[number] = { seq: i, sentMs: lastSend, outcome: 'lost', later: [] };
@@ -222,7 +228,7 @@ export function ping(net: SimNetwork, opts: PingOptions): PingResult {
       }
     }
     // Wait as ping does after the last request (__schedule_exit).
-    const wait = received ? Math.max(2 * tmax, intervalMs) : lingerMs;
+    const wait = receivedBefore ? Math.max(2 * tmaxBefore, intervalMs) : lingerMs;
     endAt = start + lastSend + wait;
     while (!done() && clock.now() < endAt) {
       clock.advance(Math.min(10, endAt - clock.now()));

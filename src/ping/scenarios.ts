@@ -159,6 +159,7 @@ export function buildPingScenario(core: Core, flavour: PingFlavour, opts: PingSc
     }
     if (!opts.noAgent && (flavour.answersL3 || flavour.answersL2)) installResponder(nl, n.name, flavour, opts.agentLatencyMs ?? 2);
   }
+  net.setCapture(true);
   return net;
 }
 

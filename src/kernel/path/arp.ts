@@ -19,6 +19,7 @@ import type { Netns } from '../netns.js';
 import { macBytes, NO_MAC } from '../packet.js';
 import type { NetView } from './context.js';
 import { inetSelectAddr } from './select-addr.js';
+import { VALID } from '../neigh-types.js';
 
 /** What ARP reads of the network: the fabric, and whether to record its frames. */
 export type ArpNet = Pick<NetView, 'segments' | 'arpFrames'>;
@@ -89,8 +90,10 @@ export function arpSolicit(net: ArpNet, ns: Netns, devName: string, dst: string,
     for (const i of floodSet(dev)) i.see(req);
   }
   for (const s of all) {
-    if (!arpProcess(s.iface, a, dev.mac, spa)) continue;
+    if (!answers(s.iface, a)) continue;
+    // The bridges on the way learn as the frames pass, before arp_process updates the answerer's table.
     s.learn();
+    arpProcess(s.iface, a, dev.mac, spa);
     if (net.arpFrames) {
       const rep = arpFrame(ARPOP_REPLY, s.iface.mac, a, dev.mac, spa, dev.mac);
       for (const x of replyPath(s.iface, dev)) x.see(rep);
@@ -104,15 +107,23 @@ export function arpSolicit(net: ArpNet, ns: Netns, devName: string, dst: string,
  * arp_process on station `i` for a request "who has `tpa`?" from `sha` /
  * `spa`: whether it answers (it owns `tpa`, or proxies for it). An answering
  * station learns the asker as STALE (neigh_event_ns), unless it has a
- * PERMANENT or NOARP entry for it.
+ * PERMANENT or NOARP entry for it or already holds that address in a
+ * valid state (__neigh_update keeps the state then).
  */
 function arpProcess(i: Iface, tpa: number, sha: string, spa: number): boolean {
-  if (!i.up || !(i.ns.fib.isLocal(tpa) || proxies(i, tpa))) return false;
+  if (!answers(i, tpa)) return false;
   if (spa !== 0) {
     const old = i.ns.neigh.get(formatIPv4(spa), i.name);
-    if (!old || (old.state !== 'PERMANENT' && old.state !== 'NOARP')) i.ns.neigh.replace(formatIPv4(spa), i.name, { lladdr: sha, nud: 'stale' });
+    // __neigh_update: STALE with the address already held keeps the old state (a REACHABLE entry stays so).
+    const same = old?.lladdr === sha && VALID.has(old.state);
+    if (!old || (old.state !== 'PERMANENT' && old.state !== 'NOARP' && !same)) i.ns.neigh.replace(formatIPv4(spa), i.name, { lladdr: sha, nud: 'stale' });
   }
   return true;
+}
+
+/** Whether station `i` answers "who has `tpa`?": it owns the address or proxies for it. */
+function answers(i: Iface, tpa: number): boolean {
+  return i.up && (i.ns.fib.isLocal(tpa) || proxies(i, tpa));
 }
 
 /** An Ethernet ARP frame (RFC 826): op 1 request, 2 reply. */
