@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import type { KernelStep, Step } from '../src/core/trace.js';
 import { Codec } from '../src/codec/index.js';
-import { buildScenario, type NodeSpec, type PacketSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink, type NodeSpec, type PacketSpec, type Scenario, type SimNetwork } from '../src/kernel/index.js';
 import { calicoPod } from '../src/topology/index.js';
 import { calicoPair, flannel } from './support/kernel-scenarios.js';
 
@@ -14,11 +14,21 @@ beforeAll(async () => {
   codec = new Codec(core);
 });
 
-/** Flannel VXLAN with flannel.1, cni0 and the pods at MTU 1500: a full-size inner frame makes a 1550-byte outer packet on a 1500 underlay. */
-function flannelNoHeadroom(): Scenario {
+/**
+ * Flannel VXLAN with flannel.1, cni0 and the pods at MTU 1500: a full-size
+ * inner frame makes a 1550-byte outer packet on a 1500 underlay. Built the
+ * way Linux allows it: flannel.1 made at 1500 over a 1550 eth0, then eth0
+ * lowered to 1500 (the vxlan MTU is left as it was).
+ */
+function flannelNoHeadroom(): SimNetwork {
   const s = flannel({ podMtu: 1500 });
   for (const n of s.nodes) for (const i of n.interfaces) if (i.kind === 'vxlan' || i.kind === 'bridge') i.mtu = 1500;
-  return s;
+  for (const n of s.nodes) for (const i of n.interfaces) if (i.kind === 'phys') i.mtu = 1550;
+  for (const seg of s.segments) seg.mtu = 1550;
+  const net = buildScenario(core, s);
+  const nl = Netlink.of(net);
+  for (const n of s.nodes) nl.linkSet(n.name, 'eth0', { mtu: 1500 });
+  return net;
 }
 
 /** Two Calico IPIP nodes on one segment with tunl0 at MTU 1500 (Calico sets 1480): a full-size inner packet makes a 1520-byte outer one. */
@@ -41,15 +51,16 @@ const kinds = (steps: readonly Step[]) => steps.map((s) => s.kind);
 
 describe('kernel path: one output path for every packet', () => {
   it('a VXLAN outer packet over the underlay MTU is fragmented (DF clear), reassembled by the receiver, decapsulated and delivered', () => {
-    const net = buildScenario(core, flannelNoHeadroom());
+    const net = flannelNoHeadroom();
     const sent = net.send({ from: 'p1', to: '10.244.2.2', proto: 'icmp', size: 1472, df: false });
     expect(sent.trace.disposition).toBe('DELIVERED');
     // The first fragment's walk ends where it waits for the second: node2 reassembles before vxlan_rcv.
     expect(sent.trace.hops.map((h) => h.node)).toEqual(['p1', 'node1', 'node2']);
     const n1 = sent.trace.hops[1].steps;
-    // vxlan_xmit -> outer route -> ip_local_out (OUTPUT, POSTROUTING) -> ip_finish_output (fragment) -> neighbour -> transmit
+    // vxlan_xmit -> outer route -> skb_tunnel_check_pmtu (a PMTU exception) -> ip_local_out (OUTPUT, POSTROUTING) -> ip_finish_output (fragment) -> neighbour -> transmit
     const tail = kinds(n1).slice(kinds(n1).lastIndexOf('fdb'));
-    expect(tail).toEqual(['fdb', 'route', 'encapsulate', 'fragment', 'neighbour', 'transmit', 'wire']);
+    expect(tail).toEqual(['fdb', 'route', 'mtu', 'encapsulate', 'fragment', 'neighbour', 'transmit', 'wire']);
+    expect(net.ipRouteGet('node1', '10.244.2.2')).toBe('10.244.2.2 via 10.244.2.0 dev flannel.1 src 10.244.1.0\n    cache expires 600sec mtu 1450');
     expect(n1.find((s) => s.kind === 'fragment')!.detail).toBe('1550 > mtu 1500 of eth0: 2 fragments');
     const outerRoute = n1.filter((s): s is Extract<KernelStep, { kind: 'route' }> => s.kind === 'route').at(-1)!;
     expect(outerRoute.data).toMatchObject({ table: 'main', type: 'unicast', outer: true });

@@ -55,8 +55,8 @@ export type NeighbourStep = StepOf<'neighbour', 'HIT' | 'ARP' | 'AGENT' | 'QUEUE
 export type NetfilterStep = StepOf<'netfilter', string, { readonly hook: string; readonly table: string; readonly chain: string; readonly rule: number | 'policy'; readonly line: number; readonly verdict: string }>;
 /** ip_forward: forwarding sysctl, TTL, MTU with DF, TTL decrement. */
 export type ForwardStep = StepOf<'forward', 'FORWARDED' | 'DROP' | 'TTL_EXCEEDED' | 'MTU_EXCEEDED', { readonly icmp: IcmpNote }>;
-/** A packet over the device MTU with DF (EMSGSIZE for a local socket or a tunnel's outer packet). */
-export type MtuStep = StepOf<'mtu', 'DROP', { readonly mtu: number; readonly length: number }>;
+/** A packet over the (path) MTU with DF (EMSGSIZE for a local socket or a tunnel's outer packet: DROP), or a tunnel lowering a path MTU (PMTU). */
+export type MtuStep = StepOf<'mtu', 'DROP' | 'PMTU', { readonly mtu: number; readonly length: number }>;
 /** ip_fragment: into how many fragments. */
 export type FragmentStep = StepOf<'fragment', 'FRAGMENTED', { readonly count: number }>;
 /** ip_defrag: the fragments made whole again. */

@@ -85,6 +85,6 @@ function addIface(nl: Netlink, ns: string, s: IfaceSpec, ports: { n: number }): 
     nl.linkAdd(ns, { kind: 'phys', name: s.name, segment: s.segment, mac: s.mac, mtu: s.mtu, port: long.length <= 15 ? long : `p${ports.n}` });
     ports.n++;
   } else if (s.kind === 'bridge') nl.linkAdd(ns, { kind: 'bridge', name: s.name, mac: s.mac, mtu: s.mtu });
-  else nl.linkAdd(ns, { kind: 'vxlan', name: s.name, id: s.vni, local: s.local, dev: s.dev, dstport: s.dstport, learning: s.learning, mac: s.mac, mtu: s.mtu ?? 1450 });
+  else nl.linkAdd(ns, { kind: 'vxlan', name: s.name, id: s.vni, local: s.local, dev: s.dev, dstport: s.dstport, learning: s.learning, mac: s.mac, mtu: s.mtu, ...(s.df ? { df: s.df } : {}) });
   if (s.address) nl.addrAdd(ns, s.name, s.address);
 }

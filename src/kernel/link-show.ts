@@ -24,7 +24,7 @@ function details(i: Iface): string {
     const local = v.local === undefined ? '' : ` local ${formatIPv4(v.local)}`;
     const dev = v.dev === undefined ? '' : ` dev ${v.dev}`;
     // iproute2 prints the flags after [no]learning, and ttl only when set.
-    const flags = `${v.proxy ? ' proxy' : ''}${v.fdb.l2miss ? ' l2miss' : ''}${v.l3miss ? ' l3miss' : ''}${v.ttl !== undefined ? ` ttl ${v.ttl}` : ''}`;
+    const flags = `${v.proxy ? ' proxy' : ''}${v.fdb.l2miss ? ' l2miss' : ''}${v.l3miss ? ' l3miss' : ''}${v.ttl !== undefined ? ` ttl ${v.ttl}` : ''}${v.df !== 'unset' ? ` df ${v.df}` : ''}`;
     return `\n    vxlan id ${v.vni}${local}${dev} srcport 0 0 dstport ${v.dstport} ${v.learning ? '' : 'no'}learning${flags}`;
   }
   return '';

@@ -9,9 +9,13 @@
  *
  * Simplified: devices are created up unless `up: false`; a MAC left out is
  * made from a counter (02:00:00:xx:xx:xx), not random; a bridge keeps the
- * MAC it was given (Linux takes its lowest port's until one is set); a vxlan
- * MTU above its lower device's minus 50 is accepted (vxlan_change_mtu
- * refuses it), so that an underlay without headroom can be studied.
+ * MAC it was given (Linux takes its lowest port's until one is set).
+ *
+ * A vxlan device's MTU (drivers/net/vxlan/vxlan_core.c): with `dev`, the
+ * lower device's MTU minus 50 when not given, and a larger one silently
+ * lowered to that at creation (vxlan_config_apply); `ip link set mtu` above
+ * it is EINVAL (vxlan_change_mtu); lowering the lower device's MTU later
+ * leaves the vxlan MTU as it was. Without `dev`: 1500.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { SimClock } from '../store/clock.js';
@@ -35,6 +39,9 @@ export interface LinkEnv {
   /** A fresh switch port name. */
   nextPort(): string;
 }
+
+/** Outer IPv4 + UDP + VXLAN + inner Ethernet headers (VXLAN_HEADROOM). */
+const VXLAN_HEADROOM = 50;
 
 const IFNAME = /^[^\s/:]{1,15}$/;
 
@@ -109,6 +116,8 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
       };
     }
     case 'vxlan': {
+      const df = s.df ?? 'unset';
+      if (df !== 'unset' && df !== 'set' && df !== 'inherit') throw new InputError('InvalidDf', String(s.df), 'df unset, set or inherit');
       if (!(Number.isInteger(s.id) && s.id >= 0 && s.id < 1 << 24)) throw new InputError('InvalidVni', String(s.id), 'a VNI 0..16777215');
       const local = s.local === undefined ? undefined : parseIPv4(s.local);
       const lower = s.dev === undefined ? undefined : env.dev(n, s.dev);
@@ -118,12 +127,15 @@ export function checkLinkAdd(env: LinkEnv, n: Netns, s: LinkSpec): () => Iface {
       for (const o of n.ifaces.values()) {
         if (o.vxlan && o.vxlan.vni === s.id && o.vxlan.dstport === dstport) throw new CnikitError('Exists', `RTNETLINK answers: File exists (vxlan id ${s.id} dstport ${dstport} is ${o.name})`);
       }
+      // vxlan_config_apply: max_mtu = lower - VXLAN_HEADROOM (at least ETH_MIN_MTU), the default and a silent cap.
+      const max = lower ? Math.max(68, lower.mtu - VXLAN_HEADROOM) : 65535;
       return () => {
-        const i = make('vxlan', lower ? lower.mtu - 50 : 1500);
+        const i = make('vxlan', max === 65535 ? 1500 : max);
+        if (i.mtu > max) i.mtu = max;
         const learning = s.learning ?? true;
         const fdb = new VxlanFdb(s.name, env.clock, { learning, l2miss: s.l2miss ?? false });
         fdb.monitor = (m) => n.neighMonitor?.(m);
-        i.vxlan = { vni: s.id, local, dev: lower?.name, dstport, learning, proxy: s.proxy ?? false, l3miss: false, ttl: s.ttl, fdb };
+        i.vxlan = { vni: s.id, local, dev: lower?.name, dstport, learning, proxy: s.proxy ?? false, l3miss: false, ttl: s.ttl, df, fdb };
         if (s.l3miss) setL3miss(n, i, true);
         return i;
       };
@@ -189,6 +201,9 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
   const move = checkMove(env, i, s);
   const mac = s.address === undefined ? undefined : macText(s.address);
   mtuOk(s.mtu);
+  // vxlan_change_mtu: not above the lower device's MTU minus the headroom.
+  const lower = i.vxlan?.dev === undefined ? undefined : n.ifaces.get(i.vxlan.dev);
+  if (s.mtu !== undefined && lower && s.mtu > lower.mtu - VXLAN_HEADROOM) throw new CnikitError('InvalidMtu', `RTNETLINK answers: Invalid argument (mtu ${s.mtu} of ${i.name}: at most ${lower.mtu - VXLAN_HEADROOM}, ${lower.name}'s ${lower.mtu} - ${VXLAN_HEADROOM})`);
   let br: Iface | undefined;
   if (s.master) {
     br = env.dev(n, s.master);

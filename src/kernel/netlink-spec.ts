@@ -11,7 +11,7 @@ interface LinkCommon {
   name: string;
   /** `address`. Default 00:00:00:00:00:00 (Linux would pick a random one). */
   mac?: string;
-  /** Default 1500 (1480 for ipip, lower device's minus 50 for vxlan with `dev`). */
+  /** Default 1500 (1480 for ipip, lower device's minus 50 for vxlan with `dev`; a vxlan MTU above that is lowered to it, as vxlan_config_apply does). */
   mtu?: number;
   /** Administratively up. Default true (iproute2 creates devices down; the door saves the `ip link set up`). */
   up?: boolean;
@@ -53,6 +53,8 @@ export type LinkSpec =
       l3miss?: boolean;
       /** `ttl`. Default auto (the route's, 64). */
       ttl?: number;
+      /** `df unset|set|inherit`: the outer DF bit. Default unset (Linux's). */
+      df?: 'unset' | 'set' | 'inherit';
     });
 
 /** `ip link set DEV ...`. Unset fields are left as they are. */

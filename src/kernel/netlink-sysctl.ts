@@ -4,7 +4,9 @@
  * `net.ipv4.conf.{all,DEV}.proxy_arp` (Linux ORs the two) and the
  * neighbour sysctls `net.ipv4.neigh.DEV.{app_solicit, ucast_solicit,
  * mcast_solicit, mcast_resolicit, base_reachable_time_ms, retrans_time_ms, unres_qlen,
- * delay_first_probe_time}`; other keys (and `conf.default.*`, which only
+ * delay_first_probe_time}`, and the path MTU ones `net.ipv4.route.mtu_expires`
+ * (seconds), `net.ipv4.route.min_pmtu` and `net.ipv4.ip_forward_use_pmtu`
+ * (pmtu.ts); other keys (and `conf.default.*`, which only
  * affects devices created later) are kept as text only.
  */
 import { CnikitError, InputError } from '../core/errors.js';
@@ -45,6 +47,16 @@ export function checkSysctl(ns: Netns, key: string, value: string): () => void {
   if (key === 'net.ipv4.ip_forward' || key === 'net.ipv4.conf.all.forwarding') {
     const on = bool();
     apply = () => (ns.ipForward = on);
+  }
+  if (key === 'net.ipv4.ip_forward_use_pmtu') {
+    const on = bool();
+    apply = () => (ns.pmtu.params.forwardUsePmtu = on);
+  }
+  if (key === 'net.ipv4.route.mtu_expires' || key === 'net.ipv4.route.min_pmtu') {
+    const n = Number(value);
+    const min = key.endsWith('min_pmtu') ? 68 : 0;
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || (min && n > 65535)) throw new InputError('InvalidSysctlValue', `${key}=${value}`, min ? 'an MTU 68..65535' : 'seconds >= 0');
+    apply = key.endsWith('min_pmtu') ? () => (ns.pmtu.params.minPmtu = n) : () => (ns.pmtu.params.mtuExpires = n);
   }
   const conf = /^net\.ipv4\.conf\.([^.]+)\.proxy_arp$/.exec(key);
   if (conf && conf[1] === 'all') {

@@ -25,6 +25,7 @@ import type { NeighMsg } from './neigh-types.js';
 import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
 import { inetSelectAddr } from './path/select-addr.js';
+import { PmtuCache } from './pmtu.js';
 
 /** One namespace. `node` is the node it belongs to (itself for a host namespace). */
 export class Netns {
@@ -46,6 +47,8 @@ export class Netns {
   icmpRcv: ((ip: Uint8Array) => void) | undefined;
   /** Raw sysctls as given (printed by `sysctl -a`-style helpers). */
   readonly sysctls = new Map<string, string>();
+  /** Path MTU exceptions (learned from "fragmentation needed"), on the simulated clock. */
+  readonly pmtu: PmtuCache;
 
   constructor(
     readonly core: Core,
@@ -55,6 +58,7 @@ export class Netns {
   ) {
     this.fib = new Fib(core);
     this.neigh = new NeighTable(clock);
+    this.pmtu = new PmtuCache(clock);
     this.neigh.monitor = (m) => this.neighMonitor?.(m);
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
     // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
@@ -166,8 +170,13 @@ export interface VxlanParams {
   l3miss: boolean;
   /** `ttl` of the outer header; undefined is `auto`. Printed only (the walk sends 64). */
   ttl?: number;
+  /** `df unset|set|inherit`: the outer header's DF bit (vxlan_xmit_one). */
+  df: VxlanDf;
   fdb: VxlanFdb;
 }
+
+/** VXLAN `df`: outer DF clear (Linux's default), set, or copied from the inner IPv4 packet. */
+export type VxlanDf = 'unset' | 'set' | 'inherit';
 
 /** A user-space program reading a TUN device (Flannel's udp backend): what it does with a packet. */
 export type TunAgent = (ip: Uint8Array, dev: string) => { remote: string } | undefined;
@@ -196,6 +205,8 @@ export class Iface {
   tunAgent?: TunAgent;
   /** Frames seen on the device, both directions, in order (the model's tcpdump). */
   readonly frames: Uint8Array[] = [];
+  /** Of a NIC: indexes into `frames` that its switch port did not pass (dropped over the segment's MTU). */
+  readonly portMissed: number[] = [];
 
   constructor(
     /** Its namespace (changes with `ip link set DEV netns NS`). */

@@ -116,8 +116,9 @@ export class SimNetwork implements NetView {
     const dst = parseIPv4(packet.to);
     const src = routeSource(ns.ifaces, ns.fib.get(dst)) ?? 0;
     // DF by default for both: ping and the runner's UDP socket (IP_PMTUDISC_DO; Linux's default WANT also sets it).
-    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df: packet.df ?? true, id: this.pins?.ipId, icmpId: this.pins?.icmpId, seq: packet.seq });
-    return sendPacket(this, ns, ip, opts.later);
+    const df = packet.pmtudisc ? packet.pmtudisc !== 'dont' : (packet.df ?? true);
+    const ip = buildIpPacket({ proto: packet.proto, src, dst, dport: packet.dport, sport: packet.sport, size: packet.size, ttl: packet.ttl, df, id: this.pins?.ipId, icmpId: this.pins?.icmpId, seq: packet.seq });
+    return sendPacket(this, ns, ip, opts.later, packet.pmtudisc);
   }
 
   /**
@@ -167,7 +168,11 @@ export class SimNetwork implements NetView {
    * the frames that passed that port, which are those its NIC saw.
    */
   capture(ns: string, dev: string): Uint8Array[] {
-    return [...this.device(ns, dev).frames];
+    const i = this.device(ns, dev);
+    if (this.namespaces.has(ns) || !i.portMissed.length) return [...i.frames];
+    // A switch port: the NIC's frames but those the port dropped over the segment's MTU.
+    const missed = new Set(i.portMissed);
+    return i.frames.filter((_, k) => !missed.has(k));
   }
 
   private device(ns: string, dev: string) {
@@ -193,7 +198,12 @@ export class SimNetwork implements NetView {
 
   /** Forgets every capture. */
   clearCaptures(): void {
-    for (const n of this.namespaces.values()) for (const i of n.ifaces.values()) i.frames.length = 0;
+    for (const n of this.namespaces.values()) {
+      for (const i of n.ifaces.values()) {
+        i.frames.length = 0;
+        i.portMissed.length = 0;
+      }
+    }
   }
 
   /** `ip route` (or `ip route show table local`) in `ns`. */
@@ -203,7 +213,8 @@ export class SimNetwork implements NetView {
 
   /**
    * `ip route get ADDR` in `ns`: the route line as iproute2 prints it
-   * (without `uid 0` and the `cache` line), or the error it prints
+   * (without `uid 0`), with a PMTU exception's line (`\n    cache expires
+   * 597sec mtu 1450`; the bare `cache` line is left out), or the error it prints
    * (`RTNETLINK answers: Network is unreachable`, `No route to host`
    * for unreachable, `Invalid argument` for blackhole, `Permission denied`
    * for prohibit).
@@ -218,7 +229,13 @@ export class SimNetwork implements NetView {
     const via = r.via !== undefined ? ` via ${formatIPv4(r.via)}` : '';
     const src = routeSource(n.ifaces, r);
     const local = r.type === 'local' || r.type === 'broadcast';
-    return `${local ? `${r.type} ` : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}`;
+    const cache = local ? '' : n.pmtu.cacheText(parseIPv4(addr), r.dev!);
+    return `${local ? `${r.type} ` : ''}${addr}${via} dev ${r.type === 'local' ? 'lo' : r.dev}${src !== undefined ? ` src ${formatIPv4(src)}` : ''}${cache ? `\n    cache${cache}` : ''}`;
+  }
+
+  /** `ip route flush cache` in every namespace (or in `ns`): PMTU exceptions are forgotten (rt_cache_flush). */
+  flushRouteCache(ns?: string): void {
+    for (const n of ns === undefined ? this.namespaces.values() : [this.ns(ns)]) n.pmtu.flush();
   }
 
   /** `ip neigh` in `ns`. */

@@ -37,7 +37,10 @@ export type IfaceSpec =
       mac: string;
       /** e.g. `10.244.1.0/32` as Flannel assigns. */
       address?: string;
+      /** Default: the lower device's MTU minus 50 (Linux's); above that it is lowered to it. */
       mtu?: number;
+      /** `df unset|set|inherit`: the outer DF bit. Default unset (Linux's). */
+      df?: 'unset' | 'set' | 'inherit';
     }
   | { kind: 'ipip'; name: string; local?: string; address?: string; mtu?: number };
 
@@ -92,6 +95,12 @@ export interface PacketSpec {
   size?: number;
   /** Set DF. Default true for ICMP as `ping` does on Linux (pmtudisc "do" only with -M do: the export pins `-M do` when true). */
   df?: boolean;
+  /**
+   * The socket's `IP_MTU_DISCOVER` (ping's `-M do|want|dont`); overrides
+   * `df`. `want` sends DF when the packet fits the path MTU and fragments
+   * it without DF otherwise; `do` fails with EMSGSIZE over it.
+   */
+  pmtudisc?: 'do' | 'want' | 'dont';
   /** IP TTL at the sender. Default 64. */
   ttl?: number;
   /** ICMP echo sequence number (`ping`'s icmp_seq). Default 1. */

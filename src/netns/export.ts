@@ -59,14 +59,15 @@ function ifaceLines(ns: string, i: IfaceSpec, node: NodeSpec, segMtu: (s: string
     const sns = segNs(i.segment);
     mtu ??= segMtu(i.segment);
     L.push(`${ipn} link add ${i.name} type veth peer name ${p}`, `${ipn} link set ${p} netns ${sns}`);
-    L.push(`ip -n ${sns} link set ${p} mtu ${mtu} master br0 up`, `ip netns exec ${sns} ethtool -K ${p} tx off >/dev/null`);
+    // The switch port has the segment's MTU (the model's Segment.mtu), the NIC its own.
+    L.push(`ip -n ${sns} link set ${p} mtu ${segMtu(i.segment)} master br0 up`, `ip netns exec ${sns} ethtool -K ${p} tx off >/dev/null`);
     L.push(`ip netns exec ${ns} ethtool -K ${i.name} tx off >/dev/null`);
   } else if (i.kind === 'bridge') {
     L.push(`${ipn} link add ${i.name} type bridge`);
   } else if (i.kind === 'vxlan') {
     if (!Number.isInteger(i.vni) || i.vni < 0 || i.vni > 0xffffff) throw new InputError('BadVni', at, `a VNI in 0..16777215, got ${i.vni}`);
     if (!Number.isInteger(i.dstport) || i.dstport < 1 || i.dstport > 65535) throw new InputError('BadPort', at, `a UDP port in 1..65535, got ${i.dstport}`);
-    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${i.learning ? 'learning' : 'nolearning'}`);
+    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${i.learning ? 'learning' : 'nolearning'}${i.df && i.df !== 'unset' ? ` df ${i.df}` : ''}`);
   } else {
     L.push(`${ipn} link add ${i.name} type ipip${i.local ? ` local ${addr(i.local, at)}` : ''}`);
   }

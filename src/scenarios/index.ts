@@ -19,3 +19,4 @@ export const SCENARIOS: readonly Scenario[] = [sameL2, twoSubnets, vxlanOverlay,
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
 }
+export { MTU_SCENARIOS, mtuScenario, buildMtuScenario, applyMtuChanges, mtuChangeLines, type MtuScenario, type MtuChange, type MtuOptions, type DfMode, type MtuScenarioName } from './mtu.js';

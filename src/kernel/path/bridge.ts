@@ -49,5 +49,10 @@ function brForward(ctx: WalkCtx, br: Iface, from: Iface | undefined, frame: Uint
     ctx.tb.step({ kind: 'fdb', detail: `${dst} is behind the ingress port: not forwarded`, action: 'DROP' });
     return 'NEIGH_FAILED';
   }
+  // br_dev_queue_push_xmit: the egress port must take the frame.
+  if (frame.length > out.mtu + 18) {
+    ctx.tb.step({ kind: 'wire', detail: `${br.name} port ${out.name}: frame of ${frame.length} bytes over mtu ${out.mtu} (+ 18): dropped silently (is_skb_forwardable)`, action: 'DROP' });
+    return 'MTU_EXCEEDED';
+  }
   return { to: 'dev_queue_xmit', dev: out, frame, nh: 0 };
 }

@@ -93,8 +93,8 @@ export interface WalkCtx {
  */
 export type Skb =
   // Output (net/ipv4/ip_output.c)
-  | { readonly to: 'ip_local_out'; readonly ns: Netns; readonly route: KRoute; readonly dev: Iface; readonly ip: Uint8Array }
-  | { readonly to: 'ip_output'; readonly ns: Netns; readonly route: KRoute; readonly dev: Iface; readonly ip: Uint8Array; readonly v: IpView }
+  | { readonly to: 'ip_local_out'; readonly ns: Netns; readonly route: KRoute; readonly dev: Iface; readonly ip: Uint8Array; readonly out?: OutOpts }
+  | { readonly to: 'ip_output'; readonly ns: Netns; readonly route: KRoute; readonly dev: Iface; readonly ip: Uint8Array; readonly v: IpView; readonly out?: OutOpts }
   // Devices (net/core/dev.c and the drivers' ndo_start_xmit)
   | { readonly to: 'dev_queue_xmit'; readonly dev: Iface; readonly frame: Uint8Array; readonly nh: number }
   | { readonly to: 'br_dev_xmit'; readonly dev: Iface; readonly frame: Uint8Array }
@@ -111,6 +111,14 @@ export type Skb =
   | { readonly to: 'vxlan_rcv'; readonly dev: Iface; readonly frame: Uint8Array }
   | { readonly to: 'ipip_rcv'; readonly dev: Iface; readonly frame: Uint8Array }
   | { readonly to: 'tun_get_user'; readonly dev: Iface; readonly frame: Uint8Array };
+
+/** How the output path treats a packet beyond its bytes. */
+export interface OutOpts {
+  /** Forwarded (IPSKB_FORWARDED): its MTU ignores PMTU exceptions unless `ip_forward_use_pmtu`. */
+  readonly forwarded?: boolean;
+  /** An IPIP outer packet: over the MTU with DF it is dropped without the ICMP to itself (the model's IPIP lacks tnl_update_pmtu). */
+  readonly ipip?: boolean;
+}
 
 /** What a stage returns: the end of the walk, or the next stage. */
 export type Next = Disposition | Skb;

@@ -5,6 +5,9 @@
  * (fragmentation needed, with the MTU), TTL decrement (ip_decrease_ttl, with
  * the checksum), FORWARD, then ip_output.
  *
+ * The MTU is the output device's; a PMTU exception towards the destination
+ * counts only with `net.ipv4.ip_forward_use_pmtu = 1` (ip_dst_mtu_maybe_forward).
+ *
  * Simplified: no ICMP redirects (`send_redirects`), no router alert, no
  * `ignore_df` or GSO segments; a packet without DF over the MTU is
  * fragmented by ip_finish_output.
@@ -32,15 +35,19 @@ export function ipForward(ctx: WalkCtx, inDev: Iface, r: KRoute, frame: Uint8Arr
     return 'TTL_EXCEEDED';
   }
   const dev = ns.ifaces.get(r.dev!)!;
-  if (v.df && v.totalLength > dev.mtu) {
+  // ip_dst_mtu_maybe_forward: the device's MTU; a PMTU exception only with ip_forward_use_pmtu.
+  const pmtu = ns.pmtu.params.forwardUsePmtu ? ns.pmtu.get(v.dst, dev.name) : undefined;
+  const mtu = pmtu?.mtu ?? dev.mtu;
+  if (v.df && v.totalLength > mtu) {
     const [type, code] = ICMP.FRAG_NEEDED;
-    ctx.tb.step({ kind: 'forward', detail: `${v.totalLength} > mtu ${dev.mtu} of ${dev.name} with DF: ICMP frag needed (type ${type} code ${code}, mtu ${dev.mtu}) to ${formatIPv4(v.src)}`, action: 'MTU_EXCEEDED', data: { icmp: { type, code, mtu: dev.mtu } } });
-    icmpSend(ctx, ns, frame.subarray(ETH_HLEN), ICMP.FRAG_NEEDED, dev.mtu);
+    const of = pmtu ? `path mtu ${mtu} to ${formatIPv4(v.dst)} (exception, ip_forward_use_pmtu)` : `mtu ${mtu} of ${dev.name}`;
+    ctx.tb.step({ kind: 'forward', detail: `${v.totalLength} > ${of} with DF: ICMP frag needed (type ${type} code ${code}, mtu ${mtu}) to ${formatIPv4(v.src)}`, action: 'MTU_EXCEEDED', data: { icmp: { type, code, mtu } } });
+    icmpSend(ctx, ns, frame.subarray(ETH_HLEN), ICMP.FRAG_NEEDED, mtu);
     return 'MTU_EXCEEDED';
   }
   const g = decTtl(frame, ETH_HLEN);
   const v2 = { ...v, ttl: v.ttl - 1 };
   if (!nfHook(ctx, ns, 'FORWARD', v2, inDev.name, dev.name)) return 'DENIED';
   ctx.tb.step({ kind: 'forward', detail: `ttl ${v.ttl} -> ${v2.ttl}, out ${dev.name}`, action: 'FORWARDED' });
-  return { to: 'ip_output', ns, route: r, dev, ip: g.subarray(ETH_HLEN), v: v2 };
+  return { to: 'ip_output', ns, route: r, dev, ip: g.subarray(ETH_HLEN), v: v2, out: { forwarded: true } };
 }

@@ -63,9 +63,9 @@ export const ICMP = {
  * icmp_send: `ns` reports `offending` (an IP packet) to its source; queued
  * on the walk unless errors are off or this walk is itself an error's.
  */
-export function icmpSend(ctx: WalkCtx, ns: Netns, offending: Uint8Array, tc: IcmpCode | undefined, mtu?: number): void {
+export function icmpSend(ctx: WalkCtx, ns: Netns, offending: Uint8Array, tc: IcmpCode | undefined, mtu?: number, sent = false): void {
   if (ctx.quiet || !tc || !ctx.net.icmpErrors) return;
-  const e = icmpError(ns, offending, tc[0], tc[1], { mtu, id: ctx.net.pins?.ipId });
+  const e = icmpError(ns, offending, tc[0], tc[1], { mtu, id: ctx.net.pins?.ipId, sent });
   if (e && xrlimAllow(ns, tc[0], tc[1], readIp(offending, 0).src)) ctx.caused.push({ kind: 'icmp-error', ns, ip: e });
 }
 
@@ -102,13 +102,18 @@ export function icmpEcho(ctx: WalkCtx, ns: Netns, req: Uint8Array): void {
   if (!ctx.quiet) ctx.caused.push({ kind: 'echo-reply', ns, ip: echoReply(req, ctx.net.pins?.ipId) });
 }
 
-/** Builds the error `ns` sends about `offending` (an IP packet), or undefined when Linux sends none. */
-export function icmpError(ns: Netns, offending: Uint8Array, type: number, code: number, opts: { mtu?: number; id?: number } = {}): Uint8Array | undefined {
+/**
+ * Builds the error `ns` sends about `offending` (an IP packet), or undefined
+ * when Linux sends none. `sent`: the offending packet is one `ns` itself
+ * was sending (its route is not RTCF_LOCAL), so the source is chosen by
+ * the route back, not taken from the packet's destination.
+ */
+export function icmpError(ns: Netns, offending: Uint8Array, type: number, code: number, opts: { mtu?: number; id?: number; sent?: boolean } = {}): Uint8Array | undefined {
   const v = readIp(offending, 0);
   if (v.proto === IPPROTO_ICMP && v.icmpType !== ICMP_ECHOREPLY && v.icmpType !== ICMP_ECHO) return undefined;
   const r = ns.fib.get(v.src);
   if (!r || (r.type !== 'unicast' && r.type !== 'local')) return undefined;
-  const src = r.type === 'local' ? v.dst : routeSource(ns.ifaces, r);
+  const src = r.type === 'local' && !opts.sent ? v.dst : routeSource(ns.ifaces, r);
   if (src === undefined) return undefined;
   const quote = offending.subarray(0, Math.min(offending.length, ICMP_ERROR_MAX - IPV4_HLEN - ICMP_HLEN));
   const b = new Uint8Array(IPV4_HLEN + ICMP_HLEN + quote.length);

@@ -15,7 +15,7 @@
  * closed, as the real-kernel runs do, unless a tunnel owns it); reassembly
  * has no timeouts; `rp_filter` is not applied (only `-m rpfilter`).
  */
-import { ETH_HLEN, FLANNEL_UDP_PORT, ICMP_ECHO, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_UDP } from '../../../assembly/shared/codec.js';
+import { ETH_HLEN, FLANNEL_UDP_PORT, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_HLEN, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_UDP, IPV4_HLEN } from '../../../assembly/shared/codec.js';
 import { formatIPv4 } from '../../net/ip.js';
 import type { Iface } from '../iface.js';
 import type { Netns } from '../netns.js';
@@ -87,10 +87,33 @@ export function ipLocalDeliver(ctx: WalkCtx, ns: Netns, dev: string, frame: Uint
   if (v.proto === IPPROTO_UDP) icmpSend(ctx, ns, ip, ICMP.PORT_UNREACH);
   // The kernel answers echo requests itself (icmp_echo_ignore_all = 0).
   else if (v.proto === IPPROTO_ICMP && v.icmpType === ICMP_ECHO) icmpEcho(ctx, ns, ip);
+  else if (v.proto === IPPROTO_ICMP && v.icmpType === ICMP_DEST_UNREACH && ip[(ip[0] & 15) * 4 + 1] === ICMP_FRAG_NEEDED) icmpUnreachFragNeeded(ctx, ns, ip);
   // A raw ICMP socket (ping) sees every ICMP packet delivered: replies and errors.
   if (v.proto === IPPROTO_ICMP) ns.icmpRcv?.(ip);
   ctx.tb.step({ kind: 'deliver', detail: `${v.proto === IPPROTO_UDP ? `udp ${formatIPv4(v.dst)}:${v.dport}` : `icmp ${formatIPv4(v.dst)}`} delivered to the local stack of ${ns.name} (in ${dev})`, action: 'DELIVERED' });
   return 'DELIVERED';
+}
+
+/**
+ * icmp_unreach for "fragmentation needed": the quoted packet's protocol
+ * learns the path MTU (ipv4_update_pmtu -> __ip_rt_update_pmtu, pmtu.ts):
+ * ICMP (icmp_err, whatever the socket) and UDP to a VXLAN device's port
+ * (udp_err finds the tunnel's socket). Other UDP finds no socket in the
+ * model (none are modelled), so nothing is learned.
+ */
+function icmpUnreachFragNeeded(ctx: WalkCtx, ns: Netns, ip: Uint8Array): void {
+  const h = (ip[0] & 15) * 4;
+  const mtu = (ip[h + 6] << 8) | ip[h + 7];
+  const q = ip.subarray(h + ICMP_HLEN);
+  if (q.length < IPV4_HLEN) return;
+  const qv = readIp(q, 0);
+  const udpTunnel = qv.proto === IPPROTO_UDP && [...ns.ifaces.values()].some((d) => d.vxlan?.dstport === qv.dport);
+  if (qv.proto !== IPPROTO_ICMP && !udpTunnel) return;
+  const r = ns.fib.get(qv.dst);
+  const dev = r?.type === 'unicast' ? ns.ifaces.get(r.dev!) : undefined;
+  if (!dev) return;
+  const e = ns.pmtu.update(qv.dst, dev, mtu);
+  ctx.tb.step({ kind: 'mtu', detail: `ICMP frag needed (mtu ${mtu}) about ${formatIPv4(qv.src)} > ${formatIPv4(qv.dst)}: ${e ? `PMTU exception ${formatIPv4(qv.dst)} mtu ${e.mtu}${e.locked ? ' (locked)' : ''} expires in ${ns.pmtu.params.mtuExpires}s` : 'no change'} (ipv4_update_pmtu)`, action: 'PMTU', data: { mtu, length: qv.totalLength } });
 }
 
 /**

@@ -7,13 +7,21 @@
  * locally sent packet. On receive, the codec checks and strips the outer
  * headers.
  *
- * Simplified: the outer headers use Linux's defaults (TTL 64 for VXLAN and
- * the inner TTL for IPIP, VXLAN DF clear as `df unset`, IPIP DF copied from
- * the inner packet, UDP checksum on); the VXLAN `df`/`ttl`/`tos` options
- * and PMTU exceptions (the tunnel learning a smaller path MTU and sending
- * "fragmentation needed" to the inner sender) are not modelled: an outer
- * packet over the underlay MTU is fragmented when its DF is clear and
- * dropped when it is set.
+ * VXLAN (vxlan_xmit_one): the outer DF bit follows the device's `df`
+ * (`unset`: clear, Linux's default; `set`; `inherit`: the inner IPv4
+ * packet's); before encapsulating, skb_tunnel_check_pmtu compares the inner
+ * packet with the outer path MTU (a PMTU exception towards the remote, else
+ * the underlay device's) less the 50 bytes of headroom and, when it does not
+ * fit, records that MTU as a PMTU exception towards the inner destination
+ * (flannel.1 is not a bridge port, so no ICMP goes to the inner sender).
+ * An outer packet over the underlay MTU is then fragmented when its DF is
+ * clear and dropped, with "fragmentation needed" to the node itself, when
+ * it is set (output.ts).
+ *
+ * Simplified: TTL 64 for VXLAN and the inner TTL for IPIP, UDP checksum on;
+ * the VXLAN `ttl`/`tos` options are not applied; IPIP copies DF from the
+ * inner packet but lacks tnl_update_pmtu (its own PMTU check and the
+ * "fragmentation needed" to the inner sender).
  */
 import { ETH_HLEN } from '../../../assembly/shared/codec.js';
 import { resolveDecap, resolveEncap, type EncapMode, type ResolvedDecap, type ResolvedEncap } from '../../codec/params.js';
@@ -29,15 +37,15 @@ import { routeSource } from './select-addr.js';
 const encapCache = new WeakMap<Iface, Map<string, ResolvedEncap>>();
 const decapCache = new Map<string, ResolvedDecap>();
 
-function encapParams(dev: Iface, mode: EncapMode, local: string, remote: string, pins: WalkPins | undefined): ResolvedEncap {
+function encapParams(dev: Iface, mode: EncapMode, local: string, remote: string, pins: WalkPins | undefined, df?: 'set' | 'unset'): ResolvedEncap {
   const srcPort = mode === 'vxlan' ? pins?.vxlanSrcPort : undefined;
-  const key = `${mode} ${local} ${remote} ${dev.vxlan?.vni} ${dev.vxlan?.dstport} ${srcPort} ${pins?.hashSeed} ${pins?.outerIpId}`;
+  const key = `${mode} ${local} ${remote} ${dev.vxlan?.vni} ${dev.vxlan?.dstport} ${srcPort} ${pins?.hashSeed} ${pins?.outerIpId} ${df}`;
   let m = encapCache.get(dev);
   if (!m) encapCache.set(dev, (m = new Map()));
   let r = m.get(key);
   if (!r) {
     // The outer MACs are written by ip_finish_output2 once the neighbour is resolved.
-    r = resolveEncap({ mode, local, remote, srcMac: NO_MAC, dstMac: NO_MAC, vni: dev.vxlan?.vni ?? 1, dstPort: dev.vxlan?.dstport, srcPort, hashSeed: pins?.hashSeed, ipId: pins?.outerIpId });
+    r = resolveEncap({ mode, local, remote, srcMac: NO_MAC, dstMac: NO_MAC, vni: dev.vxlan?.vni ?? 1, dstPort: dev.vxlan?.dstport, srcPort, hashSeed: pins?.hashSeed, ipId: pins?.outerIpId, ...(df ? { df } : {}) });
     m.set(key, r);
   }
   return r;
@@ -62,10 +70,40 @@ export function iptunnelXmit(ctx: WalkCtx, dev: Iface, inner: Uint8Array, remote
   if (!isRoute(r)) return r.disposition;
   const under = ns.ifaces.get(r.dev!)!;
   const local = dev.vxlan?.local ?? dev.ipipLocal ?? routeSource(ns.ifaces, r) ?? 0;
+  let df: 'set' | 'unset' | undefined;
+  if (dev.vxlan) {
+    const innerIp = readEtherType(inner) === ETHERTYPE_IPV4 ? inner.subarray(ETH_HLEN) : undefined;
+    if (innerIp) tunnelCheckPmtu(ctx, dev, innerIp, parseIPv4(remote), under);
+    df = dev.vxlan.df === 'set' || (dev.vxlan.df === 'inherit' && innerIp !== undefined && (innerIp[6] & 0x40) !== 0) ? 'set' : 'unset';
+  }
   if (ctx.net.stats) ctx.net.stats.codec++;
-  const outer = ctx.net.codec.encap(inner, encapParams(dev, mode, formatIPv4(local), remote, ctx.net.pins));
-  ctx.tb.step({ kind: 'encapsulate', detail: `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}`, action: 'ENCAPSULATED', data: { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote } });
-  return { to: 'ip_local_out', ns, route: r, dev: under, ip: outer.subarray(ETH_HLEN) };
+  const outer = ctx.net.codec.encap(inner, encapParams(dev, mode, formatIPv4(local), remote, ctx.net.pins, df));
+  ctx.tb.step({ kind: 'encapsulate', detail: `${mode}${mode === 'vxlan' ? ` vni ${dev.vxlan!.vni} dstport ${dev.vxlan!.dstport}` : ''} ${formatIPv4(local)} > ${remote}${df === 'set' ? ' DF' : ''}`, action: 'ENCAPSULATED', data: { mode, vni: dev.vxlan?.vni, local: formatIPv4(local), remote } });
+  return { to: 'ip_local_out', ns, route: r, dev: under, ip: outer.subarray(ETH_HLEN), ...(mode === 'ipip' ? { out: { ipip: true } } : {}) };
+}
+
+/** The 50 bytes a VXLAN device puts before the inner IPv4 packet (outer IPv4, UDP, VXLAN, inner Ethernet). */
+const VXLAN_HEADROOM = 50;
+const ETHERTYPE_IPV4 = 0x0800;
+
+function readEtherType(frame: Uint8Array): number {
+  return (frame[12] << 8) | frame[13];
+}
+
+/**
+ * skb_tunnel_check_pmtu: the inner IPv4 packet `ip` of `vx` against the
+ * outer path MTU towards `remote` out of `under`, less the headroom; too
+ * big, the inner route's path MTU is lowered to that (a PMTU exception
+ * towards the inner destination, skb_dst_update_pmtu_no_confirm).
+ */
+function tunnelCheckPmtu(ctx: WalkCtx, vx: Iface, ip: Uint8Array, remote: number, under: Iface): void {
+  const ns = vx.ns;
+  const mtu = ns.pmtu.mtu(remote, under) - VXLAN_HEADROOM;
+  const len = (ip[2] << 8) | ip[3];
+  if (len <= mtu) return;
+  const dst = ((ip[16] << 24) | (ip[17] << 16) | (ip[18] << 8) | ip[19]) >>> 0;
+  const e = ns.pmtu.update(dst, vx, mtu);
+  ctx.tb.step({ kind: 'mtu', detail: `inner ${len} > ${mtu} (path mtu ${mtu + VXLAN_HEADROOM} to ${formatIPv4(remote)} - ${VXLAN_HEADROOM}): ${e ? `PMTU exception ${formatIPv4(dst)} mtu ${e.mtu}` : 'PMTU exception unchanged'} (skb_tunnel_check_pmtu)`, action: 'PMTU', data: { mtu, length: len } });
 }
 
 /** The decoded outer packet: the inner frame's bytes and the outer addresses, or why the codec refused it. */

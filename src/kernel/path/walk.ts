@@ -33,7 +33,7 @@ import type { Iface } from '../iface.js';
 import { ethPush } from '../packet.js';
 import { formatIPv4 } from '../../net/ip.js';
 import { ipipRcv, ipipTunnelXmit } from './ipip.js';
-import { ipFinishOutput2, ipLocalOut, ipOutput, sendmsg } from './output.js';
+import { ipFinishOutput2, ipLocalOut, ipOutput, sendmsg, type PmtuDisc } from './output.js';
 import { ipLocalDeliver, ipRcv, netifReceiveSkb } from './receive.js';
 import { tunGetUser, tunNetXmit } from './tun.js';
 import { vxlanRcv, vxlanXmit } from './vxlan.js';
@@ -98,9 +98,9 @@ function parker(net: NetView, quiet: boolean, later: LaterSink) {
 function stage(ctx: WalkCtx, s: Skb): Next {
   switch (s.to) {
     case 'ip_local_out':
-      return ipLocalOut(ctx, s.ns, s.route, s.dev, s.ip);
+      return ipLocalOut(ctx, s.ns, s.route, s.dev, s.ip, undefined, s.out);
     case 'ip_output':
-      return ipOutput(ctx, s.ns, s.route, s.dev, s.ip, s.v);
+      return ipOutput(ctx, s.ns, s.route, s.dev, s.ip, s.v, s.out);
     case 'dev_queue_xmit':
       return devQueueXmit(ctx, s.dev, s.frame, s.nh);
     case 'br_dev_xmit':
@@ -142,9 +142,9 @@ export function follow(ctx: WalkCtx, next: Next): Disposition {
  * first (from where they were made), ICMP errors and the echo reply (walks
  * that cause no errors of their own), and their fragments.
  */
-export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, later?: LaterSink): SendResult {
+export function sendPacket(net: NetView, ns: Netns, ip: Uint8Array, later?: LaterSink, pmtudisc?: PmtuDisc): SendResult {
   const root = walkCtx(net, false, later);
-  return drain(net, root, follow(root, sendmsg(root, ns, ip)), later);
+  return drain(net, root, follow(root, sendmsg(root, ns, ip, pmtudisc)), later);
 }
 
 /** Walks what the walk of `root` (ended as `disposition`) caused, breadth first. */
