@@ -27,6 +27,8 @@ export interface ClusterRun {
   clock: SimClock;
   /** Events applied so far, as `10m0s node-down node2`. */
   applied: string[];
+  /** Applies an event now (as if the file had it at this time). */
+  applyNow(kind: ClusterEvent['kind'], node?: string): void;
   /** Moves the clock to `ms` after the build (not backwards), applying the events up to it. */
   advanceTo(ms: number): void;
   dispose(): void;
@@ -63,6 +65,10 @@ export function buildCluster(core: Core, cluster: Cluster, design: Design, opts:
   });
   return {
     cluster, design, run, net, nl, store, backing, clock, applied,
+    applyNow(kind, node) {
+      apply(cluster, nl, run, store, { atMs: clock.now() - t0, kind, node, path: [] });
+      run.converge();
+    },
     advanceTo(ms: number) {
       const target = t0 + ms;
       if (target < clock.now()) throw new CnikitError('ClockBackwards', `the cluster is at ${formatDuration(clock.now() - t0)}; it cannot go back to ${formatDuration(ms)}`);

@@ -116,7 +116,7 @@ function build(c: Cluster, ctx: DesignContext): DesignRun {
       if (what === 'flanneld-log') return d ? d.log.map((l) => `${l}\n`).join('') : '';
       return undefined;
     },
-    violations: () => leaseViolations(c, ctx, daemons, prefix).concat(cniErrors),
+    violations: () => leaseViolations(c, ctx, daemons, cnis, prefix).concat(cniErrors),
   };
 }
 
@@ -125,7 +125,7 @@ function etcdctlGet(ctx: DesignContext, prefix: string): string {
   return ctx.backing.range(prefix, { prefix: true }).kvs.map((kv) => `${kv.key}\n${kv.value}\n`).join('');
 }
 
-function leaseViolations(c: Cluster, ctx: DesignContext, daemons: ReadonlyMap<string, Flanneld>, prefix: string): string[] {
+function leaseViolations(c: Cluster, ctx: DesignContext, daemons: ReadonlyMap<string, Flanneld>, cnis: ReadonlyMap<string, FlannelCni>, prefix: string): string[] {
   const out: string[] = [];
   const kvs = ctx.backing.range(`${prefix}/subnets/`, { prefix: true }).kvs;
   const subs = kvs.map((kv) => ({ key: kv.key, s: parseSubnetKey(kv.key), ip: safeIp(kv.value) }));
@@ -140,6 +140,9 @@ function leaseViolations(c: Cluster, ctx: DesignContext, daemons: ReadonlyMap<st
     if (d.state !== 'running' || !d.lease) continue;
     const held = subs.find((x) => x.s && x.s.addr === d.lease!.subnet.addr && x.s.len === d.lease!.subnet.len);
     const ip = c.nodes.find((n) => n.name === node)!.ip;
+    for (const [pod, a] of cnis.get(node)!.addresses) {
+      if (!overlap({ addr: parseIPv4(a), len: 32 }, d.lease.subnet)) out.push(`${node}: pod ${pod} keeps ${a} from an earlier lease; the node now holds ${subnetText(d.lease.subnet)}`);
+    }
     if (!held) out.push(`${node}: its lease ${subnetText(d.lease.subnet)} is not in the store`);
     else if (held.ip !== ip) out.push(`${node}: its lease ${subnetText(d.lease.subnet)} is held by ${held.ip}`);
   }
