@@ -19,6 +19,7 @@ import { registerCodec } from './codec.js';
 import { registerIptables } from './iptables.js';
 import { registerBench } from './bench.js';
 import { registerNetns } from './netns.js';
+import { registerCluster } from './cluster.js';
 
 /** Exit status of a bug in cnikit (sysexits.h EX_SOFTWARE). */
 export const EXIT_BUG = 70;
@@ -54,6 +55,7 @@ export function buildProgram(io: Io, state: { status: number }): Command {
   registerIptables(program, io, state);
   registerBench(program, io, state);
   registerNetns(program, io, state);
+  registerCluster(program, io, state);
   return program;
 }
 
