@@ -11,5 +11,6 @@ export const suites: Record<string, () => Promise<Suite>> = {
   iptables: async () => (await import('./iptables.js')).run,
   store: async () => (await import('./store.js')).run,
   kernel: async () => (await import('./kernel.js')).run,
+  'kernel-scale': async () => (await import('./kernel-scale.js')).run,
   'cli-lpm': async () => (await import('./cli-lpm.js')).run,
 };

@@ -85,7 +85,8 @@ const commands: fc.Arbitrary<Cmd>[] = [
   })),
   route.map((s) => command(`ip route append ${text({ ...s, metric: s.metric ?? 0 })}`, (m, real) => {
     const r = { ...s, metric: s.metric ?? 0 };
-    const fails = r.hop === 'dev eth1' && !m.eth1Up;
+    // fib_table_insert: appending a route identical to one there (type, next hop, metric) is EEXIST.
+    const fails = (r.hop === 'dev eth1' && !m.eth1Up) || m.routes.some((x) => x.prefix === r.prefix && x.metric === r.metric && x.hop === r.hop);
     expectOutcome(real, fails, () => real.nl.routeAppend('h', text(r)));
     if (!fails) m.routes.splice(insertAt(m, r), 0, r);
   })),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
-import { buildScenario, Netlink, buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/index.js';
+import { buildScenario, Netlink } from '../src/kernel/index.js';
+import { buildIpPacket, readIp, decTtl, ethFrame, fragment, reassemble, isFragment } from '../src/kernel/packet.js';
 import { internetChecksum } from '../src/codec/index.js';
 import { calicoPair, flannel, vtepMac } from './support/kernel-scenarios.js';
 

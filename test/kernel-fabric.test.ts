@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/core/core.js';
 import { Codec } from '../src/codec/index.js';
-import { buildScenario, Netlink, parseRouteLine, parseAddr, type NodeSpec, type PodSpec, type Scenario } from '../src/kernel/index.js';
+import { buildScenario, Netlink, type NodeSpec, type PodSpec, type Scenario } from '../src/kernel/index.js';
+import { parseRouteLine } from '../src/kernel/route.js';
+import { parseAddr } from '../src/kernel/netns.js';
 
 let core: Core;
 let codec: Codec;

@@ -1,4 +1,4 @@
-// iptables loading, matching and tracing (issue #4): the package API. Generic
+// iptables loading, matching and tracing: the package API. Generic
 // names (Packet, Rule, Chain, compile, ...) carry an Ipt/ipt prefix here so that
 // `export *` of every domain in src/index.ts cannot clash; src/iptables/all.ts
 // has the same API under the plain names.

@@ -49,6 +49,8 @@ export function buildScenario(core: Core, s: Scenario, opts: BuildOptions = {}):
     net.dispose();
     throw e;
   }
+  // Scenarios are read back through their captures; programmatic networks capture nothing unless asked.
+  net.setCapture(true);
   return net;
 }
 

@@ -97,3 +97,9 @@ export interface NeighSetOptions {
   nud?: string;
   router?: boolean;
 }
+
+/** One entry of a bulk load (`NeighTable.load`): `ip neigh replace DST dev DEV lladdr M nud S [router]`. */
+export interface NeighLoadEntry extends NeighSetOptions {
+  dst: string;
+  dev: string;
+}

@@ -16,7 +16,7 @@
 import { CnikitError, InputError } from '../core/errors.js';
 import type { SimClock } from '../store/clock.js';
 import { parseIPv4 } from '../net/ip.js';
-import type { Segment } from '../fabric/segment.js';
+import type { Segment } from './segment.js';
 import { BridgeFdb, VxlanFdb } from './fdb.js';
 import type { Iface, IfKind } from './iface.js';
 import type { Netns } from './netns.js';
@@ -199,7 +199,12 @@ export function checkLinkSet(env: LinkEnv, i: Iface, s: LinkSetSpec): () => void
   if (move && s.master) throw new CnikitError('NotSupported', `RTNETLINK answers: Operation not supported (master with netns: enslave in ${s.netns} after the move)`);
   return () => {
     move?.();
-    if (mac !== undefined && mac !== i.mac) changeMac(i, mac);
+    if (mac !== undefined && mac !== i.mac) {
+      const old = i.mac;
+      changeMac(i, mac);
+      // The segment's station index follows the NIC's new address.
+      if (i.segment) env.segment(i.segment).macChanged(i, old);
+    }
     if (s.mtu !== undefined) i.mtu = s.mtu;
     if (s.master === null && i.master) release(i);
     if (br && i.master !== br) enslave(i, br);

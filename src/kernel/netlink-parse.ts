@@ -22,8 +22,34 @@ function splitTable(text: string): { rest: string; table?: 'main' | 'local' } {
   return { rest: w.join(' '), table: t };
 }
 
+/**
+ * Typed inputs already converted, by input object: a control plane
+ * programming a cluster hands the same desired-state objects to thousands
+ * of nodes, and the tables then share the converted route (fib-table.ts
+ * compares by identity first). A hit is used only while every field is
+ * still what it was (inputs are plain mutable objects).
+ */
+const routeMemo = new WeakMap<RouteSpec, { f: RouteSpec; k: KRoute }>();
+const checkedNeigh = new WeakMap<NeighSpec, NeighSpec>();
+const checkedFdb = new WeakMap<FdbSpec, FdbSpec>();
+
+function sameRoute(a: RouteSpec, b: RouteSpec): boolean {
+  return a.dst === b.dst && a.type === b.type && a.via === b.via && a.dev === b.dev && a.onlink === b.onlink && a.scope === b.scope && a.src === b.src && a.proto === b.proto && a.metric === b.metric && a.table === b.table;
+}
+
 /** `ip route add|replace|append ARGS` or a {@link RouteSpec}, as the FIB holds it. */
 export function routeOf(r: string | RouteSpec, file = 'route'): KRoute {
+  if (typeof r !== 'string') {
+    const m = routeMemo.get(r);
+    if (m && sameRoute(m.f, r)) return m.k;
+    const k = routeOfSpec(r);
+    routeMemo.set(r, { f: { ...r }, k });
+    return k;
+  }
+  return routeOfSpec(r, file);
+}
+
+function routeOfSpec(r: string | RouteSpec, file = 'route'): KRoute {
   if (typeof r === 'string') {
     const { rest, table } = splitTable(r);
     const k = parseRouteLine(rest, file);
@@ -37,14 +63,13 @@ export function routeOf(r: string | RouteSpec, file = 'route'): KRoute {
   if (r.metric !== undefined && !(Number.isInteger(r.metric) && r.metric >= 0 && r.metric <= 0xffffffff)) throw new InputError('InvalidMetric', String(r.metric), 'a metric 0..4294967295');
   const scope = r.scope ?? (type === 'local' ? 'host' : type === 'unicast' && via === undefined ? 'link' : 'global');
   const table = r.table ?? (type === 'local' || type === 'broadcast' ? 'local' : 'main');
-  const out: KRoute = { table, type, prefix, len, onlink: r.onlink ?? false, scope, proto: r.proto ?? 'boot' };
-  return {
-    ...out,
-    ...(via !== undefined ? { via } : {}),
-    ...(r.dev !== undefined ? { dev: r.dev } : {}),
-    ...(r.src !== undefined ? { src: parseIPv4(r.src) } : {}),
-    ...(r.metric !== undefined ? { metric: r.metric } : {}),
-  };
+  // Fields assigned one by one (not spread): objects of one shape, which the FIB reads in its hot loops.
+  const out: { -readonly [K in keyof KRoute]: KRoute[K] } = { table, type, prefix, len, onlink: r.onlink ?? false, scope, proto: r.proto ?? 'boot' };
+  if (via !== undefined) out.via = via;
+  if (r.dev !== undefined) out.dev = r.dev;
+  if (r.src !== undefined) out.src = parseIPv4(r.src);
+  if (r.metric !== undefined) out.metric = r.metric;
+  return out;
 }
 
 /** `ip route del ARGS` or a {@link RouteSpec}: the prefix, and what else must match. */
@@ -115,13 +140,18 @@ export function neighOf(n: string | NeighSpec, op: 'add' | 'del' = 'add'): Neigh
     }
     if (!out.dst || !out.dev) throw new InputError('InvalidNeigh', n, '`ADDR lladdr MAC dev DEV [nud STATE]`');
     s = out as NeighSpec;
-  } else s = n;
+  } else {
+    s = n;
+    const c = checkedNeigh.get(n);
+    if (c && c.dst === n.dst && c.dev === n.dev && c.lladdr === n.lladdr && c.nud === n.nud && c.router === n.router) return s;
+  }
   if (typeof s.dst !== 'string' || typeof s.dev !== 'string') throw new InputError('InvalidNeigh', JSON.stringify(s), 'a NeighSpec with dst and dev');
   parseIP(s.dst);
   if (op === 'del') return s;
   const nud = (s.nud ?? 'permanent').toUpperCase() as NudState;
   if (!STATES.includes(nud)) throw new InputError('InvalidNud', s.nud!, 'nud permanent, noarp, reachable, stale, delay, probe, incomplete or failed');
   if (s.lladdr !== undefined) parseMac(s.lladdr);
+  if (typeof n !== 'string') checkedNeigh.set(n, { ...n });
   return s;
 }
 
@@ -147,14 +177,21 @@ export function fdbOf(f: string | FdbSpec): FdbSpec {
     }
     if (!out.mac || !out.dev) throw new InputError('InvalidFdb', f, '`MAC dev DEV [dst A] ...`');
     s = out as FdbSpec;
-  } else s = f;
+  } else {
+    s = f;
+    const c = checkedFdb.get(f);
+    if (c && c.mac === f.mac && c.dev === f.dev && c.dst === f.dst && c.state === f.state) return s;
+  }
   parseMac(s.mac);
   if (s.dst !== undefined) parseIP(s.dst);
   if (s.state !== undefined && !FDB_STATES.has(s.state.toLowerCase())) throw new InputError('InvalidFdbState', s.state, 'permanent, static or dynamic');
+  if (typeof f !== 'string') checkedFdb.set(f, { ...f });
   return s;
 }
 
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 /** A MAC in canonical text (lower case, colons). */
 export function macText(m: string): string {
-  return formatMac(parseMac(m));
+  return CANONICAL_MAC.test(m) ? m : formatMac(parseMac(m));
 }

@@ -4,7 +4,7 @@
  * and its bulk loads: check the whole batch, then load it.
  */
 import { CnikitError, InputError } from '../core/errors.js';
-import { formatIPv4, parseIP } from '../net/ip.js';
+import { formatIPv4 } from '../net/ip.js';
 import type { Iface, Netns } from './netns.js';
 import { fdbOf, macText, neighOf, routeOf } from './netlink-parse.js';
 import type { FdbSpec, NeighSpec, RouteSpec } from './netlink-spec.js';
@@ -38,18 +38,38 @@ export function at<T>(i: number, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-    if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-    throw e;
+    throw named(e, i);
   }
+}
+
+/** Runs `f` on every batch item in order, naming the failing item (one try for the whole batch: loads of 5,000 items). */
+function atEach<T>(batch: readonly T[], f: (x: T, i: number) => void): void {
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) f(batch[i], i);
+  } catch (e) {
+    throw named(e, i);
+  }
+}
+
+function named(e: unknown, i: number): unknown {
+  if (e instanceof InputError) return new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
+  if (e instanceof CnikitError) return new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
+  return e;
+}
+
+/** An error naming `(batch item j)` of a sub-list, renamed to the caller's index `at[j]`. */
+function renumber(e: unknown, at: readonly number[]): unknown {
+  if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${at[Number(j)]})`);
+  return e;
 }
 
 /** Loads routes of both tables; a failing one (named by its index in `batch`) loads none. */
 export function loadRoutes(n: Netns, batch: readonly (string | RouteSpec)[]): void {
   const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
   const index = { main: [] as number[], local: [] as number[] };
-  batch.forEach((r, i) => {
-    const k = at(i, () => checkRoute(n, r));
+  atEach(batch, (r, i) => {
+    const k = checkRoute(n, r);
     byTable[k.table].push(k);
     index[k.table].push(i);
   });
@@ -71,23 +91,20 @@ export function loadRoutes(n: Netns, batch: readonly (string | RouteSpec)[]): vo
   }
 }
 
-/** Checks a batch of `ip neigh add`: devices, addresses given, none present or repeated. */
+/**
+ * Checks a batch of `ip neigh add`: devices. The neighbour table checks
+ * the rest as it loads with `exclusive` (addresses given, none present or
+ * repeated, EEXIST naming the batch item): a load of 5,000 entries into an
+ * empty table then needs no set of the batch.
+ */
 export function checkNeighLoad(n: Netns, batch: readonly (string | NeighSpec)[]): NeighSpec[] {
-  const seen = new Set<string>();
-  return batch.map((a, i) =>
-    at(i, () => {
-      const s = neighOf(a);
-      devOf(n, s.dev);
-      const ip = parseIP(s.dst);
-      const key = `${s.dev} ${ip.family === 4 ? ip.addr : ip.addr.join(':')}`;
-      if (seen.has(key) || n.neigh.get(s.dst, s.dev)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.dst} dev ${s.dev})`);
-      if (s.lladdr === undefined && !['incomplete', 'failed'].includes((s.nud ?? 'permanent').toLowerCase())) {
-        throw new CnikitError('NoLladdr', `No link layer address given (${s.dst} dev ${s.dev})`);
-      }
-      seen.add(key);
-      return s;
-    }),
-  );
+  const out: NeighSpec[] = new Array(batch.length);
+  atEach(batch, (a, i) => {
+    const s = neighOf(a);
+    devOf(n, s.dev);
+    out[i] = s;
+  });
+  return out;
 }
 
 /** The device an FDB entry goes on: a vxlan device (with a `dst`) or a bridge port. */
@@ -100,28 +117,61 @@ export function fdbTarget(n: Netns, a: string | FdbSpec): { s: FdbSpec; i: Iface
   return { s, i };
 }
 
-/** Checks a batch of `bridge fdb add` (none present or repeated); returns what loads it. */
+/**
+ * Checks a batch of `bridge fdb add` (devices; none present or repeated:
+ * each FDB checks its part, EEXIST naming the batch item); returns what
+ * loads it. The specs themselves go to the VXLAN FDB, which keeps its
+ * checks per input object.
+ */
 export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): () => void {
-  const have = new Map<Iface, Set<string>>();
-  const known = (i: Iface) => {
-    let k = have.get(i);
-    if (!k) have.set(i, (k = new Set((i.vxlan ? i.vxlan.fdb.entries() : i.master!.bridgeFdb!.entries()).map((e) => e.mac))));
-    return k;
-  };
   const vx = new Map<Iface, { mac: string; dst: string; state?: string }[]>();
+  const vxAt = new Map<Iface, number[]>();
   const br = new Map<Iface, { mac: string; port: string; state?: string }[]>();
-  batch.forEach((a, x) =>
-    at(x, () => {
-      const { s, i } = fdbTarget(n, a);
-      const mac = macText(s.mac);
-      if (known(i).has(mac)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${s.mac} dev ${s.dev})`);
-      known(i).add(mac);
-      if (i.vxlan) (vx.get(i) ?? vx.set(i, []).get(i)!).push({ mac, dst: s.dst!, state: s.state });
-      else (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac, port: i.name, state: s.state });
-    }),
-  );
+  const brAt = new Map<Iface, number[]>();
+  // The device of the previous item and its lists (a batch is usually all for one device).
+  let last: Iface | undefined;
+  let lastList: { mac: string; dst: string; state?: string }[] = [];
+  let lastAt: number[] = [];
+  atEach(batch, (a, x) => {
+    const { s, i } = fdbTarget(n, a);
+    if (i.vxlan) {
+      if (i !== last) {
+        last = i;
+        lastList = vx.get(i) ?? vx.set(i, []).get(i)!;
+        lastAt = vxAt.get(i) ?? vxAt.set(i, []).get(i)!;
+      }
+      lastList.push(s as { mac: string; dst: string; state?: string });
+      lastAt.push(x);
+    } else {
+      (br.get(i.master!) ?? br.set(i.master!, []).get(i.master!)!).push({ mac: macText(s.mac), port: i.name, state: s.state });
+      (brAt.get(i.master!) ?? brAt.set(i.master!, []).get(i.master!)!).push(x);
+    }
+  });
+  for (const [b, list] of br) {
+    try {
+      b.bridgeFdb!.checkLoad(list);
+    } catch (e) {
+      throw renumber(e, brAt.get(b)!);
+    }
+  }
+  // One VXLAN FDB (the usual batch) checks as it loads, all or nothing; several are all checked first.
+  if (vx.size > 1 || br.size) {
+    for (const [i, list] of vx) {
+      try {
+        i.vxlan!.fdb.checkLoad(list, { exclusive: true });
+      } catch (e) {
+        throw renumber(e, vxAt.get(i)!);
+      }
+    }
+  }
   return () => {
-    for (const [i, list] of vx) i.vxlan!.fdb.load(list);
+    for (const [i, list] of vx) {
+      try {
+        i.vxlan!.fdb.load(list, { exclusive: true });
+      } catch (e) {
+        throw renumber(e, vxAt.get(i)!);
+      }
+    }
     for (const [b, list] of br) b.bridgeFdb!.load(list);
   };
 }

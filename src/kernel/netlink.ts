@@ -21,7 +21,7 @@
  * ```
  */
 import { CnikitError, InputError } from '../core/errors.js';
-import { Segment } from '../fabric/segment.js';
+import { Segment } from './segment.js';
 import { NlEvents, type NlCounters, type NlListener } from './events.js';
 import type { FdbAgent } from './fdb.js';
 import type { TunAgent } from './iface.js';
@@ -257,7 +257,7 @@ export class Netlink {
   /** Adds many neighbours at once (all `add`); one failing entry loads none. */
   neighLoad(ns: string, batch: readonly (string | NeighSpec)[]): void {
     const n = this.netns(ns);
-    n.neigh.load(checkNeighLoad(n, batch));
+    n.neigh.load(checkNeighLoad(n, batch), { exclusive: true });
     this.events.emit('neigh', 'add', ns, `${batch.length} neighbours`, batch.length);
   }
 

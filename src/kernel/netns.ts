@@ -21,7 +21,7 @@ import { IptEngine } from '../iptables/engine.js';
 import type { Ruleset } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { NeighTable } from './neigh.js';
-import { Fib } from './route.js';
+import { Fib, LOOPBACK_ROUTES } from './route.js';
 import type { BridgeFdb, VxlanFdb } from './fdb.js';
 import { inetSelectAddr } from './path/select-addr.js';
 
@@ -53,10 +53,7 @@ export class Netns {
     const lo = this.addIface('lo', 'loopback', '00:00:00:00:00:00', 65536);
     // With lo up, Linux puts 127.0.0.0/8 in the local table (`local 127.0.0.0/8 dev lo`), not in main.
     lo.addrs.push(parseAddr('127.0.0.1/8'));
-    const k = { table: 'local', dev: 'lo', onlink: false, src: 0x7f000001, proto: 'kernel' } as const;
-    this.fib.add({ ...k, type: 'local', prefix: 0x7f000000, len: 8, scope: 'host' });
-    this.fib.add({ ...k, type: 'local', prefix: 0x7f000001, len: 32, scope: 'host' });
-    this.fib.add({ ...k, type: 'broadcast', prefix: 0x7fffffff, len: 32, scope: 'link' });
+    for (const r of LOOPBACK_ROUTES) this.fib.add(r);
   }
 
   /** Makes a device (the door's primitive: programs call `Netlink.linkAdd`, which checks and wires it). */
@@ -204,8 +201,12 @@ export class Iface {
     public mtu = 1500,
   ) {}
 
-  /** Whether {@link see} keeps frames (default true; benchmarks turn it off). */
-  capture = true;
+  /**
+   * Whether {@link see} keeps frames. Default false: a programmatically
+   * built cluster of thousands of devices must not keep a copy of every
+   * frame; `buildScenario` turns it on (tests read the captures).
+   */
+  capture = false;
 
   /** Records a frame seen on this device (a copy, as a capture would keep). */
   see(frame: Uint8Array): void {

@@ -6,7 +6,7 @@ import type { Core } from '../core/core.js';
 import { InputError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { Codec } from '../codec/wasm.js';
-import type { Segment } from '../fabric/segment.js';
+import type { Segment } from './segment.js';
 import { writePcap } from '../pcap/classic.js';
 import { saveRuleset } from '../iptables/save.js';
 import type { SimClock } from '../store/clock.js';
@@ -142,7 +142,7 @@ export class SimNetwork implements NetView {
     return writePcap(i.frames, { linkType: i.ether ? 1 : LINKTYPE_RAW });
   }
 
-  /** Turns capturing on every device on or off (on by default). */
+  /** Turns capturing on every device on or off (off by default; `buildScenario` turns it on). */
   setCapture(on: boolean): void {
     for (const n of this.namespaces.values()) for (const i of n.ifaces.values()) i.capture = on;
   }

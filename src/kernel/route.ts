@@ -1,290 +1,262 @@
 /**
  * IPv4 routes of one namespace (net/ipv4/fib_*.c): the `local` and `main`
- * tables, each a WASM {@link RouteTable} whose next hop is an index into the
- * route list. Lines are read with the shared `ip route` parser and printed
- * back in iproute2's format.
+ * tables (fib-table.ts: a private delta over a snapshot shared with other
+ * namespaces, see docs/kernel.md "State size"), the changes `ip route`
+ * makes with iproute2's errors, and the routes Linux derives from
+ * addresses.
  *
- * Simplified: IPv4 only; routes of one prefix (fib aliases) are ordered by
- * metric and lookups take the first (no dead next hops, tos or multipath);
- * policy routing is the default rule set only (local, then main); no route
- * cache or exceptions (PMTU).
+ * Simplified: IPv4 only; policy routing is the default rule set only
+ * (local, then main); no tos, multipath or route cache/exceptions (PMTU).
+ * Several routes on one prefix are Linux's fib aliases, ordered by metric
+ * (`append` adds after those of equal metric); a lookup uses the first.
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
-import { RouteTable } from '../lpm/route-table.js';
-import { parseRoutes } from '../lpm/routes-file.js';
-import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
+import { formatIPv4, maskV4 } from '../net/ip.js';
+import { entryRoutes, fibKey, routeEq, type FibEntry } from './fib-snapshot.js';
+import { FIB_SMALL, FibTable } from './fib-table.js';
+import { routeText } from './route-text.js';
+import { addressRoutes, type KRoute, type KRouteMatch } from './route-types.js';
 
-/** Route types the model forwards by (ip-route(8)). */
-export type KRouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
-
-/** One route, as the kernel holds it. */
-export interface KRoute {
-  readonly table: 'local' | 'main';
-  readonly type: KRouteType;
-  /** Network address (u32) and prefix length. */
-  readonly prefix: number;
-  readonly len: number;
-  readonly via?: number;
-  readonly dev?: string;
-  readonly onlink: boolean;
-  readonly scope: 'global' | 'link' | 'host';
-  readonly src?: number;
-  /** `kernel` for routes of addresses, `boot` (not printed) by default. */
-  readonly proto: string;
-  readonly metric?: number;
-}
-
-/** A route as `ip route` prints it (without the `local`-table prefix word for main routes). */
-export function routeText(r: KRoute): string {
-  const dst = r.len === 0 ? 'default' : r.len === 32 ? formatIPv4(r.prefix) : `${formatIPv4(r.prefix)}/${r.len}`;
-  const w: string[] = [];
-  if (r.type !== 'unicast') w.push(r.type);
-  w.push(dst);
-  if (r.via !== undefined) w.push('via', formatIPv4(r.via));
-  if (r.dev) w.push('dev', r.dev);
-  if (r.proto !== 'boot') w.push('proto', r.proto);
-  // iproute2 prints the scope unless it is the type's default (universe).
-  if (r.scope !== 'global' && !(r.type === 'local' && r.scope === 'host')) w.push('scope', r.scope);
-  if (r.type === 'local') w.push('scope', 'host');
-  if (r.src !== undefined) w.push('src', formatIPv4(r.src));
-  if (r.metric !== undefined) w.push('metric', String(r.metric));
-  if (r.onlink) w.push('onlink');
-  return w.join(' ');
-}
-
-const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
-
-/** Parses one `ip route add` argument string (`10.0.0.0/24 via 10.0.0.1 dev eth0 onlink`). */
-export function parseRouteLine(line: string, file = 'route'): KRoute {
-  const [r] = parseRoutes(line, file);
-  if (!r || r.cidr.family !== 4) throw new InputError('InvalidRoute', line, 'an IPv4 `ip route` line');
-  if (!TYPES.has(r.type)) throw new InputError('UnsupportedRouteType', r.type, 'unicast, local, broadcast, blackhole, unreachable, prohibit or throw');
-  const words = r.rest.split(' ').filter((x) => x !== '' && x !== r.type);
-  const out: { via?: number; dev?: string; onlink: boolean; scope?: KRoute['scope']; src?: number; proto: string; metric?: number } = { onlink: false, proto: 'boot' };
-  for (let i = 0; i < words.length; i++) {
-    const k = words[i];
-    const v = words[i + 1];
-    const need = () => {
-      if (v === undefined) throw new InputError('InvalidRoute', line, `a value after ${k}`);
-      i++;
-      return v;
-    };
-    if (k === 'via') out.via = parseIPv4(need());
-    else if (k === 'dev') out.dev = need();
-    else if (k === 'onlink') out.onlink = true;
-    else if (k === 'scope') {
-      const s = need();
-      if (s !== 'global' && s !== 'link' && s !== 'host') throw new InputError('InvalidScope', s, 'global, link or host');
-      out.scope = s;
-    } else if (k === 'src') out.src = parseIPv4(need());
-    else if (k === 'proto') out.proto = need();
-    else if (k === 'metric' || k === 'priority') out.metric = Number(need());
-    else throw new InputError('UnsupportedRouteOption', k, 'via, dev, onlink, scope, src, proto or metric', { file, char: line.indexOf(k) });
-  }
-  const type = r.type as KRouteType;
-  const unicast = type === 'unicast';
-  if (unicast && !out.dev && out.via === undefined) throw new InputError('InvalidRoute', line, 'a unicast route with via or dev');
-  // `ip route add P dev D` gets scope link; with a gateway, universe.
-  const scope = out.scope ?? (type === 'local' ? 'host' : unicast && out.via === undefined ? 'link' : 'global');
-  return { table: type === 'local' || type === 'broadcast' ? 'local' : 'main', type, prefix: r.cidr.addr, len: r.cidr.len, scope, ...out };
-}
-
-/** A route to delete (`ip route del`): prefix and length, the rest matched only when given. */
-export interface KRouteMatch {
-  readonly table?: 'local' | 'main';
-  readonly prefix: number;
-  readonly len: number;
-  readonly type?: KRouteType;
-  readonly via?: number;
-  readonly dev?: string;
-  readonly metric?: number;
-  readonly proto?: string;
-  readonly scope?: KRoute['scope'];
-  readonly src?: number;
-}
+export { parseRouteLine, routeText } from './route-text.js';
+export type { KRoute, KRouteMatch, KRouteType } from './route-types.js';
+export { addressRoutes, LOOPBACK_ROUTES } from './route-types.js';
 
 /** How a route goes in: `ip route add` (EEXIST), `append` (an alias after its equals) or `replace`. */
 export type KRouteOp = 'add' | 'append' | 'replace';
+/** What a change to the FIB is: a {@link KRouteOp} or `del`. */
+export type FibOp = KRouteOp | 'del';
 
-/**
- * One routing table over a WASM LPM. A prefix holds a list of routes (fib
- * aliases) ordered by metric; lookups use the first, as fib_table_lookup
- * does when every next hop is alive.
- */
-class FibTable {
-  readonly slots: (KRoute[] | undefined)[] = [];
-  // Exact prefix -> slot, so that checks and inserts need no WASM call.
-  private readonly exact = new Map<number, number>();
-  readonly lpm: RouteTable;
-  constructor(core: Core) {
-    this.lpm = new RouteTable(core, { family: 4 });
-  }
-  aliases(prefix: number, len: number): KRoute[] | undefined {
-    const id = this.exact.get(prefixKey(prefix, len));
-    return id === undefined ? undefined : this.slots[id];
-  }
-  /** Whether `r` can go in with `op` (fib_table_insert: EEXIST is an alias of the same metric). */
-  fits(r: KRoute, op: KRouteOp): boolean {
-    return op !== 'add' || !(this.aliases(r.prefix, r.len) ?? []).some((a) => (a.metric ?? 0) === (r.metric ?? 0));
-  }
-  insert(r: KRoute, op: KRouteOp): boolean {
-    const k = prefixKey(r.prefix, r.len);
-    const id = this.exact.get(k);
-    if (id === undefined) {
-      this.lpm.insertPrefix(r.prefix >>> 0, r.len, this.slots.length);
-      this.exact.set(k, this.slots.length);
-      this.slots.push([r]);
-      return true;
-    }
-    const list = this.slots[id]!;
-    const m = r.metric ?? 0;
-    const same = list.findIndex((a) => (a.metric ?? 0) === m);
-    if (op === 'add' && same >= 0) return false;
-    if (op === 'replace' && same >= 0) list[same] = r;
-    else {
-      // After the aliases of lower or equal metric (append), before higher ones.
-      const at = list.findIndex((a) => (a.metric ?? 0) > m);
-      list.splice(at < 0 ? list.length : at, 0, r);
-    }
-    return true;
-  }
-  /** The first route matching `m` (fib_table_delete), or undefined. */
-  find(m: KRouteMatch): KRoute | undefined {
-    return (this.aliases(m.prefix >>> 0, m.len) ?? []).find((r) => matches(r, m));
-  }
-  remove(r: KRoute): void {
-    const k = prefixKey(r.prefix, r.len);
-    const id = this.exact.get(k);
-    if (id === undefined) return;
-    const list = this.slots[id]!.filter((a) => a !== r);
-    if (list.length) {
-      this.slots[id] = list;
-      return;
-    }
-    this.lpm.remove(cidrOf(r));
-    this.exact.delete(k);
-    this.slots[id] = undefined;
-  }
-  lookup(addr: number): KRoute | undefined {
-    const id = this.lpm.lookup(addr >>> 0);
-    return id < 0 ? undefined : this.slots[id]?.[0];
-  }
-  list(): KRoute[] {
-    const slots = this.slots.filter((s): s is KRoute[] => s !== undefined);
-    return slots.sort((a, b) => a[0].prefix - b[0].prefix || a[0].len - b[0].len).flat();
-  }
-}
+const ESRCH = 'RTNETLINK answers: No such process';
+const NO_WATCHERS: readonly LocalWatcher[] = Object.freeze([]);
 
-function matches(r: KRoute, m: KRouteMatch): boolean {
-  return (
-    (m.type === undefined || r.type === m.type) &&
-    (m.via === undefined || r.via === m.via) &&
-    (m.dev === undefined || r.dev === m.dev) &&
-    (m.metric === undefined || (r.metric ?? 0) === m.metric) &&
-    (m.proto === undefined || r.proto === m.proto) &&
-    (m.scope === undefined || r.scope === m.scope) &&
-    (m.src === undefined || r.src === m.src)
-  );
-}
-
-function prefixKey(prefix: number, len: number): number {
-  return (prefix >>> 0) * 64 + len;
+function metricOf(r: { metric?: number }): number {
+  return r.metric ?? 0;
 }
 
 function cidrOf(r: { prefix: number; len: number }): string {
   return `${formatIPv4(r.prefix)}/${r.len}`;
 }
 
+/**
+ * Whether `r` is what `m` asks `ip route del` to remove (fib_table_delete's
+ * alias match: each field only when given; the metric too, fib_nh_match).
+ */
+function matches(r: KRoute, m: KRouteMatch): boolean {
+  return (
+    (m.type === undefined || r.type === m.type) &&
+    (m.via === undefined || r.via === m.via) &&
+    (m.dev === undefined || r.dev === m.dev) &&
+    (m.scope === undefined || r.scope === m.scope) &&
+    (m.src === undefined || r.src === m.src) &&
+    (m.proto === undefined || r.proto === m.proto) &&
+    (m.metric === undefined || metricOf(r) === m.metric)
+  );
+}
+
+/**
+ * Told when a `local` route appears in or leaves the local table (an
+ * address of the namespace): the fabric's ARP index listens (segment.ts).
+ */
+export type LocalWatcher = (r: KRoute, added: boolean) => void;
+
 /** The FIB of one namespace: `local` looked up first, then `main` (the default rules). */
 export class Fib {
   private readonly local: FibTable;
   private readonly main: FibTable;
+  // Copied on change (most namespaces have none: one shared empty list).
+  private watchers: readonly LocalWatcher[] = NO_WATCHERS;
   constructor(core: Core) {
-    this.local = new FibTable(core);
-    this.main = new FibTable(core);
+    this.local = new FibTable(core, 'local');
+    this.main = new FibTable(core, 'main');
   }
 
-  private table(t: 'local' | 'main' | undefined): FibTable {
-    return t === 'local' ? this.local : this.main;
+  private table(name: string | undefined): FibTable {
+    if (name === undefined || name === 'main') return this.main;
+    if (name === 'local') return this.local;
+    throw new InputError('InvalidTable', String(name), 'table main or local');
   }
 
   /**
-   * Checks that `r` can go in with `op`, changing nothing, and returns it as
-   * it would be stored. A gateway without `onlink` must be reachable through
-   * a link-scope route (fib_check_nh): else "Nexthop has invalid gateway";
-   * a missing `dev` is taken from that route. `add` fails with EEXIST when a
-   * route of the same prefix and metric exists. Devices are the caller's check.
+   * Checks `r` for `op` without changing anything and returns the route as
+   * it would be stored (for `del`, the route that would go). Throws what
+   * iproute2 prints: `RTNETLINK answers: File exists` (add, or append of an
+   * identical route), `Error: Nexthop has invalid gateway` (a gateway
+   * without `onlink` must be reachable through a link-scope route,
+   * fib_check_nh; a missing `dev` is taken from that route),
+   * `RTNETLINK answers: No such process` (del of no such route).
    */
-  check(r: KRoute, op: KRouteOp = 'add'): KRoute {
+  check(r: KRoute | KRouteMatch, op: FibOp = 'add'): KRoute {
+    const t = this.table(r.table);
+    if (!Number.isInteger(r.len) || r.len < 0 || r.len > 32) throw new InputError('InvalidPrefixLength', String(r.len), 'a prefix length 0..32');
+    if (!Number.isInteger(r.prefix)) throw new InputError('InvalidPrefix', String(r.prefix), 'an IPv4 address as a u32');
     if ((r.prefix & maskV4(r.len)) >>> 0 !== r.prefix >>> 0) throw new InputError('InvalidPrefix', cidrOf(r), 'invalid prefix for given prefix length');
-    if (r.via !== undefined && !r.onlink) {
-      const g = this.main.lookup(r.via);
-      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || (r.dev !== undefined && g.dev !== r.dev)) {
-        throw new CnikitError('InvalidGateway', `Error: Nexthop has invalid gateway (${routeText(r)}: no link-scope route to ${formatIPv4(r.via)}${r.dev ? ` on ${r.dev}` : ''}; add it first or use onlink)`);
-      }
-      if (r.dev === undefined) r = { ...r, dev: g.dev };
+    const e = t.entry(fibKey(r.prefix, r.len));
+    if (op === 'del') {
+      const hit = e === undefined ? undefined : entryRoutes(e).find((x) => matches(x, r));
+      if (!hit) throw new CnikitError('NotFound', `${ESRCH} (${cidrOf(r)}${r.table === 'local' ? ' table local' : ''})`);
+      return hit;
     }
-    if (r.via !== undefined && r.onlink && r.dev === undefined) throw new InputError('InvalidRoute', routeText(r), 'a device for an onlink route');
-    if (!this.table(r.table).fits(r, op)) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(r)})`);
-    return r;
+    let k = r as KRoute;
+    if (k.via !== undefined && !k.onlink) {
+      const g = this.main.lookup(k.via);
+      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || (k.dev !== undefined && g.dev !== k.dev)) {
+        throw new CnikitError('InvalidGateway', `Error: Nexthop has invalid gateway (${routeText(k)}: no link-scope route to ${formatIPv4(k.via)}${k.dev ? ` on ${k.dev}` : ''}; add it first or use onlink)`);
+      }
+      if (k.dev === undefined) k = { ...k, dev: g.dev };
+    }
+    if (k.via !== undefined && k.onlink && k.dev === undefined) throw new InputError('InvalidRoute', routeText(k), 'a device for an onlink route');
+    if (e !== undefined) {
+      const list = entryRoutes(e);
+      if (op === 'add' && list.some((x) => metricOf(x) === metricOf(k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(k)})`);
+      if (op === 'append' && list.some((x) => routeEq(x, k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${routeText(k)})`);
+    }
+    return k;
   }
 
-  /** `ip route add`: {@link check}, then insert. */
-  add(r: KRoute): void {
-    this.table(r.table).insert(this.check(r, 'add'), 'add');
+  /** Calls `w` for every local route added or removed from now on (and once now for each present). */
+  watchLocal(w: LocalWatcher): void {
+    this.watchers = [...this.watchers, w];
+    for (const r of this.local.list()) if (r.type === 'local') w(r, true);
   }
 
-  /** `ip route replace`: the route of the same prefix and metric is replaced, or this one added. */
-  replace(r: KRoute): void {
-    this.table(r.table).insert(this.check(r, 'replace'), 'replace');
-  }
-
-  /** `ip route append`: one more route (fib alias) on the prefix, after those of the same metric. */
-  append(r: KRoute): void {
-    this.table(r.table).insert(this.check(r, 'append'), 'append');
-  }
-
-  /**
-   * `ip route del`: removes the first route matching `m` (table main by
-   * default) and returns it; ESRCH when none matches.
-   */
-  del(m: KRouteMatch): KRoute {
-    const t = this.table(m.table);
-    const r = t.find(m);
-    if (!r) throw new CnikitError('NotFound', `RTNETLINK answers: No such process (${cidrOf(m)}${m.table === 'local' ? ' table local' : ''})`);
-    t.remove(r);
-    return r;
+  /** Stops calling `w`. */
+  unwatchLocal(w: LocalWatcher): void {
+    this.watchers = this.watchers.filter((x) => x !== w);
   }
 
   /** The route `del(m)` would remove, without removing it. */
   find(m: KRouteMatch): KRoute | undefined {
-    return this.table(m.table).find(m);
+    const e = this.table(m.table).entry(fibKey(m.prefix >>> 0, m.len));
+    return e === undefined ? undefined : entryRoutes(e).find((x) => matches(x, m));
+  }
+
+  /** Applies a checked route (the second half of add/replace/append/del). */
+  private apply(t: FibTable, k: KRoute, op: FibOp): void {
+    if (k.type === 'local' && this.watchers.length) {
+      const before = this.local.entry(fibKey(k.prefix, k.len));
+      this.applyTo(t, k, op);
+      const after = this.local.entry(fibKey(k.prefix, k.len));
+      const was = before === undefined ? [] : entryRoutes(before);
+      const now = after === undefined ? [] : entryRoutes(after);
+      for (const r of was) if (!now.includes(r)) for (const w of this.watchers) w(r, false);
+      for (const r of now) if (!was.includes(r)) for (const w of this.watchers) w(r, true);
+      return;
+    }
+    this.applyTo(t, k, op);
+  }
+
+  /** Puts an entry back as it was (undo of a failed bulk load), telling the watchers. */
+  private restore(t: FibTable, key: number, prev: FibEntry | undefined): void {
+    const cur = t.entry(key);
+    t.set(key, prev);
+    if (t !== this.local || !this.watchers.length) return;
+    const was = cur === undefined ? [] : entryRoutes(cur);
+    const now = prev === undefined ? [] : entryRoutes(prev);
+    for (const r of was) if (r.type === 'local' && !now.includes(r)) for (const w of this.watchers) w(r, false);
+    for (const r of now) if (r.type === 'local' && !was.includes(r)) for (const w of this.watchers) w(r, true);
+  }
+
+  private applyTo(t: FibTable, k: KRoute, op: FibOp): void {
+    const key = fibKey(k.prefix, k.len);
+    const e = t.entry(key);
+    if (e === undefined && op !== 'del') return t.set(key, k);
+    const list = e === undefined ? [] : [...entryRoutes(e)];
+    if (op === 'del') list.splice(list.indexOf(k), 1);
+    else if (op === 'replace' && list.some((x) => metricOf(x) === metricOf(k))) list[list.findIndex((x) => metricOf(x) === metricOf(k))] = k;
+    else {
+      // Aliases stay sorted by metric; a new one goes after those of equal metric (fib_insert_alias).
+      let at = list.length;
+      while (at > 0 && metricOf(list[at - 1]) > metricOf(k)) at--;
+      list.splice(at, 0, k);
+    }
+    t.set(key, list.length === 0 ? undefined : list.length === 1 ? list[0] : (list as FibEntry));
+  }
+
+  private change(r: KRoute | KRouteMatch, op: FibOp): KRoute {
+    const k = this.check(r, op);
+    const t = this.table(r.table);
+    this.apply(t, k, op);
+    t.maybeFreeze();
+    return k;
+  }
+
+  /** `ip route add`: EEXIST when the prefix has a route of the same metric (see {@link check}). */
+  add(r: KRoute): KRoute {
+    return this.change(r, 'add');
+  }
+
+  /** `ip route replace`: the route of the same prefix and metric is replaced, or this one added. */
+  replace(r: KRoute): KRoute {
+    return this.change(r, 'replace');
+  }
+
+  /** `ip route append`: one more route on the prefix (a fib alias; lookups use the first). */
+  append(r: KRoute): KRoute {
+    return this.change(r, 'append');
   }
 
   /**
-   * Loads routes in bulk into `table` (all `add`): every route is checked
-   * against the table as it was plus the routes before it in the batch;
-   * on an error nothing is loaded and the error names the route's index
-   * (`(batch item N)`). Simplified here: checked and inserted one by one,
-   * then rolled back on error.
+   * `ip route del`: the first route of the prefix that `m` matches goes
+   * (ESRCH `RTNETLINK answers: No such process` when none does); returns it.
    */
-  load(table: 'local' | 'main', routes: readonly KRoute[]): void {
-    const done: KRoute[] = [];
+  del(m: KRouteMatch): KRoute {
+    return this.change(m, 'del');
+  }
+
+  /**
+   * Bulk `ip route add` of `routes` into `table`, all or nothing: each is
+   * checked as {@link add} would in order (gateways against the table as it
+   * stands with the earlier routes of the batch, without rebuilding any
+   * lookup structure), then the table is frozen once onto shared storage.
+   */
+  load(table: 'main' | 'local', routes: readonly KRoute[]): void {
+    const t = this.table(table);
+    if (this.loadFast(t, routes)) return;
+    const undo: [number, FibEntry | undefined][] = [];
     let i = 0;
     try {
       for (; i < routes.length; i++) {
         const r = routes[i];
         const k = this.check(r.table === table ? r : { ...r, table }, 'add');
-        this.table(table).insert(k, 'add');
-        done.push(k);
+        const key = fibKey(k.prefix, k.len);
+        undo.push([key, t.entry(key)]);
+        this.apply(t, k, 'add');
       }
     } catch (e) {
-      for (const r of done) this.table(table).remove(r);
+      for (let j = undo.length - 1; j >= 0; j--) this.restore(t, undo[j][0], undo[j][1]);
       if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
       if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
       throw e;
     }
+    t.freeze();
+  }
+
+  /**
+   * The usual bulk load in one pass, when it gives exactly what adding the
+   * routes in order would: every route is well formed, names its device,
+   * and its gateway (if checked) is reachable through a link route already
+   * in the table that no route of the batch lies inside (so no earlier
+   * route of the batch can change the answer); the table takes it as a
+   * small difference from a shared snapshot (FibTable.loadFresh). Returns
+   * false, having changed nothing, otherwise.
+   */
+  private loadFast(t: FibTable, routes: readonly KRoute[]): boolean {
+    if (routes.length < FIB_SMALL) return false;
+    const via: KRoute[] = [];
+    for (const r of routes) {
+      if (r.table !== t.name || !Number.isInteger(r.len) || r.len < 0 || r.len > 32 || !Number.isInteger(r.prefix)) return false;
+      if ((r.prefix & maskV4(r.len)) >>> 0 !== r.prefix >>> 0) return false;
+      if (r.type === 'local' || (r.via !== undefined && r.dev === undefined)) return false;
+      if (r.via === undefined || r.onlink) continue;
+      const g = this.main.lookup(r.via);
+      if (!g || g.type !== 'unicast' || g.via !== undefined || g.scope !== 'link' || g.dev !== r.dev) return false;
+      if (!via.includes(g)) via.push(g);
+    }
+    if (t === this.main) {
+      for (const r of routes) for (const g of via) if (r.len > g.len && (r.prefix & maskV4(g.len)) >>> 0 === g.prefix >>> 0) return false;
+    }
+    return t.loadFresh(routes);
   }
 
   /**
@@ -293,7 +265,10 @@ export class Fib {
    * than /32, the connected prefix. Routes already there are kept.
    */
   addAddress(addr: number, len: number, dev: string): void {
-    for (const r of addressRoutes(addr, len, dev)) this.table(r.table).insert(r, 'add');
+    for (const r of addressRoutes(addr, len, dev)) {
+      const t = this.table(r.table);
+      if (t.entry(fibKey(r.prefix, r.len)) === undefined) this.apply(t, r, 'add');
+    }
   }
 
   /**
@@ -303,19 +278,32 @@ export class Fib {
    */
   delAddress(addr: number, len: number, dev: string): void {
     for (const r of addressRoutes(addr, len, dev)) {
-      const m = this.table(r.table).find({ prefix: r.prefix, len: r.len, type: r.type, dev, proto: 'kernel' });
-      if (m) this.table(r.table).remove(m);
+      const hit = this.find({ table: r.table, prefix: r.prefix, len: r.len, type: r.type, dev, proto: 'kernel' });
+      if (hit) this.apply(this.table(r.table), hit, 'del');
     }
-    for (const t of [this.local, this.main]) for (const r of t.list()) if (r.src === addr >>> 0) t.remove(r);
+    for (const t of [this.local, this.main]) {
+      for (const r of t.list()) if (r.src === addr >>> 0) this.apply(t, r, 'del');
+      t.maybeFreeze();
+    }
   }
 
   /**
-   * Removes the routes through `dev` (fib_sync_down_dev): all of them when
-   * the device goes away, all but its local (scope host) routes when it is
-   * set down, as Linux does.
+   * Removes the routes through `dev` (fib_sync_down_dev + fib_flush): all
+   * of them when the device goes away, all but its local (scope host)
+   * routes when it is set down (`keepLocal`), as Linux does. Returns how
+   * many went.
    */
-  flushDev(dev: string, opts: { keepLocal?: boolean } = {}): void {
-    for (const t of [this.local, this.main]) for (const r of t.list()) if (r.dev === dev && !(opts.keepLocal && r.type === 'local')) t.remove(r);
+  flushDev(dev: string, opts: { keepLocal?: boolean } = {}): number {
+    let n = 0;
+    for (const t of [this.local, this.main]) {
+      for (const r of t.list()) {
+        if (r.dev !== dev || (opts.keepLocal && r.type === 'local')) continue;
+        this.apply(t, r, 'del');
+        n++;
+      }
+      t.maybeFreeze();
+    }
+    return n;
   }
 
   /** `ip route get`: the route an address uses (local table first). */
@@ -336,28 +324,31 @@ export class Fib {
       .join('');
   }
 
-  /** The routes of a table. */
+  /** The routes of a table, sorted by prefix then length. */
   list(table: 'main' | 'local' = 'main'): KRoute[] {
     return this.table(table).list();
   }
 
-  /** Frees the WASM tables. */
-  dispose(): void {
-    this.local.lpm.dispose();
-    this.main.lpm.dispose();
+  /** Number of prefixes in a table. */
+  size(table: 'main' | 'local' = 'main'): number {
+    return this.table(table).size;
   }
 
+  /** How a table is stored: private delta entries, shared base prefixes and the base's WASM bytes. */
+  storage(table: 'main' | 'local' = 'main'): { delta: number; base: number; baseWasmBytes: number; baseRefs: number; freezes: number } {
+    return this.table(table).stats();
+  }
+
+  /** Lets go of the shared tables (their WASM memory is freed with the last user). */
+  dispose(): void {
+    this.local.dispose();
+    this.main.dispose();
+    this.isDisposed = true;
+  }
+
+  private isDisposed = false;
   /** Whether {@link dispose} was called. */
   get disposed(): boolean {
-    return this.main.lpm.disposed;
+    return this.isDisposed;
   }
-}
-
-/** The routes Linux derives from an address on `dev` (fib_add_ifaddr). */
-export function addressRoutes(addr: number, len: number, dev: string): KRoute[] {
-  const src = addr >>> 0;
-  const out: KRoute[] = [{ table: 'local', type: 'local', prefix: src, len: 32, dev, onlink: false, scope: 'host', src, proto: 'kernel' }];
-  if (len < 31) out.push({ table: 'local', type: 'broadcast', prefix: (addr | ~maskV4(len)) >>> 0, len: 32, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-  if (len < 32) out.push({ table: 'main', type: 'unicast', prefix: (addr & maskV4(len)) >>> 0, len, dev, onlink: false, scope: 'link', src, proto: 'kernel' });
-  return out;
 }

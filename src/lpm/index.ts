@@ -1,4 +1,4 @@
-// Route tables (issue #2): the WASM-backed RouteTable and its TS reference.
+// Route tables: the WASM-backed RouteTable and its TS reference.
 export { RouteTable } from './route-table.js';
 export type { RouteTableOptions } from './route-table.js';
 export { ReferenceTable } from './reference.js';

@@ -12,7 +12,7 @@
  * request/reply would teach them.
  */
 import { ARP_HLEN, ARPHRD_ETHER, ARPOP_REPLY, ARPOP_REQUEST, ETH_ALEN, ETH_HLEN, ETH_P_ARP, ETH_P_IP } from '../../../assembly/shared/codec.js';
-import { portName } from '../../fabric/segment.js';
+import { portName } from '../segment.js';
 import { formatIPv4, parseIPv4 } from '../../net/ip.js';
 import type { Iface } from '../iface.js';
 import type { Netns } from '../netns.js';
@@ -29,8 +29,8 @@ interface Station {
   learn: () => void;
 }
 
-/** The stations reachable at L2 from `dev`. */
-function stations(net: ArpNet, dev: Iface): Station[] {
+/** The stations reachable at L2 from `dev` that may answer for `a` (on a segment: its owner, else the proxy_arp NICs). */
+function stations(net: ArpNet, dev: Iface, a: number): Station[] {
   if (dev.kind === 'veth' && dev.peer) {
     const peer = dev.peer;
     if (!peer.master) return [{ iface: peer, learn: () => undefined }];
@@ -39,8 +39,8 @@ function stations(net: ArpNet, dev: Iface): Station[] {
   if (dev.kind === 'bridge') return bridgeStations(dev, undefined, dev.mac);
   if (dev.kind === 'phys' && dev.segment) {
     const seg = net.segments.get(dev.segment);
-    return (seg?.members ?? [])
-      .filter((m) => m !== dev)
+    const owner = seg?.ownerOf(a, dev);
+    return (owner ? [owner] : (seg?.proxyArpNics(dev) ?? []))
       .map((m) => ({
         iface: m,
         learn: () => {
@@ -82,7 +82,7 @@ export function arpSolicit(net: ArpNet, ns: Netns, devName: string, dst: string,
   if (!dev || !dev.arp || !dev.up) return undefined;
   const a = parseIPv4(dst);
   const spa = src !== undefined && ns.fib.isLocal(src) ? src : (inetSelectAddr(ns.ifaces, dev.name) ?? 0);
-  const all = stations(net, dev);
+  const all = stations(net, dev, a);
   if (net.arpFrames) {
     const req = arpFrame(ARPOP_REQUEST, dev.mac, spa, NO_MAC, a, 'ff:ff:ff:ff:ff:ff');
     dev.see(req);

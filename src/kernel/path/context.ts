@@ -14,7 +14,7 @@
  */
 import type { Disposition } from '../../core/trace.js';
 import type { Codec } from '../../codec/wasm.js';
-import type { Segment } from '../../fabric/segment.js';
+import type { Segment } from '../segment.js';
 import type { Iface } from '../iface.js';
 import type { Netns } from '../netns.js';
 import type { IpView } from '../packet.js';

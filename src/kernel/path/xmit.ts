@@ -51,7 +51,7 @@ function segmentCarry(ctx: WalkCtx, dev: Iface, frame: Uint8Array, src: string, 
   }
   const { to, flooded } = seg.carry(dev, src, dst);
   // A flooded frame reaches every other station (tcpdump on their NICs sees it).
-  if (flooded) for (const m of seg.members) if (m !== dev && m !== to) m.see(frame);
+  if (flooded) seg.flood(dev, to, frame);
   if (!to) {
     ctx.tb.step({ kind: 'wire', detail: `segment ${seg.name}: no station ${dst}`, action: 'DROP' });
     return 'NEIGH_FAILED';
