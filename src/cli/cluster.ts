@@ -117,6 +117,7 @@ export function registerCluster(program: Command, io: Io, state: { status: numbe
         if (!r.net.namespaces.has(o.from)) throw new InputError('UnknownPod', o.from, `--from: a pod or node of ${o.cluster}`);
         const to = /^\d+\.\d+\.\d+\.\d+$/.test(o.to) ? o.to : r.run.podAddress(o.to);
         if (to === undefined) throw new InputError('UnknownPod', o.to, `--to: an IPv4 address or a pod of ${o.cluster} that has an address`);
+        if (o.pcap) r.net.setCapture(true);
         r.net.clearCaptures();
         const t = r.net.walk({ from: o.from, to, proto: o.proto, ...(o.proto === 'udp' ? { dport } : {}) });
         await write(io.stdout, o.json ? `${JSON.stringify({ from: o.from, to, proto: o.proto, ...t }, null, 2)}\n` : formatTrace(`${o.from} -> ${o.to}${to !== o.to ? ` (${to})` : ''} ${o.proto}`, t));
