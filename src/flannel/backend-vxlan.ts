@@ -19,7 +19,8 @@
  */
 import { formatIPv4 } from '../net/ip.js';
 import { directlyReachable, hasLink, tryDoor, type Backend, type NodeEnv } from './backend.js';
-import { subnetText, vxlanData, type Lease } from './lease.js';
+import { subnetText, type Lease } from './lease.js';
+import { vxlanSpecs } from './vxlan-specs.js';
 
 /** The vxlan backend on one node. */
 export function vxlanBackend(env: NodeEnv): Backend {
@@ -45,25 +46,43 @@ export function vxlanBackend(env: NodeEnv): Backend {
     },
     added(l) {
       if (l.attrs.BackendType !== 'vxlan') return env.log(`Ignoring non-vxlan v4Subnet(${subnetText(l.subnet)}): type=${l.attrs.BackendType ?? ''}`);
-      const d = vxlanData(l);
-      if (!d) return env.log(`error decoding subnet lease JSON: ${subnetText(l.subnet)}`);
+      const sp = vxlanSpecs(l, dev);
+      if (!sp) return env.log(`error decoding subnet lease JSON: ${subnetText(l.subnet)}`);
       const sn = subnetText(l.subnet);
-      const gw = formatIPv4(l.subnet.addr);
       if (env.cfg.directRouting && directlyReachable(env, l.attrs.PublicIP)) {
         direct.add(sn);
         tryDoor(env, `Error adding route to ${sn}`, () => env.nl.routeReplace(env.node, { dst: sn, via: l.attrs.PublicIP, dev: env.extIface }));
         return;
       }
       direct.delete(sn);
-      if (!tryDoor(env, `AddARP failed`, () => env.nl.neighReplace(env.node, { dst: gw, lladdr: d.VtepMAC, dev, nud: 'permanent' }))) return;
-      if (!tryDoor(env, `AddFDB failed`, () => env.nl.fdbReplace(env.node, { mac: d.VtepMAC, dev, dst: l.attrs.PublicIP, state: 'permanent' }))) {
-        tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, { dst: gw, dev }));
+      if (!tryDoor(env, 'AddARP failed', () => env.nl.neighReplace(env.node, sp.neigh))) return;
+      if (!tryDoor(env, 'AddFDB failed', () => env.nl.fdbReplace(env.node, sp.fdb))) {
+        tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, sp.neighDel));
         return;
       }
-      if (!tryDoor(env, `failed to add vxlanRoute (${sn} -> ${gw})`, () => env.nl.routeReplace(env.node, { dst: sn, via: gw, dev, onlink: true }))) {
-        tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, { dst: gw, dev }));
-        tryDoor(env, 'DelFDB failed', () => env.nl.fdbDel(env.node, { mac: d.VtepMAC, dev, dst: l.attrs.PublicIP }));
+      if (!tryDoor(env, `failed to add vxlanRoute (${sn} -> ${sp.route.via})`, () => env.nl.routeReplace(env.node, sp.route))) {
+        tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, sp.neighDel));
+        tryDoor(env, 'DelFDB failed', () => env.nl.fdbDel(env.node, sp.fdbDel));
       }
+    },
+    addedAll(ls) {
+      // A fresh node's snapshot: every neighbour, then every FDB entry, then
+      // every route, as bulk loads (each route still after its neighbour and
+      // FDB entry). Anything already there (a restart) or special (another
+      // type, DirectRouting) goes lease by lease.
+      const bulk = env.cfg.directRouting ? [] : ls.filter((l) => l.attrs.BackendType === 'vxlan' && vxlanSpecs(l, dev));
+      const rest = ls.filter((l) => !bulk.includes(l));
+      try {
+        const sp = bulk.map((l) => vxlanSpecs(l, dev)!);
+        env.nl.neighLoad(env.node, sp.map((x) => x.neigh));
+        env.nl.fdbLoad(env.node, sp.map((x) => x.fdb));
+        env.nl.routeLoad(env.node, sp.map((x) => x.route));
+      } catch {
+        // Some entry exists (EEXIST names it; a load changes nothing when it fails
+        // part way through only for the table that failed): program one by one.
+        for (const l of bulk) this.added(l);
+      }
+      for (const l of rest) this.added(l);
     },
     removed(l) {
       if (l.attrs.BackendType !== 'vxlan') return;
@@ -72,12 +91,11 @@ export function vxlanBackend(env: NodeEnv): Backend {
         tryDoor(env, `Error deleting route to ${sn}`, () => env.nl.routeDel(env.node, { dst: sn, via: l.attrs.PublicIP, dev: env.extIface }));
         return;
       }
-      const d = vxlanData(l);
-      if (!d) return;
-      const gw = formatIPv4(l.subnet.addr);
-      tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, { dst: gw, dev }));
-      tryDoor(env, 'DelFDB failed', () => env.nl.fdbDel(env.node, { mac: d.VtepMAC, dev, dst: l.attrs.PublicIP }));
-      tryDoor(env, 'failed to delete vxlanRoute', () => env.nl.routeDel(env.node, { dst: sn, via: gw, dev, onlink: true }));
+      const sp = vxlanSpecs(l, dev);
+      if (!sp) return;
+      tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, sp.neighDel));
+      tryDoor(env, 'DelFDB failed', () => env.nl.fdbDel(env.node, sp.fdbDel));
+      tryDoor(env, 'failed to delete vxlanRoute', () => env.nl.routeDel(env.node, sp.route));
     },
   };
 }

@@ -36,6 +36,12 @@ export interface Backend {
   /** After the lease: the device's address and routes that do not depend on peers. */
   configure(own: Lease): void;
   added(l: Lease): void;
+  /**
+   * The first snapshot of a fresh start: the same end state as `added` on
+   * each, programmed as bulk loads where the backend can (a new node's
+   * N - 1 peers at once). Default: `added` on each.
+   */
+  addedAll?(ls: readonly Lease[]): void;
   removed(l: Lease): void;
   /** The daemon exits: what lived in its memory stops (the udp proxy's table). Kernel state stays. */
   stop?(): void;

@@ -133,7 +133,15 @@ export class Flanneld {
     be.configure(lease);
     this.installRules(conf.network, subnetText(lease.subnet));
     this.subnetEnv = subnetEnvText({ network: conf.network, subnet: lease.subnet, mtu: be.mtu, ipMasq: this.o.ipMasq ?? true });
+    let first = true;
     this.watch = sm.watchLeases(lease.subnet, (events) => {
+      if (first && be.addedAll && events.every((e) => e.type === 'added')) {
+        first = false;
+        for (const e of events) this.peers.set(subnetText(e.lease.subnet), e.lease);
+        be.addedAll(events.map((e) => e.lease));
+        return;
+      }
+      first = false;
       for (const e of events) {
         const k = subnetText(e.lease.subnet);
         if (e.type === 'added') {

@@ -98,15 +98,26 @@ export function parseAttrs(value: string, key: string): LeaseAttrs {
   return a;
 }
 
+// One decoding per stored version: every node lists and watches the same
+// versions, so their subnet and attributes (immutable) are shared by all.
+const decoded = new WeakMap<KeyValue, { subnet: Subnet; attrs: LeaseAttrs } | null>();
+
 /** A store entry as a lease (`kvToIPLease`), or undefined for a key that is not a subnet or holds bad JSON. */
 export function leaseOf(kv: KeyValue, expiresAt: number | undefined): Lease | undefined {
-  const subnet = parseSubnetKey(kv.key);
-  if (!subnet) return undefined;
-  try {
-    return { subnet, attrs: parseAttrs(kv.value, kv.key), expiresAt, etcdLease: kv.lease };
-  } catch {
-    return undefined;
+  let d = decoded.get(kv);
+  if (d === undefined) {
+    const subnet = parseSubnetKey(kv.key);
+    d = null;
+    if (subnet) {
+      try {
+        d = { subnet, attrs: parseAttrs(kv.value, kv.key) };
+      } catch {
+        d = null;
+      }
+    }
+    decoded.set(kv, d);
   }
+  return d ? { subnet: d.subnet, attrs: d.attrs, expiresAt, etcdLease: kv.lease } : undefined;
 }
 
 /** Whether two subnets share an address (`IP4Net.Overlaps`). */
