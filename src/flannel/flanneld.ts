@@ -64,8 +64,8 @@ export class Flanneld {
   errors: string[] = [];
   lease: Lease | undefined;
   mtu = 0;
-  /** Remote leases programmed, by subnet. */
-  readonly peers = new Map<string, Lease>();
+  /** Remote leases programmed, by subnet address. */
+  readonly peers = new Map<number, Lease>();
   private backend: Backend | undefined;
   private watch: Watcher | undefined;
   private keeper: LeaseKeeper | undefined;
@@ -137,13 +137,13 @@ export class Flanneld {
     this.watch = sm.watchLeases(lease.subnet, (events) => {
       if (first && be.addedAll && events.every((e) => e.type === 'added')) {
         first = false;
-        for (const e of events) this.peers.set(subnetText(e.lease.subnet), e.lease);
+        for (const e of events) this.peers.set(e.lease.subnet.addr, e.lease);
         be.addedAll(events.map((e) => e.lease));
         return;
       }
       first = false;
       for (const e of events) {
-        const k = subnetText(e.lease.subnet);
+        const k = e.lease.subnet.addr;
         if (e.type === 'added') {
           this.peers.set(k, e.lease);
           be.added(e.lease);

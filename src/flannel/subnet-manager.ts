@@ -26,7 +26,7 @@
 import { CnikitError } from '../core/errors.js';
 import type { SimClock, SyncKVStore, Watcher, KeyValue } from '../store/index.js';
 import { cmp } from '../store/index.js';
-import { attrsJson, DEFAULT_PREFIX, leaseOf, overlap, subnetKey, SUBNET_TTL_S, type Lease, type LeaseAttrs, type Subnet } from './lease.js';
+import { attrsJson, DEFAULT_PREFIX, leaseOf, subnetKey, SUBNET_TTL_S, type Lease, type LeaseAttrs, type Subnet } from './lease.js';
 import { parseNetConf, type NetConf } from './net-conf.js';
 import { seededRandInt } from './rand.js';
 
@@ -122,14 +122,26 @@ export class SubnetManager {
     return this.create(sn, attrs);
   }
 
-  /** `allocateSubnet`: random among the first 100 free subnets of [SubnetMin, SubnetMax]. */
+  /**
+   * `allocateSubnet`: random among the first 100 free subnets of
+   * [SubnetMin, SubnetMax]. flanneld tests each candidate against every
+   * lease (O(candidates x leases)); here the leases are sorted once and
+   * swept, which picks the same candidates.
+   */
   allocateSubnet(conf: NetConf, leases: readonly Lease[]): Subnet {
     const size = 2 ** (32 - conf.subnetLen);
-    const taken = leases.map((l) => l.subnet);
+    const taken = leases.map((l) => {
+      const span = 2 ** (32 - l.subnet.len);
+      const start = l.subnet.addr - (l.subnet.addr % span);
+      return [start, start + span - 1];
+    }).sort((a, b) => a[0] - b[0]);
     const free: number[] = [];
+    let i = 0;
+    let reach = -1; // the furthest end among the intervals starting at or before the candidate
     for (let a = conf.subnetMin; a <= conf.subnetMax && free.length < MAX_CANDIDATES; a += size) {
-      const sn = { addr: a, len: conf.subnetLen };
-      if (!taken.some((t) => overlap(sn, t))) free.push(a);
+      const end = a + size - 1;
+      while (i < taken.length && taken[i][0] <= end) reach = Math.max(reach, taken[i++][1]);
+      if (reach < a) free.push(a);
     }
     if (free.length === 0) throw new CnikitError('OutOfSubnets', 'out of subnets');
     return { addr: free[this.randInt(free.length)], len: conf.subnetLen };
@@ -232,13 +244,14 @@ export class SubnetManager {
    * `added` events), then each change. Returns the watch.
    */
   watchLeases(own: Subnet, onEvents: (events: LeaseEvent[]) => void): Watcher {
+    // Keyed by the store key: one lease per key, as LeaseWatcher's set by subnet.
     const known = new Map<string, Lease>();
     const isOwn = (s: Subnet) => s.addr === own.addr && s.len === own.len;
     const { leases, revision } = this.listLeases();
     const first: LeaseEvent[] = [];
     for (const l of leases) {
       if (isOwn(l.subnet)) continue;
-      known.set(subnetKey(l.subnet), l);
+      known.set(this.keyOf(l.subnet), l);
       first.push({ type: 'added', lease: l });
     }
     if (first.length) onEvents(first);
@@ -246,14 +259,14 @@ export class SubnetManager {
       const batch: LeaseEvent[] = [];
       for (const e of resp.events) {
         if (e.type === 'DELETE') {
-          const l = known.get(e.kv.key.slice(e.kv.key.lastIndexOf('/') + 1));
-          if (!l || isOwn(l.subnet)) continue;
-          known.delete(subnetKey(l.subnet));
+          const l = known.get(e.kv.key);
+          if (!l) continue;
+          known.delete(e.kv.key);
           batch.push({ type: 'removed', lease: l });
         } else {
           const l = this.leaseFromKv(e.kv);
           if (!l || isOwn(l.subnet)) continue;
-          known.set(subnetKey(l.subnet), l);
+          known.set(e.kv.key, l);
           batch.push({ type: 'added', lease: l });
         }
       }

@@ -19,25 +19,26 @@ export interface VxlanSpecs {
   fdbDel: FdbSpec;
 }
 
-const shared = new WeakMap<LeaseAttrs, Map<string, VxlanSpecs>>();
+// Keyed by the decoded attributes of one stored lease version (shared by
+// every node, see lease.ts); the subnet is the key's, so fixed with them.
+const shared = new WeakMap<LeaseAttrs, VxlanSpecs & { dev: string; addr: number }>();
 
 /** The specs of `l` on `dev`, or undefined when the lease has no vxlan data. */
 export function vxlanSpecs(l: Lease, dev: string): VxlanSpecs | undefined {
-  let byDev = shared.get(l.attrs);
-  const key = `${dev} ${subnetText(l.subnet)}`;
-  const hit = byDev?.get(key);
-  if (hit) return hit;
+  const hit = shared.get(l.attrs);
+  if (hit && hit.dev === dev && hit.addr === l.subnet.addr) return hit;
   const d = vxlanData(l);
   if (!d) return undefined;
   const gw = formatIPv4(l.subnet.addr);
-  const specs: VxlanSpecs = {
+  const specs = {
+    dev,
+    addr: l.subnet.addr,
     neigh: { dst: gw, lladdr: d.VtepMAC, dev, nud: 'permanent' },
     fdb: { mac: d.VtepMAC, dev, dst: l.attrs.PublicIP, state: 'permanent' },
     route: { dst: subnetText(l.subnet), via: gw, dev, onlink: true },
     neighDel: { dst: gw, dev },
     fdbDel: { mac: d.VtepMAC, dev, dst: l.attrs.PublicIP },
   };
-  if (!byDev) shared.set(l.attrs, (byDev = new Map()));
-  byDev.set(key, specs);
+  shared.set(l.attrs, specs);
   return specs;
 }
