@@ -64,8 +64,6 @@ export class Flanneld {
   errors: string[] = [];
   lease: Lease | undefined;
   mtu = 0;
-  /** Remote leases programmed, by subnet address. */
-  readonly peers = new Map<number, Lease>();
   private backend: Backend | undefined;
   private watch: Watcher | undefined;
   private keeper: LeaseKeeper | undefined;
@@ -137,20 +135,13 @@ export class Flanneld {
     this.watch = sm.watchLeases(lease.subnet, (events) => {
       if (first && be.addedAll && events.every((e) => e.type === 'added')) {
         first = false;
-        for (const e of events) this.peers.set(e.lease.subnet.addr, e.lease);
         be.addedAll(events.map((e) => e.lease));
         return;
       }
       first = false;
       for (const e of events) {
-        const k = e.lease.subnet.addr;
-        if (e.type === 'added') {
-          this.peers.set(k, e.lease);
-          be.added(e.lease);
-        } else {
-          this.peers.delete(k);
-          be.removed(e.lease);
-        }
+        if (e.type === 'added') be.added(e.lease);
+        else be.removed(e.lease);
       }
     });
     this.keeper = sm.completeLease(lease, () => {
@@ -190,7 +181,6 @@ export class Flanneld {
     this.watch = undefined;
     this.keeper = undefined;
     this.backend = undefined;
-    this.peers.clear();
   }
 
   private cancelTimer(): void {
