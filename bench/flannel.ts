@@ -9,6 +9,12 @@
  * N namespaces + 30 N pods + 3 N (N - 1) table entries, and N joins fan out
  * to N (N - 1) / 2 watch events.
  *
+ * Two ways to start: `rollout` (the DaemonSet applied to running nodes:
+ * every flanneld takes its lease, then every one lists and watches, so the
+ * peers come in one snapshot each, programmed as bulk loads) and
+ * `sequential` (nodes join one by one: node k's join is an event to the
+ * k - 1 before it, each programmed entry by entry).
+ *
  * Baseline (same run, same sizes): the same end state programmed directly,
  * with no store and no daemons: the underlay, each node's flannel.1, cni0
  * and pods through the same CNI code, and its remote entries as three bulk
@@ -41,8 +47,11 @@ export interface FlannelFigures {
   watchEvents: number;
 }
 
+/** How a case builds: flanneld as a DaemonSet rollout, flanneld node after node, or the end state written directly. */
+export type Mode = 'rollout' | 'sequential' | 'direct';
+
 /** The cluster file of a case. */
-export function clusterText(n: number, pods: number): string {
+export function clusterText(n: number, pods: number, startup: 'rollout' | 'sequential' = 'rollout'): string {
   return `name: bench-${n}
 underlay:
   racks: [ { name: lan, cidr: 192.168.0.0/16 } ]
@@ -50,13 +59,15 @@ nodes:
   - { generate: ${n}, prefix: node-, pods: ${pods} }
 flannel:
   netConf: { Network: 10.0.0.0/8, SubnetLen: 24, Backend: { Type: vxlan } }
+  startup: ${startup}
 `;
 }
 
 /** Builds and converges the cluster with flanneld (or, `direct`, its end state without a control plane). */
-export async function programCluster(n: number, pods: number, direct: boolean): Promise<FlannelFigures> {
+export async function programCluster(n: number, pods: number, mode: Mode): Promise<FlannelFigures> {
   const core = await createCore();
-  const cluster = parseCluster(clusterText(n, pods), `bench-${n}.yaml`);
+  const direct = mode === 'direct';
+  const cluster = parseCluster(clusterText(n, pods, mode === 'sequential' ? 'sequential' : 'rollout'), `bench-${n}.yaml`);
   const t0 = performance.now();
   const u0 = process.cpuUsage();
   let entries = 0;
@@ -109,9 +120,9 @@ export async function programCluster(n: number, pods: number, direct: boolean): 
 }
 
 /** One case, in a child process of its own on a full run (its own peak RSS). */
-function measure(n: number, pods: number, direct: boolean, quick: boolean): Promise<FlannelFigures> | FlannelFigures {
-  if (quick) return programCluster(n, pods, direct);
-  const code = `const m = await import(${JSON.stringify(import.meta.url)}); console.log(JSON.stringify(await m.programCluster(${n}, ${pods}, ${direct})));`;
+function measure(n: number, pods: number, mode: Mode, quick: boolean): Promise<FlannelFigures> | FlannelFigures {
+  if (quick) return programCluster(n, pods, mode);
+  const code = `const m = await import(${JSON.stringify(import.meta.url)}); console.log(JSON.stringify(await m.programCluster(${n}, ${pods}, '${mode}')));`;
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', '--input-type=module', '-e', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`flannel ${n}: child exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as FlannelFigures;
@@ -122,27 +133,33 @@ export async function run(ctx: BenchContext): Promise<Result[]> {
   const sizes = ctx.quick ? [10, 40] : [100, 1000];
   const pods = ctx.quick ? 4 : PODS;
   const rows: Result[] = [];
-  let perEntry0 = 0;
+  const perEntry0 = { rollout: 0, sequential: 0 };
   for (const n of sizes) {
-    const f = await measure(n, pods, false, ctx.quick);
-    const d = await measure(n, pods, true, ctx.quick);
+    const d = await measure(n, pods, 'direct', ctx.quick);
     const name = `flanneld ${n} nodes x ${pods} pods`;
-    const perEntry = f.seconds / f.entries;
-    if (!perEntry0) perEntry0 = perEntry;
-    const row = (metric: string, value: number, unit: string, extra: Partial<Result> = {}): Result => ({ suite: 'flannel', case: name, metric, value, unit, ...extra });
     rows.push(
-      row('seconds', f.seconds, 's', { baseline: `${name} direct`, ratio: d.seconds / f.seconds }),
       { suite: 'flannel', case: `${name} direct`, metric: 'seconds', value: d.seconds, unit: 's' },
-      row('CPU seconds', f.cpuSeconds, 's'),
-      row('peak RSS', f.rssPeakBytes / 2 ** 20, 'MiB'),
       { suite: 'flannel', case: `${name} direct`, metric: 'peak RSS', value: d.rssPeakBytes / 2 ** 20, unit: 'MiB' },
-      row('kernel entries', f.entries, 'entries'),
-      row('seconds per entry', perEntry * 1e6, 'µs', n === sizes[0] ? {} : { baseline: `flanneld ${sizes[0]} nodes x ${pods} pods`, ratio: perEntry0 / perEntry }),
-      row('store requests', f.requests, 'req'),
-      row('watch events', f.watchEvents, 'events'),
     );
-    ctx.log(`${name}: ${f.seconds.toFixed(2)} s (CPU ${f.cpuSeconds.toFixed(2)} s), peak RSS ${(f.rssPeakBytes / 2 ** 20).toFixed(0)} MiB, ${f.entries} kernel entries, ` +
-      `${f.requests} store requests, ${f.watchEvents} watch events; direct: ${d.seconds.toFixed(2)} s, ${(d.rssPeakBytes / 2 ** 20).toFixed(0)} MiB`);
+    for (const mode of ['rollout', 'sequential'] as const) {
+      const f = await measure(n, pods, mode, ctx.quick);
+      const c = `${name} ${mode}`;
+      const perEntry = f.seconds / f.entries;
+      const first = `flanneld ${sizes[0]} nodes x ${pods} pods ${mode}`;
+      if (n === sizes[0]) perEntry0[mode] = perEntry;
+      const row = (metric: string, value: number, unit: string, extra: Partial<Result> = {}): Result => ({ suite: 'flannel', case: c, metric, value, unit, ...extra });
+      rows.push(
+        row('seconds', f.seconds, 's', { baseline: `${name} direct`, ratio: d.seconds / f.seconds }),
+        row('CPU seconds', f.cpuSeconds, 's'),
+        row('peak RSS', f.rssPeakBytes / 2 ** 20, 'MiB'),
+        row('kernel entries', f.entries, 'entries'),
+        row('seconds per entry', perEntry * 1e6, 'µs', n === sizes[0] ? {} : { baseline: first, ratio: perEntry0[mode] / perEntry }),
+        row('store requests', f.requests, 'req'),
+        row('watch events', f.watchEvents, 'events'),
+      );
+      ctx.log(`${c}: ${f.seconds.toFixed(2)} s (CPU ${f.cpuSeconds.toFixed(2)} s), peak RSS ${(f.rssPeakBytes / 2 ** 20).toFixed(0)} MiB, ${f.entries} kernel entries, ` +
+        `${f.requests} store requests, ${f.watchEvents} watch events; direct: ${d.seconds.toFixed(2)} s, ${(d.rssPeakBytes / 2 ** 20).toFixed(0)} MiB`);
+    }
   }
   return rows;
 }

@@ -50,7 +50,7 @@ events:
     const c = parseCluster('{"nodes": [{"name": "a", "pods": 1}, {"name": "b"}], "flannel": {}}', 'c.json');
     expect(c.underlay.racks.map((r) => `${r.name} ${r.cidr} ${r.gateway}`)).toEqual(['lan 10.0.0.0/16 10.0.0.1']);
     expect(c.nodes.map((n) => n.ip)).toEqual(['10.0.0.11', '10.0.0.12']);
-    expect(c.flannel).toMatchObject({ netConf: { Network: '10.244.0.0/16', Backend: { Type: 'vxlan' } }, legacyMisses: false, legacyVersion: 'v0.5', ipMasq: true });
+    expect(c.flannel).toMatchObject({ netConf: { Network: '10.244.0.0/16', Backend: { Type: 'vxlan' } }, legacyMisses: false, legacyVersion: 'v0.5', ipMasq: true, startup: 'rollout' });
   });
 
   it('a top-level pods list places pods on named nodes', () => {

@@ -228,15 +228,18 @@ function readEvents(src: Source, v: unknown, nodes: ReadonlyMap<string, NodeSpec
 
 function readFlannel(src: Source, v: unknown): FlannelSection {
   const p = ['flannel'];
-  const o = mapping(src, p, v, 'flannel', ['netConf', 'legacyMisses', 'legacyVersion', 'ipMasq']);
+  const o = mapping(src, p, v, 'flannel', ['netConf', 'legacyMisses', 'legacyVersion', 'ipMasq', 'startup']);
   const netConf = o.netConf === undefined ? { Network: '10.244.0.0/16', Backend: { Type: 'vxlan' } } : mapping(src, [...p, 'netConf'], o.netConf, 'flannel.netConf', Object.keys((o.netConf ?? {}) as object));
   const version = o.legacyVersion ?? 'v0.5';
   if (version !== 'v0.4' && version !== 'v0.5') throw src.error('BadCluster', [...p, 'legacyVersion'], show(version), 'v0.5 (the seed\'s flanneld) or v0.4');
+  const startup = o.startup ?? 'rollout';
+  if (startup !== 'rollout' && startup !== 'sequential') throw src.error('BadCluster', [...p, 'startup'], show(startup), 'rollout (every node registers, then every node watches) or sequential (nodes join one by one)');
   return {
     netConf,
     legacyMisses: o.legacyMisses === undefined ? false : bool(src, [...p, 'legacyMisses'], o.legacyMisses, 'legacyMisses'),
     legacyVersion: version,
     ipMasq: o.ipMasq === undefined ? true : bool(src, [...p, 'ipMasq'], o.ipMasq, 'ipMasq'),
+    startup,
     path: p,
   };
 }

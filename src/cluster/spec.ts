@@ -73,6 +73,13 @@ export interface FlannelSection {
   legacyVersion: 'v0.4' | 'v0.5';
   /** flanneld `--ip-masq`. Default true, as the kube-flannel manifest runs it. */
   ipMasq: boolean;
+  /**
+   * How the daemons start at build: `rollout` (default): the DaemonSet
+   * applied to running nodes, every flanneld registers (takes its lease)
+   * before any lists the others; `sequential`: nodes join one after the
+   * other, each join an event to every node before it.
+   */
+  startup: 'rollout' | 'sequential';
   path: Path;
 }
 

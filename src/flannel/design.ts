@@ -4,8 +4,11 @@
  * addresses against it), the config written to the store, a node's
  * `subnet:` pin written as a Flannel reservation (a lease key without a
  * TTL holding the node's PublicIP, Documentation/reservations.md), one
- * flanneld per node started in node order, and each pod's CNI ADD run once
- * its node's flanneld has written subnet.env (kubelet waits for it).
+ * flanneld per node (`startup: rollout`, the default: every daemon takes
+ * its lease, then every daemon lists and watches, as when the DaemonSet is
+ * applied to running nodes; `sequential`: node after node), and each pod's
+ * CNI ADD run once its node's flanneld serves (kubelet waits for
+ * subnet.env).
  */
 import { InputError } from '../core/errors.js';
 import type { Cluster, Design, DesignContext, DesignRun } from '../cluster/index.js';
@@ -93,7 +96,14 @@ function build(c: Cluster, ctx: DesignContext): DesignRun {
     });
     daemons.set(n.name, d);
   });
-  for (const d of daemons.values()) d.start();
+  if (c.flannel?.startup === 'sequential') for (const d of daemons.values()) d.start();
+  else {
+    // The DaemonSet rolled out on running nodes: each flanneld has its lease
+    // before the others list the leases, so most peers arrive in the first
+    // snapshot rather than as one event each.
+    for (const d of daemons.values()) d.register();
+    for (const d of daemons.values()) d.serve();
+  }
   return {
     converge() {
       ctx.clock.advance(0);

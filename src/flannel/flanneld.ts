@@ -56,7 +56,7 @@ const BACKOFF_MAX_MS = 300_000;
 
 /** One node's flanneld: its process state, subnet.env, log and lease. */
 export class Flanneld {
-  state: 'stopped' | 'running' | 'exited' = 'stopped';
+  state: 'stopped' | 'registered' | 'running' | 'exited' = 'stopped';
   /** /run/flannel/subnet.env, or undefined before the first start. */
   subnetEnv: string | undefined;
   readonly log: string[] = [];
@@ -75,17 +75,24 @@ export class Flanneld {
 
   constructor(readonly o: FlanneldOptions) {}
 
-  /** Starts (or restarts) the daemon now. Returns whether it is running. */
+  /** Starts (or restarts) the daemon now: registers, then serves. Returns whether it is running. */
   start(): boolean {
+    return this.register() && this.serve();
+  }
+
+  /**
+   * main.go up to writing subnet.env: config, device, lease, address,
+   * iptables. A DaemonSet rollout runs this on every node before any node
+   * lists the leases (see design.ts). Returns whether it got that far.
+   */
+  register(): boolean {
     this.enabled = true;
     this.cancelTimer();
-    if (this.state === 'running') return true;
+    if (this.state === 'running' || this.state === 'registered') return true;
     this.errors = [];
     try {
-      this.run();
-      this.state = 'running';
-      this.restarts = 0;
-      this.o.onReady?.();
+      this.registerNetwork();
+      this.state = 'registered';
       return true;
     } catch (e) {
       const atConfig = this.backend === undefined;
@@ -101,6 +108,23 @@ export class Flanneld {
     }
   }
 
+  /** `bn.Run` and `CompleteLease`: list and watch the leases, keep the own one; then kubelet's pending CNI ADDs. */
+  serve(): boolean {
+    if (this.state === 'running') return true;
+    if (this.state !== 'registered') return false;
+    try {
+      this.watchAndKeep();
+    } catch (e) {
+      this.teardown();
+      this.exit(`Error watching leases: ${(e as Error).message}`);
+      return false;
+    }
+    this.state = 'running';
+    this.restarts = 0;
+    this.o.onReady?.();
+    return true;
+  }
+
   /** The node goes down: the daemon dies with it and is not restarted. */
   stop(): void {
     this.enabled = false;
@@ -109,9 +133,12 @@ export class Flanneld {
     this.state = 'stopped';
   }
 
-  private run(): void {
+  private sm: SubnetManager | undefined;
+
+  private registerNetwork(): void {
     const { node, net, nl, store, clock } = this.o;
     const sm = new SubnetManager(store, clock, { randInt: this.o.randInt });
+    this.sm = sm;
     this.backend = undefined;
     const conf = sm.getNetworkConfig();
     if (conf.enableIPv6) throw new CnikitError('Unsupported', 'IPv6 is not modelled (the kernel model is IPv4 only)');
@@ -131,6 +158,12 @@ export class Flanneld {
     be.configure(lease);
     this.installRules(conf.network, subnetText(lease.subnet));
     this.subnetEnv = subnetEnvText({ network: conf.network, subnet: lease.subnet, mtu: be.mtu, ipMasq: this.o.ipMasq ?? true });
+  }
+
+  private watchAndKeep(): void {
+    const sm = this.sm!;
+    const be = this.backend!;
+    const lease = this.lease!;
     let first = true;
     this.watch = sm.watchLeases(lease.subnet, (events) => {
       if (first && be.addedAll && events.every((e) => e.type === 'added')) {
