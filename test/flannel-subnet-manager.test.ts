@@ -63,6 +63,24 @@ describe('choosing a subnet', () => {
     expect(new Set(a).size).toBe(4);
   });
 
+  it('skips every candidate a lease of another length overlaps, as flanneld\'s per-lease test does', () => {
+    const { sm, conf, store } = setup();
+    store.put('/coreos.com/network/subnets/10.244.0.0-22', attrsJson(vx(200))); // covers 10.244.1.0 .. 10.244.3.0
+    store.put('/coreos.com/network/subnets/10.244.5.128-25', attrsJson(vx(201))); // half of 10.244.5.0/24
+    const picks = new Set<string>();
+    for (let seed = 0; seed < 40; seed++) {
+      const m = new SubnetManager(store, sm.clock, { randInt: (n) => (seed * 7) % n });
+      const s = m.allocateSubnet(conf, m.listLeases().leases);
+      picks.add(subnetText(s));
+    }
+    for (const p of ['10.244.1.0/24', '10.244.2.0/24', '10.244.3.0/24', '10.244.5.0/24']) expect(picks.has(p)).toBe(false);
+    expect(picks.has('10.244.4.0/24')).toBe(true);
+    const all = new SubnetManager(store, sm.clock, { randInt: () => 0 }).allocateSubnet(conf, sm.listLeases().leases);
+    expect(subnetText(all)).toBe('10.244.4.0/24'); // the first free one
+    const last = new SubnetManager(store, sm.clock, { randInt: (n) => n - 1 }).allocateSubnet(conf, sm.listLeases().leases);
+    expect(subnetText(last)).toBe('10.244.104.0/24'); // the 100th free one: .4, .6 .. .104
+  });
+
   it('reuses the lease holding its PublicIP, then the subnet.env subnet when free, else allocates', () => {
     const { sm, conf, store } = setup();
     const a = sm.acquireLease(conf, vx(1));
