@@ -24,7 +24,7 @@ describe('the public barrel', () => {
   const names = exportedNames(`${root}src/index.ts`);
 
   it('exports the entry points an embedder starts from', () => {
-    for (const n of ['createCore', 'RouteTable', 'ReferenceTable', 'Codec', 'referenceEncap', 'IptEngine', 'ReferenceIptEngine', 'MemoryStore', 'buildScenario', 'createNetwork', 'Netlink', 'SimNetwork', 'readCapture', 'writePcap', 'exportNetns', 'planFlannel', 'SCENARIOS']) {
+    for (const n of ['createCore', 'RouteTable', 'ReferenceTable', 'Codec', 'referenceEncap', 'IptEngine', 'ReferenceIptEngine', 'MemoryStore', 'buildScenario', 'createNetwork', 'Netlink', 'SimNetwork', 'readCapture', 'writePcap', 'exportNetns', 'planFlannel', 'SCENARIOS', 'parseCluster', 'buildCluster', 'verifyCluster', 'flannelDesign']) {
       expect(names, n).toContain(n);
     }
   });
