@@ -93,6 +93,29 @@ flannel:
   });
 });
 
+describe('verification', () => {
+  it('above maxPairs walks one pair per ordered pair of nodes; a broken path is named with its disposition', () => {
+    const r = cluster(three('vxlan'));
+    const v = verifyCluster(r, { maxPairs: 5 });
+    expect(v.coverage).toBe('node-pairs');
+    expect(v.pairs).toBe(3 * 3 - 2); // nodes b and c have one pod: no pair within them
+    expect(v.delivered).toBe(v.pairs);
+    r.nl.routeDel('a', { dst: '10.244.3.0/24', via: '10.244.3.0', dev: 'flannel.1', onlink: true });
+    const broken = verifyCluster(r);
+    expect(broken.ok).toBe(false);
+    expect(broken.violations[0]).toMatch(/^a-pod-1 \(10\.244\.1\.2, a\) -> c-pod-1 \(10\.244\.3\.2, c\): /);
+  });
+
+  it('names an address that is in two places', () => {
+    const r = cluster(three('host-gw'));
+    r.nl.addrAdd('b', 'cni0', '10.244.1.2/32');
+    expect(verifyCluster(r).violations).toEqual([
+      'b-pod-1 (10.244.2.2, b) -> a-pod-1 (10.244.1.2, a): DELIVERED at b', // b answers for it itself
+      'address 10.244.1.2 is in two places: b/cni0, a-pod-1/eth0',
+    ]);
+  });
+});
+
 describe('other backends', () => {
   it('host-gw: routes via the node addresses, MTU = the underlay\'s, no device', () => {
     const r = cluster(three('host-gw'));

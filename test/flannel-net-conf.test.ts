@@ -73,6 +73,40 @@ describe("net-conf.json errors in flanneld's words", () => {
     expect(err(o)).toContain(message);
   });
 
+  it.each([
+    [{ Type: 'vxlan', Port: 70000 }, /Backend.Port.*an integer 0..65535/],
+    [{ Type: 'vxlan', DirectRouting: 'yes' }, /Backend.DirectRouting.*true or false/],
+    [{ Type: 'wireguard', Mode: 'tunnel' }, /Backend.Mode.*separate, auto, ipv4 or ipv6/],
+    [{ Type: 'wireguard', PSK: 5 }, /Backend.PSK.*a string/],
+    [{ Type: 7 }, /Backend.Type.*a backend name/],
+    ['vxlan', /Backend.*an object such as/],
+  ])('backend option %j is refused in its own words', (be, re) => {
+    expect(err({ Network: '10.0.0.0/16', Backend: be })).toMatch(re);
+  });
+
+  it('backend options take their values', () => {
+    const wg = conf({ Network: '10.0.0.0/16', Backend: { Type: 'wireguard', ListenPort: 51000, MTU: 1400, Mode: 'auto', PSK: 'k', PersistentKeepaliveInterval: 25, ListenPortV6: 51001 } }).backend;
+    expect([wg.port, wg.mtu, wg.mode]).toEqual([51000, 1400, 'auto']);
+    const vx = conf({ Network: '10.0.0.0/16', Backend: { Type: 'vxlan', Learning: true, GBP: true, MacPrefix: '0E-2A' } }).backend;
+    expect([vx.learning, vx.gbp]).toEqual([true, true]);
+  });
+
+  it.each([
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetLen: 49 }, 'network must be able to accommodate at least four subnets'],
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetMin: 'fd00::' }, 'IPv6SubnetMin is not in the range of the IPv6Network'],
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetMax: 'fd00::' }, 'IPv6SubnetMax is not in the range of the IPv6Network'],
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetMin: 'fc00:0:0:1::1' }, 'IPv6SubnetMin is not on a SubnetLen boundary: fc00:0:0:1::1'],
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetMax: 'fc00:0:0:2::8' }, 'IPv6SubnetMax is not on a SubnetLen boundary: fc00:0:0:2::8'],
+    [{ IPv6Network: '10.0.0.0/8' }, 'an IPv6 prefix'],
+    [{ IPv6Network: 'fc00::/48', IPv6SubnetMin: 'zz' }, 'an IPv6 address'],
+  ])('IPv6 %j -> %s', (o, message) => {
+    expect(err({ Network: '10.0.0.0/16', EnableIPv6: true, ...o })).toContain(message);
+  });
+
+  it('IPv6: a /120 network gives /122s, given bounds are kept', () => {
+    expect(conf({ Network: '10.0.0.0/16', EnableIPv6: true, IPv6Network: 'fc00::/120', IPv6SubnetMin: 'fc00::80' }).ipv6).toEqual({ network: 'fc00::/120', subnetLen: 122, subnetMin: 'fc00::80', subnetMax: 'fc00::c0' });
+  });
+
   it('EnableIPv4 false skips the IPv4 checks, as flanneld does', () => {
     expect(conf({ EnableIPv4: false, EnableIPv6: true, IPv6Network: 'fc00::/48' }).network).toBe('');
   });
