@@ -16,12 +16,8 @@
  *   so it does not retry this).
  * - `renewLease` (`updateSubnet`): a new `Grant(24h)` and a `Put` with it
  *   (the old etcd lease expires holding nothing).
- * - `completeLease`: the renew loop (at expiry - `--subnet-lease-renew-margin`,
- *   default 60 min; a failure retries every minute) and the watch of the
- *   node's own key: a DELETE is "Lease has been revoked. Shutting down daemon."
- * - `watchLeases`: list (a snapshot), then watch `<prefix>/subnets` from the
- *   next revision; `LeaseWatcher` drops the node's own subnet and turns both
- *   into `added` / `removed` events.
+ * - `completeLease` (the renew loop, at expiry - `--subnet-lease-renew-margin`,
+ *   default 60 min) and `watchLeases` (`LeaseWatcher`): lease-watch.ts.
  */
 import { CnikitError } from '../core/errors.js';
 import type { SimClock, SyncKVStore, Watcher, KeyValue } from '../store/index.js';
@@ -29,6 +25,9 @@ import { cmp } from '../store/index.js';
 import { attrsJson, DEFAULT_PREFIX, leaseOf, subnetKey, SUBNET_TTL_S, type Lease, type LeaseAttrs, type Subnet } from './lease.js';
 import { parseNetConf, type NetConf } from './net-conf.js';
 import { seededRandInt } from './rand.js';
+import { completeLease, watchLeases, type LeaseEvent, type LeaseKeeper } from './lease-watch.js';
+
+export type { LeaseEvent, LeaseKeeper };
 
 /** Options of {@link SubnetManager}. */
 export interface SubnetManagerOptions {
@@ -40,25 +39,13 @@ export interface SubnetManagerOptions {
   randInt?: (n: number) => number;
 }
 
-/** A change to another node's lease, as the backends see it (`lease.Event`). */
-export interface LeaseEvent {
-  type: 'added' | 'removed';
-  lease: Lease;
-}
-
-/** A running renew loop and own-lease watch (`CompleteLease`). */
-export interface LeaseKeeper {
-  /** The lease as last written (its expiry moves with each renewal). */
-  readonly lease: Lease;
-  stop(): void;
-}
-
 const MAX_CANDIDATES = 100;
 
 /** One node's view of the subnet registry. */
 export class SubnetManager {
   readonly prefix: string;
-  private readonly marginMs: number;
+  /** The renew margin in ms. */
+  readonly marginMs: number;
   private readonly randInt: (n: number) => number;
 
   constructor(readonly store: SyncKVStore, readonly clock: SimClock, opts: SubnetManagerOptions = {}) {
@@ -83,7 +70,8 @@ export class SubnetManager {
     return parseNetConf(kv.value, `etcd ${this.prefix}/config`);
   }
 
-  private leaseFromKv(kv: KeyValue): Lease | undefined {
+  /** A store entry as a lease, its expiry from `TimeToLive` (one RPC, as flanneld's `kvToIPLease`). */
+  leaseFromKv(kv: KeyValue): Lease | undefined {
     let expiresAt: number | undefined;
     if (kv.lease !== 0) {
       const ttl = this.store.timeToLive(kv.lease);
@@ -197,46 +185,7 @@ export class SubnetManager {
    * (flanneld then exits), after which the keeper is stopped.
    */
   completeLease(lease: Lease, onRevoked: () => void): LeaseKeeper {
-    let current = lease;
-    let timer: number | undefined;
-    let stopped = false;
-    const schedule = (ms: number) => {
-      if (timer !== undefined) this.clock.clearTimer(timer);
-      timer = this.clock.setTimer(Math.max(0, ms), renew);
-    };
-    const renew = () => {
-      timer = undefined;
-      try {
-        current = this.renewLease(current);
-        if (current.expiresAt !== undefined) schedule(current.expiresAt - this.clock.now() - this.marginMs);
-      } catch {
-        schedule(60_000);
-      }
-    };
-    const stop = () => {
-      stopped = true;
-      if (timer !== undefined) this.clock.clearTimer(timer);
-      watch.cancel();
-    };
-    const watch: Watcher = this.store.watch(this.keyOf(lease.subnet), { prefix: true }, (resp) => {
-      if (stopped) return;
-      for (const e of resp.events) {
-        if (e.type === 'DELETE') {
-          stop();
-          onRevoked();
-          return;
-        }
-        const l = this.leaseFromKv(e.kv);
-        if (l?.expiresAt !== undefined) schedule(l.expiresAt - this.clock.now() - this.marginMs);
-      }
-    });
-    if (lease.expiresAt !== undefined) schedule(lease.expiresAt - this.clock.now() - this.marginMs);
-    return {
-      get lease() {
-        return current;
-      },
-      stop,
-    };
+    return completeLease(this, lease, onRevoked);
   }
 
   /**
@@ -244,33 +193,6 @@ export class SubnetManager {
    * `added` events), then each change. Returns the watch.
    */
   watchLeases(own: Subnet, onEvents: (events: LeaseEvent[]) => void): Watcher {
-    // Keyed by the store key: one lease per key, as LeaseWatcher's set by subnet.
-    const known = new Map<string, Lease>();
-    const isOwn = (s: Subnet) => s.addr === own.addr && s.len === own.len;
-    const { leases, revision } = this.listLeases();
-    const first: LeaseEvent[] = [];
-    for (const l of leases) {
-      if (isOwn(l.subnet)) continue;
-      known.set(this.keyOf(l.subnet), l);
-      first.push({ type: 'added', lease: l });
-    }
-    if (first.length) onEvents(first);
-    return this.store.watch(`${this.prefix}/subnets`, { prefix: true, startRevision: revision + 1 }, (resp) => {
-      const batch: LeaseEvent[] = [];
-      for (const e of resp.events) {
-        if (e.type === 'DELETE') {
-          const l = known.get(e.kv.key);
-          if (!l) continue;
-          known.delete(e.kv.key);
-          batch.push({ type: 'removed', lease: l });
-        } else {
-          const l = this.leaseFromKv(e.kv);
-          if (!l || isOwn(l.subnet)) continue;
-          known.set(e.kv.key, l);
-          batch.push({ type: 'added', lease: l });
-        }
-      }
-      if (batch.length) onEvents(batch);
-    });
+    return watchLeases(this, own, onEvents);
   }
 }
