@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cli } from './support/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnikit-cluster-'));
@@ -63,6 +64,17 @@ flannel: { netConf: { Network: 10.244.0.0/16, Backend: { Type: host-gw } } }
     const c = await cli(['cluster', 'check', SHOP, '--design', 'calico']);
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/UnknownDesign: "calico": --design: flannel \(calico is not built yet\)/);
+  });
+});
+
+describe('the reference cluster file (../shared/reference/cluster-file.md, verbatim)', () => {
+  it('checks: 103 nodes, 3,004 pods, one pair per node pair delivered; events applied at --at', async () => {
+    const f = fileURLToPath(new URL('./fixtures/cluster/shop-prod.yaml', import.meta.url));
+    const r = await cli(['cluster', 'check', f, '--design', 'flannel', '--at', '31m']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('shop-prod (flannel): 103 nodes (103 live), 3004 pods (3004 live); 10403/10403 pod pairs delivered (one pair per node pair)\n' +
+      'events applied: 10m0s node-down node2, 12m0s bgp-stop master, 30m0s node-up node2\nok\n');
+    expect(r.status).toBe(0);
   });
 });
 
