@@ -21,7 +21,3 @@ export * from './kernel/index.js';
 export * from './netns/index.js';
 export * from './topology/index.js';
 export * from './scenarios/index.js';
-export { parseCluster, buildCluster, verifyCluster, OutageStore, parseDuration, formatDuration } from './cluster/index.js';
-export type { Cluster, ClusterRun, BuildClusterOptions, Design, DesignContext, DesignRun, VerifyReport, VerifyOptions, ClusterEvent, RackSpec, NodeSpec as ClusterNode, PodSpec as ClusterPod } from './cluster/index.js';
-export { flannelDesign, parseNetConf, SubnetManager, Flanneld, FlannelCni, subnetEnvText, attrsJson, masqRules, forwardRules } from './flannel/index.js';
-export type { NetConf, BackendConfig, BackendType, Lease as FlannelLease, LeaseAttrs, LeaseEvent, FlanneldOptions } from './flannel/index.js';
