@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/index.js';
 import { buildCluster, parseCluster, verifyCluster, type ClusterRun } from '../src/cluster/index.js';
 import { flannelDesign } from '../src/flannel/index.js';
+import { readSubnetEnv } from '../src/flannel/subnet-env.js';
 
 let core: Core;
 const runs: ClusterRun[] = [];
@@ -54,6 +55,12 @@ describe('vxlan', () => {
     const t = r.net.walk({ from: 'a-pod-1', to: '10.244.3.2', proto: 'icmp' });
     expect(t.hops.map((h) => h.node)).toEqual(['a-pod-1', 'a', 'c', 'c-pod-1']);
     expect(JSON.stringify(t)).toMatch(/VNI 1|vni 1/i);
+  });
+
+  it('the CNI plugin reads subnet.env: a line missing is no config at all', () => {
+    expect(readSubnetEnv('FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.7.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n')).toEqual({ network: '10.244.0.0/16', subnet: { addr: 0x0af40700, len: 24 }, mtu: 1450 });
+    expect(readSubnetEnv('FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.7.1/24\n')).toBeUndefined();
+    expect(readSubnetEnv(undefined)).toBeUndefined();
   });
 
   it('installs flanneld\'s FLANNEL-POSTRTG and FLANNEL-FWD rules as iptables-save prints them', () => {

@@ -19,6 +19,7 @@ import { Flanneld } from './flanneld.js';
 import { attrsJson, DEFAULT_PREFIX, overlap, parseSubnetKey, subnetText, type Subnet } from './lease.js';
 import { parseNetConf, type NetConf } from './net-conf.js';
 import { seededRandInt } from './rand.js';
+import { readSubnetEnv } from './subnet-env.js';
 import { SubnetManager } from './subnet-manager.js';
 
 const DEFAULT_NET_CONF = { Network: '10.244.0.0/16', Backend: { Type: 'vxlan' } };
@@ -65,7 +66,6 @@ function validate(c: Cluster): void {
 }
 
 function build(c: Cluster, ctx: DesignContext): DesignRun {
-  const conf = clusterNetConf(c);
   const prefix = DEFAULT_PREFIX;
   ctx.backing.put(`${prefix}/config`, JSON.stringify(c.flannel?.netConf ?? DEFAULT_NET_CONF));
   for (const n of c.nodes) {
@@ -84,10 +84,11 @@ function build(c: Cluster, ctx: DesignContext): DesignRun {
       node: n.name, net: ctx.net, nl: ctx.nl, store: ctx.store, clock: ctx.clock, ipMasq: c.flannel?.ipMasq ?? true,
       vtepMac: randomMac(`flannel.1 ${n.name}#${ctx.seed}`), randInt: seededRandInt(ctx.seed * 7919 + i),
       onReady: () => {
-        const l = d.lease!;
+        // kubelet runs the CNI ADDs; the flannel plugin reads subnet.env.
+        const env = readSubnetEnv(d.subnetEnv)!;
         for (const pod of podsOf.get(n.name) ?? []) {
           try {
-            cni.add(pod, { network: conf.network, subnet: l.subnet, mtu: d.mtu });
+            cni.add(pod, env);
           } catch (e) {
             cniErrors.push(`${n.name}: pod ${pod.name}: ${(e as Error).message.replace(/^[A-Za-z]+: /, '')}`);
           }

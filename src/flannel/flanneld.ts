@@ -69,6 +69,9 @@ export class Flanneld {
   private keeper: LeaseKeeper | undefined;
   private timer: number | undefined;
   private restarts = 0;
+  // The rules written last. flanneld derives them from the previous
+  // subnet.env (FLANNEL_NETWORK, FLANNEL_SUBNET) to delete a stale set; the
+  // set written with that file is the same thing.
   private rules: { nat: string[]; filter: string[] } = { nat: [], filter: [] };
   /** The node is powered (a node-down stops flanneld for good until node-up). */
   private enabled = true;

@@ -40,3 +40,16 @@ export function previousSubnet(text: string | undefined): Subnet | undefined {
     return undefined;
   }
 }
+
+/**
+ * What the flannel CNI plugin reads (`loadFlannelSubnetEnv`): the network,
+ * the subnet (host bits cleared) and the MTU; undefined when a line is
+ * missing, as the plugin then fails.
+ */
+export function readSubnetEnv(text: string | undefined): { network: string; subnet: Subnet; mtu: number } | undefined {
+  const net = /^FLANNEL_NETWORK=(\S+)$/m.exec(text ?? '');
+  const mtu = /^FLANNEL_MTU=(\d+)$/m.exec(text ?? '');
+  const subnet = previousSubnet(text);
+  if (!net || !mtu || !subnet) return undefined;
+  return { network: net[1], subnet, mtu: Number(mtu[1]) };
+}
