@@ -36,9 +36,10 @@ function generate(n: number, m: number): { routes: string; addrs: string } {
 /** Runs `cnikit ARGS` in a child; resolves to its wall-clock seconds and peak RSS in bytes. */
 function timeCli(args: string[]): Promise<{ seconds: number; maxRss: number }> {
   const main = new URL('../src/cli/main.js', import.meta.url).href;
-  // The child reports its own peak RSS (process.resourceUsage().maxRSS, KiB) on fd 3 as it exits.
-  const code = `import { writeSync } from 'node:fs'; const { main } = await import(${JSON.stringify(main)});
-process.on('exit', () => writeSync(3, String(process.resourceUsage().maxRSS)));
+  // The child reports its own peak RSS (bytes; VmHWM, see peak-rss.ts) on fd 3 as it exits.
+  const peak = new URL('./peak-rss.js', import.meta.url).href;
+  const code = `import { writeSync } from 'node:fs'; const { main } = await import(${JSON.stringify(main)}); const { peakRssBytes } = await import(${JSON.stringify(peak)});
+process.on('exit', () => writeSync(3, String(peakRssBytes())));
 await main(${JSON.stringify(args)});`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -51,7 +52,7 @@ await main(${JSON.stringify(args)});`;
     child.on('close', (status) => {
       const seconds = (performance.now() - t0) / 1000;
       if (status !== 0) reject(new Error(`cli-lpm bench: cnikit ${args.join(' ')} exited ${status}: ${err.trim()}`));
-      else resolve({ seconds, maxRss: Number(rss) * 1024 });
+      else resolve({ seconds, maxRss: Number(rss) });
     });
   });
 }

@@ -232,14 +232,14 @@ export async function programFlannel(n: number, inspect?: (net: SimNetwork) => v
 
 /**
  * One case. A full run programs each case in a child process of its own,
- * so that its peak RSS (the child's `maxRSS`) is its own and not what an
+ * so that its peak RSS (the child's `VmHWM`, see peak-rss.ts) is its own and not what an
  * earlier, larger case left the process holding; the quick run (tests)
  * stays in this process.
  */
 function measure(shape: 'calico' | 'flannel', n: number, pods: number, quick: boolean): Promise<ScaleFigures> | ScaleFigures {
   if (quick) return shape === 'calico' ? programCalico(n, pods) : programFlannel(n);
   const call = shape === 'calico' ? `programCalico(${n}, ${pods})` : `programFlannel(${n})`;
-  const code = `const m = await import(${JSON.stringify(import.meta.url)}); const f = await m.${call}; f.rssPeakBytes = Math.max(f.rssPeakBytes, process.resourceUsage().maxRSS * 1024); console.log(JSON.stringify(f));`;
+  const code = `const m = await import(${JSON.stringify(import.meta.url)}); const p = await import(${JSON.stringify(new URL('./peak-rss.js', import.meta.url).href)}); const f = await m.${call}; f.rssPeakBytes = Math.max(f.rssPeakBytes, p.peakRssBytes()); console.log(JSON.stringify(f));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`kernel-scale ${shape} ${n}: child exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ScaleFigures;
