@@ -32,6 +32,7 @@ import { buildCluster, buildUnderlay, parseCluster } from '../src/cluster/index.
 import { createNetwork, Netlink } from '../src/kernel/index.js';
 import { flannelDesign, FlannelCni } from '../src/flannel/index.js';
 import { formatIPv4 } from '../src/net/ip.js';
+import { peakRssBytes } from './peak-rss.js';
 
 /** Pods per node. */
 export const PODS = 30;
@@ -112,7 +113,7 @@ export async function programCluster(n: number, pods: number, mode: Mode): Promi
     nodes: n,
     seconds: (performance.now() - t0) / 1000,
     cpuSeconds: (u.user + u.system) / 1e6,
-    rssPeakBytes: process.resourceUsage().maxRSS * 1024,
+    rssPeakBytes: peakRssBytes(),
     entries,
     requests,
     watchEvents,
