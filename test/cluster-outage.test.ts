@@ -55,4 +55,19 @@ describe('OutageStore', () => {
     expect(w.cancelled).toBe(true);
     expect(typeof w.id).toBe('number');
   });
+
+  it('a callback cancelling the watcher it is given ends the watch, across reconnects', () => {
+    const inner = new MemoryStore({ clock: new SimClock() });
+    const s = new OutageStore(inner);
+    let n = 0;
+    s.watch('/k/', { prefix: true }, (_, w) => {
+      n++;
+      w.cancel();
+    });
+    inner.put('/k/1', 'a');
+    s.setDown(true);
+    s.setDown(false);
+    inner.put('/k/2', 'b');
+    expect(n).toBe(1);
+  });
 });

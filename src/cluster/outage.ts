@@ -21,10 +21,12 @@ interface Held {
   key: string;
   opts: WatchOptions;
   cb: WatchCallback;
-  inner: Watcher;
+  inner: Watcher | undefined;
   /** Last revision delivered to `cb`. */
   seen: number;
   cancelled: boolean;
+  /** The watcher the caller holds (passed to `cb`, so that cancelling it from the callback cancels the whole watch). */
+  outer?: Watcher;
 }
 
 /** `SyncKVStore` through a link that can go down (`setDown`). */
@@ -44,9 +46,10 @@ export class OutageStore implements SyncKVStore {
     if (this.down === down) return;
     this.down = down;
     if (!down) {
-      for (const h of this.watches) {
-        h.inner.cancel();
+      for (const h of [...this.watches]) {
+        h.inner?.cancel();
         h.inner = this.open(h, h.seen + 1);
+        if (h.cancelled) h.inner.cancel(); // cancelled from a replayed callback
       }
     }
   }
@@ -106,30 +109,33 @@ export class OutageStore implements SyncKVStore {
   watch(key: string, opts: WatchOptions, cb: WatchCallback): Watcher {
     this.check();
     const start = opts.startRevision || this.inner.revision + 1;
-    const h: Held = { key, opts, cb, inner: undefined as unknown as Watcher, seen: start - 1, cancelled: false };
-    h.inner = this.open(h, start);
-    this.watches.add(h);
-    const outer: Watcher = {
+    const h: Held = { key, opts, cb, inner: undefined, seen: start - 1, cancelled: false };
+    const outer: Watcher = (h.outer = {
       get id() {
-        return h.inner.id;
+        return h.inner?.id ?? 0;
       },
       get cancelled() {
         return h.cancelled;
       },
       cancel: () => {
         h.cancelled = true;
-        h.inner.cancel();
+        h.inner?.cancel();
         this.watches.delete(h);
       },
-    };
+    });
+    // Set before opening: a replay of past revisions calls back at once.
+    h.inner = this.open(h, start);
+    if (h.cancelled) h.inner.cancel();
+    else this.watches.add(h);
     return outer;
   }
+
 
   private open(h: Held, from: number): Watcher {
     return this.inner.watch(h.key, { ...h.opts, startRevision: from }, (resp, w) => {
       if (this.down || h.cancelled) return; // held back: replayed from h.seen + 1 on reconnect
       h.seen = resp.revision;
-      h.cb(resp, w);
+      h.cb(resp, h.outer ?? w);
     });
   }
 }
