@@ -12,5 +12,6 @@ export const suites: Record<string, () => Promise<Suite>> = {
   store: async () => (await import('./store.js')).run,
   kernel: async () => (await import('./kernel.js')).run,
   'kernel-scale': async () => (await import('./kernel-scale.js')).run,
+  flannel: async () => (await import('./flannel.js')).run,
   'cli-lpm': async () => (await import('./cli-lpm.js')).run,
 };

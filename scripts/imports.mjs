@@ -8,10 +8,12 @@
 //    directory cut to two levels (src/kernel/path/x.ts is in src/kernel,
 //    test/x.test.ts in test), so a folder cycle is one package using another
 //    that uses it back.
-// 2. Control-plane code (src/flannel/**, src/calico/**) reaches the kernel
-//    model and the store through their public barrels only: it may import its
-//    own folder, src/core/, src/net/, and src/kernel/index.ts and
-//    src/store/index.ts, nothing else of the repository (packages are fine).
+// 2. Control-plane code (src/flannel/**, src/calico/**, and src/cluster/**,
+//    which both build on) reaches the kernel model and the store through
+//    their public barrels only: it may import its own folder, src/core/,
+//    src/net/, src/topology/ (address and MAC arithmetic), src/cluster/, and
+//    src/kernel/index.ts and src/store/index.ts, nothing else of the
+//    repository (packages are fine).
 //
 // Usage: node scripts/imports.mjs [--root DIR] [--json]
 // Prints the cycles and rule violations and exits 1 when there is one.
@@ -32,8 +34,8 @@ const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
  */
 export const BARREL_RULES = [
   {
-    from: ['src/flannel', 'src/calico'],
-    folders: ['src/core', 'src/net'],
+    from: ['src/flannel', 'src/calico', 'src/cluster'],
+    folders: ['src/core', 'src/net', 'src/topology', 'src/cluster'],
     barrels: ['src/kernel/index.ts', 'src/store/index.ts'],
   },
 ];

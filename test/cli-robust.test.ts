@@ -69,7 +69,7 @@ describe('foreseeable errors are one line naming the flag and the file (exit 2)'
     const runJs = new URL('../dist/bench/run.js', import.meta.url).pathname;
     const r = spawnSync(process.execPath, [runJs, '--only', 'nosuch'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('bench: UnknownSuite: "nosuch": --only: bench suites from lpm, codec, iptables, store, kernel, kernel-scale, cli-lpm\n');
+    expect(r.stderr).toBe('bench: UnknownSuite: "nosuch": --only: bench suites from lpm, codec, iptables, store, kernel, kernel-scale, flannel, cli-lpm\n');
   });
 });
 

@@ -20,6 +20,7 @@ import { registerIptables } from './iptables.js';
 import { registerBench } from './bench.js';
 import { registerNetns } from './netns.js';
 import { registerPing } from './ping.js';
+import { registerCluster } from './cluster.js';
 
 /** Exit status of a bug in cnikit (sysexits.h EX_SOFTWARE). */
 export const EXIT_BUG = 70;
@@ -56,6 +57,7 @@ export function buildProgram(io: Io, state: { status: number }): Command {
   registerBench(program, io, state);
   registerNetns(program, io, state);
   registerPing(program, io, state);
+  registerCluster(program, io, state);
   return program;
 }
 
