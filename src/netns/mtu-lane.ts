@@ -13,7 +13,7 @@
  * and runs `ping -n -c N -i 0.2 -W 1 -s SIZE -M MODE`. Before each case the
  * route cache of every namespace is flushed, on both sides.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { readCapture } from '../pcap/index.js';
 import type { SimNetwork } from '../kernel/network.js';
 import { mtuChangeLines, type MtuScenario } from '../scenarios/mtu.js';
 import { exportNetns } from './export.js';
+import { startCapture, stopCaptures } from './capture.js';
 import { layout, type Wire } from './layout.js';
 
 /** One ping run. */
@@ -153,24 +154,7 @@ export function pingTextMasked(out: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
 
-function startCapture(netns: string, ifname: string, file: string): Promise<ChildProcess> {
-  const p = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-i', ifname, '-w', file, '-U', '--immediate-mode', '-n', '-s', '0', '--time-stamp-precision', 'nano'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    p.stderr!.on('data', (c: Buffer) => {
-      err += String(c);
-      if (err.includes('listening on')) resolve(p);
-    });
-    p.on('exit', () => reject(new Error(`tcpdump on ${netns} ${ifname} exited: ${err}`)));
-  });
-}
 
-async function stop(caps: ChildProcess[]): Promise<void> {
-  const live = caps.filter((c) => c.exitCode === null && c.signalCode === null);
-  const done = live.map((c) => new Promise((r) => c.once('exit', r)));
-  for (const c of live) c.kill('SIGINT');
-  await Promise.all(done);
-}
 
 /** The real kernel's answers to `cases` on `m` (root; the namespaces are always deleted). Also returns ping's raw output per case. */
 export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix: string): Promise<{ mtus: Mtus; results: CaseResult[]; raw: string[]; text: string[] }> {
@@ -211,7 +195,7 @@ export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix:
           const g = run(['ip', '-n', netns(ns), 'route', 'get', to]);
           routes[`${ns} ${to}`] = routeText(g.stdout + g.stderr);
         }
-        await stop(caps);
+        await stopCaptures(caps);
         const wireText: Record<string, string[]> = {};
         for (const [i, w] of wires.entries()) {
           const pk = readCapture(new Uint8Array(readFileSync(join(dir, `${k}-${i}.pcap`)))).packets;
@@ -219,7 +203,7 @@ export async function realRun(m: MtuScenario, cases: readonly MtuCase[], prefix:
         }
         results.push({ ping: pingEvents(r.stdout + r.stderr), wires: wireText, routes });
       } finally {
-        await stop(caps);
+        await stopCaptures(caps);
       }
     }
     return { mtus, results, raw, text };

@@ -8,12 +8,13 @@
  * Between probes the route cache of every namespace is flushed so that a
  * PMTU learned from one probe's frag-needed does not change the next one.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture } from '../pcap/index.js';
 import { exportNetns } from './export.js';
+import { startCapture, stopCaptures } from './capture.js';
 import { layout } from './layout.js';
 import { observe, type Observation, type ProbeFacts, type TimedFrame } from './observe.js';
 import type { Probe, Scenario } from '../kernel/scenario.js';
@@ -67,17 +68,6 @@ const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
 
-function startCapture(netns: string, ifname: string, file: string): Promise<ChildProcess> {
-  const p = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-i', ifname, '-w', file, '-U', '--immediate-mode', '-n', '-s', '0', '--time-stamp-precision', 'nano'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    p.stderr!.on('data', (c: Buffer) => {
-      err += String(c);
-      if (err.includes('listening on')) resolve(p);
-    });
-    p.on('exit', () => reject(new Error(`tcpdump on ${netns} ${ifname} exited: ${err}`)));
-  });
-}
 
 /** Builds `s` under `prefix`, runs its probes, tears it down. */
 export async function runScenario(s: Scenario, prefix: string): Promise<RunResult> {
@@ -112,20 +102,14 @@ export async function runScenario(s: Scenario, prefix: string): Promise<RunResul
       windows.push({ from, to, denied: [...after].filter(([k, v]) => v > (before.get(k) ?? 0)).map(([k]) => k), routeGet, senderError: r.stderr ?? '' });
     }
     await sleep(200);
-    await stop(caps);
+    await stopCaptures(caps);
     const all = lay.wires.map((w, i) => ({ key: w.key, frames: readCapture(new Uint8Array(readFileSync(join(dir, `${i}.pcap`)))).packets.map((p) => ({ ts: BigInt(p.tsSec) * 1_000_000_000n + BigInt(p.tsNsec), data: p.data })) }));
     const facts = windows.map((w) => ({ frames: Object.fromEntries(all.map((a) => [a.key, inWindow(a.frames, w.from, w.to)])), denied: w.denied, routeGet: w.routeGet, senderError: w.senderError }));
     return { scenario: s.name, observations: s.probes.map((p, i) => observe(s, p, facts[i])), facts };
   } finally {
-    await stop(caps);
+    await stopCaptures(caps);
     spawnSync('bash', ['-c', script, 'bash', 'down']);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function stop(caps: ChildProcess[]): Promise<void> {
-  const live = caps.filter((c) => c.exitCode === null && c.signalCode === null);
-  const done = live.map((c) => new Promise((r) => c.once('exit', r)));
-  for (const c of live) c.kill('SIGINT');
-  await Promise.all(done);
-}
