@@ -25,8 +25,11 @@ const prefix = `cnk-fl-${process.pid}-`;
 // At most four probes per cluster, as in topology.kernel.test.ts: a neighbour
 // learned from an ARP request is STALE and 5 s after its first use the kernel
 // probes it by unicast ARP, which the model's stopped clock does not.
+// The ipip backend is not here: this CI kernel has no ipip driver (`ip link add
+// type ipip` answers "Unknown device type").
 const CASES: { file: string; pairs: [string, string, 'icmp' | 'udp'][] }[] = [
   { file: 'flannel-vxlan-racks.yaml', pairs: [['n1-pod-1', 'n3-pod-2', 'icmp'], ['n2-pod-1', 'n1-pod-2', 'icmp'], ['n3-pod-1', 'n2-pod-2', 'udp'], ['n1-pod-1', 'n1-pod-2', 'icmp']] },
+  { file: 'flannel-vxlan-direct.yaml', pairs: [['n1-pod-2', 'n2-pod-1', 'icmp'], ['n2-pod-2', 'n3-pod-1', 'icmp'], ['n3-pod-2', 'n1-pod-1', 'udp']] },
   { file: 'flannel-host-gw.yaml', pairs: [['n1-pod-1', 'n3-pod-2', 'icmp'], ['n2-pod-2', 'n1-pod-1', 'udp'], ['n3-pod-1', 'n3-pod-2', 'icmp']] },
 ];
 
