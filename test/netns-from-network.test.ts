@@ -62,8 +62,8 @@ describe('scenarioFromNetwork', () => {
     expect(script).toContain('ip -n cnk-x-a-a-pod-1 route add 10.244.0.0/16 via 10.244.1.1 dev eth0\n');
   });
 
-  it('round trip: the scenario built again has the same tables in every namespace (vxlan with two racks, host-gw)', () => {
-    for (const text of [three('vxlan').replace('name: t\n', 'name: t\nunderlay:\n  racks: [ { name: r1, cidr: 10.0.1.0/24 }, { name: r2, cidr: 10.0.2.0/24 } ]\n').replace('pods: 0 }', 'pods: 0, rack: r2 }').replace(/pods: (\d) }/g, 'pods: $1, rack: r1 }'), three('host-gw')]) {
+  it('round trip: the scenario built again has the same tables in every namespace (vxlan with two racks, host-gw, ipip)', () => {
+    for (const text of [three('vxlan').replace('name: t\n', 'name: t\nunderlay:\n  racks: [ { name: r1, cidr: 10.0.1.0/24 }, { name: r2, cidr: 10.0.2.0/24 } ]\n').replace('pods: 0 }', 'pods: 0, rack: r2 }').replace(/pods: (\d) }/g, 'pods: $1, rack: r1 }'), three('host-gw'), three('ipip')]) {
       const r = cluster(text);
       const again = buildScenario(core, scenarioFromNetwork(r.net, 't'));
       try {
