@@ -33,7 +33,8 @@ function design(name: string): Design {
   return d;
 }
 
-async function load(io: Io, file: string, designName: string, at: string | undefined): Promise<ClusterRun> {
+/** Reads, builds and converges cluster FILE with `designName`, at `at` (Go duration) after the build. */
+export async function load(io: Io, file: string, designName: string, at: string | undefined): Promise<ClusterRun> {
   const d = design(designName);
   const atMs = at === undefined ? 0 : parseDurationFlag(at);
   const text = await readInputText(io, 'FILE', file);

@@ -127,7 +127,8 @@ function apply(loaded: Ruleset | undefined, text: string, file: string): { text:
       if (!/^\d+$/.test(s ?? '') || n < 1 || n > max) return fail('BadRuleNumber', s ?? line, `a rule number 1..${max} (iptables: Index of ${what} too big)`);
       return n;
     };
-    if (cmd === '-A' || cmd === '--append') chainOf(name).entries.push({ text: `${counters}${rest(2)}`.trim(), origin: at, line: at });
+    // `[pkts:bytes]` before a command (iptables-save -c) is read and, without -c, ignored (xtables-restore).
+    if (cmd === '-A' || cmd === '--append') chainOf(name).entries.push({ text: rest(2), origin: at, line: at });
     else if (cmd === '-I' || cmd === '--insert') {
       const c = chainOf(name);
       const indexed = /^\d+$/.test(words[2] ?? '');

@@ -5,9 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Starts `tcpdump -w FILE` on `ifname` in `netns` (nanosecond stamps, whole frames); resolves once it listens. */
-export function startCapture(netns: string, ifname: string, file: string): Promise<ChildProcess> {
-  const p = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-i', ifname, '-w', file, '-U', '--immediate-mode', '-n', '-s', '0', '--time-stamp-precision', 'nano'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Starts `tcpdump -w FILE` on `ifname` in `netns` (nanosecond stamps, whole
+ * frames); resolves once it listens. `promisc` false adds `-p`: a bridge
+ * then shows only what it receives itself, not what it forwards between
+ * its ports (default true, as tcpdump).
+ */
+export function startCapture(netns: string, ifname: string, file: string, promisc = true): Promise<ChildProcess> {
+  const p = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-i', ifname, '-w', file, '-U', '--immediate-mode', '-n', '-s', '0', '--time-stamp-precision', 'nano', ...(promisc ? [] : ['-p'])], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     p.stderr!.on('data', (c: Buffer) => {

@@ -69,8 +69,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
 
 
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  /**
+   * Let tcpdump put each captured device in promiscuous mode (its default;
+   * default true). A bridge in promiscuous mode also passes every frame it
+   * forwards between two ports up to its own device (br_handle_frame_finish
+   * with IFF_PROMISC), so a capture on `cni0` then holds traffic between two
+   * pods of one node; false (`tcpdump -p`) captures what the bridge's own
+   * stack receives, which is what the model's capture on a bridge holds.
+   */
+  promisc?: boolean;
+}
+
 /** Builds `s` under `prefix`, runs its probes, tears it down. */
-export async function runScenario(s: Scenario, prefix: string): Promise<RunResult> {
+export async function runScenario(s: Scenario, prefix: string, opts: RunOptions = {}): Promise<RunResult> {
   const script = exportNetns(s, { prefix });
   const lay = layout(s, prefix);
   const dir = mkdtempSync(join(tmpdir(), 'cnk-kr-'));
@@ -78,7 +91,7 @@ export async function runScenario(s: Scenario, prefix: string): Promise<RunResul
   try {
     const built = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`building scenario ${s.name} failed: ${built.stderr.trim()}`);
-    for (const [i, w] of lay.wires.entries()) caps.push(await startCapture(w.netns, w.ifname, join(dir, `${i}.pcap`)));
+    for (const [i, w] of lay.wires.entries()) caps.push(await startCapture(w.netns, w.ifname, join(dir, `${i}.pcap`), opts.promisc ?? true));
     // Let link-up chatter (IGMP reports of bridges with snooping, e.g. cni0) pass before the first probe.
     await sleep(1200);
     const hosts = lay.namespaces.filter((p) => p.kind !== 'segment');
