@@ -107,6 +107,15 @@ describe('cnikit iptables verdicts', () => {
     expect(text).toContain('[2:150] -A PREROUTING -p udp -j DROP');
     expect(text).toContain(':PREROUTING ACCEPT [0:0]');
   });
+  it('--conntrack walks nat although no loaded rule needs conntrack', async () => {
+    // Why this test? Without a rule that needs conntrack the kernel does not track, so nat is skipped;
+    // --conntrack is how a user says nftables or IPVS keeps it on.
+    const nat = f('ct.txt', '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp -j ACCEPT\nCOMMIT\n');
+    const args = ['iptables', 'verdicts', '--rules', nat, '--hook', 'PREROUTING', '--packets', '-'];
+    const pkt = '{"proto":"udp","src":"10.0.0.1","dst":"10.0.0.2","dport":53}\n';
+    expect(JSON.parse((await cli(args, pkt)).stdout)).toMatchObject({ verdict: 'ACCEPT', table: null });
+    expect(JSON.parse((await cli([...args, '--conntrack'], pkt)).stdout)).toMatchObject({ verdict: 'ACCEPT', table: 'nat', index: 0 });
+  });
   it('reads stdin with "-" and names bad lines', async () => {
     const ok = await cli(['iptables', 'verdicts', '--rules', rules(), '--ipsets', sets(), '--hook', 'INPUT', '--packets', '-'], '{"proto":"tcp","src":"10.0.0.1","dst":"10.0.0.2","dport":80}\n');
     expect(JSON.parse(ok.stdout)).toEqual({ verdict: 'ACCEPT', table: 'nat', chain: 'INPUT', index: 0, line: 1, policy: true, mark: '0x0' });

@@ -73,6 +73,38 @@ describe('netfilter traversal', () => {
     expect(natApplies(2)).toBe(false);
   });
 
+  it('without a rule that needs conntrack the kernel does not track, and nat is never consulted', () => {
+    // Why this test? Since Linux 4.10 conntrack hooks are registered per namespace only while a rule
+    // needs them; a ruleset whose nat chains hold no NAT target and no other rule uses conntrack sees
+    // the nat chains' counters stay at zero (the kernel lane found nat PREROUTING policy 0:0 where
+    // cnikit counted 40 packets).
+    const nat = '*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p udp\nCOMMIT\n';
+    const walkBoth = (text: string, ctx: IptContext = CTX): number[] => {
+      const rs = parseRuleset(text);
+      const ref = new ReferenceEngine(rs, new Map(), ctx);
+      const eng = new IptEngine(core, rs, { ctx, minRun: 1 });
+      const p = parsePacket('proto=udp src=10.1.2.3 dst=10.9.9.9 dport=53 in=eth0 state=NEW');
+      ref.walk('PREROUTING', p);
+      eng.walk('PREROUTING', [p]);
+      const rule = rs.tables.get('nat')!.chains.get('PREROUTING')!.rules[0];
+      const got = [ref.counters.get(rule)?.packets ?? 0, eng.counters().get(rule)?.packets ?? 0];
+      eng.dispose();
+      return got;
+    };
+    const raw = (r: string): string => `*raw\n:PREROUTING ACCEPT [0:0]\n${r}\nCOMMIT\n`;
+    // Checked against iptables-legacy in a namespace: NOTRACK and CT --notrack take no conntrack reference, CT --zone does.
+    expect(walkBoth(nat)).toEqual([0, 0]);
+    expect(walkBoth(raw('-A PREROUTING -p tcp -j NOTRACK') + nat)).toEqual([0, 0]);
+    expect(walkBoth(raw('-A PREROUTING -p tcp -j CT --notrack') + nat)).toEqual([0, 0]);
+    expect(walkBoth(raw('-A PREROUTING -p tcp -j CT --zone 1') + nat)).toEqual([1, 1]);
+    expect(walkBoth(nat + '*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate NEW\nCOMMIT\n')).toEqual([1, 1]);
+    expect(walkBoth(nat.replace('-A PREROUTING -p udp\n', '-A PREROUTING -p udp\n-A PREROUTING -p tcp -j DNAT --to-destination 10.9.9.9\n'))).toEqual([1, 1]);
+    // Another conntrack user (nftables, IPVS) keeps it on.
+    expect(walkBoth(nat, { ...CTX, conntrack: true })).toEqual([1, 1]);
+    const trace = new ReferenceEngine(parseRuleset(nat), new Map(), CTX).trace('PREROUTING', parsePacket('proto=udp state=NEW'));
+    expect(trace.hops[0].steps[0]).toMatchObject({ action: 'SKIPPED', data: { reason: expect.stringContaining('conntrack') } });
+  });
+
   it('raw runs before conntrack: state matches see INVALID there, the described state afterwards', () => {
     const text = '*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j DROP\n-A PREROUTING -m state --state INVALID -j MARK --set-xmark 0x1/0x1\nCOMMIT\n*mangle\n:PREROUTING DROP [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j ACCEPT\nCOMMIT\n';
     const r = both(text, 'PREROUTING', 'proto=tcp state=NEW in=eth0');

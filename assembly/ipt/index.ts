@@ -7,7 +7,7 @@ import {
   T_NONE, T_ACCEPT, T_DROP, T_REJECT, T_RETURN, T_JUMP, T_GOTO, T_MARK, T_NOTRACK, T_DNAT, T_SNAT, T_MASQUERADE,
   PKT_STRIDE, P_SRC, P_DST, P_PROTO, P_SPORT, P_DPORT, P_MARK, P_STATE, P_LEN, P_OUTADDR, P_VERDICT, P_RULE,
   V_ACCEPT, V_DROP, V_REJECT, ST_INVALID, ST_RELATED, ST_NEW, ST_UNTRACKED, ST_SNAT, ST_DNAT, MODE_CLASSIFIED,
-  IPT_OK, IPT_BAD_HOOK, IPT_STACK_OVERFLOW, H_STACK,
+  IPT_OK, IPT_BAD_HOOK, IPT_STACK_OVERFLOW, H_STACK, H_CONNTRACK,
 } from "../shared/ipt";
 import { matchAll } from "./match";
 import { chunkNext } from "./bv";
@@ -52,6 +52,8 @@ export function ipt_eval(prog: usize, ctr: usize, stack: usize, scratch: usize, 
   const slots = prog + (<usize>(load<i32>(prog, H_HOOKS << 2) + hook * HOOK_SLOTS * SLOT_STRIDE) << 2);
   const maxDepth = load<i32>(prog, H_STACK << 2);
   const classified = mode == MODE_CLASSIFIED;
+  // Without conntrack in the namespace no packet has an entry: nf_nat_inet_fn skips the nat chains.
+  const tracking = load<i32>(prog, H_CONNTRACK << 2) != 0;
   for (let i = 0; i < n; i++) {
     const pkt = pkts + (<usize>(i * PKT_STRIDE) << 2);
     stamp++;
@@ -63,6 +65,7 @@ export function ipt_eval(prog: usize, ctr: usize, stack: usize, scratch: usize, 
       if (pc < 0) continue;
       if (load<i32>(slot, 8) == TABLE_NAT) {
         const st = f(pkt, P_STATE);
+        if (!tracking) continue;
         if ((st & (ST_NEW | ST_RELATED)) == 0 || (st & (ST_INVALID | ST_UNTRACKED)) != 0) continue;
       }
       const underflow = load<i32>(slot, 4);

@@ -16,6 +16,7 @@ export const H_NCHUNKS = 8;
 export const H_LO_IFACE = 9; // interned index of interface "lo"
 export const H_SCRATCH_WORDS = 10; // words of scratch the chunks' caches need
 export const H_STACK = 11; // jump stack depth needed (number of chains + 1)
+export const H_CONNTRACK = 12; // 1 when conntrack runs in the namespace (else nat is never consulted)
 export const HEADER_WORDS = 16;
 
 // ---- rule record ----

@@ -26,6 +26,7 @@ interface Common {
   hook: string;
   lenient?: boolean;
   iface: string[];
+  conntrack?: boolean;
 }
 
 /** Loads rules, sets and host context from the common options; warnings go to stderr. */
@@ -37,7 +38,7 @@ async function load(o: Common, io: Io, path = false): Promise<{ rs: Ruleset; ips
   const ipsets = o.ipsets ? parseIpsets(await readInputText(io, '--ipsets', o.ipsets), o.ipsets) : new Map();
   const rs = parseRuleset(await readInputText(io, '--rules', o.rules), { file: o.rules, lenient: !!o.lenient, ipsets });
   for (const w of rs.warnings) io.stderr.write(`cnikit: warning: ${w}\n`);
-  const ctx: IptContext = { interfaces: [] };
+  const ctx: IptContext = { interfaces: [], ...(o.conntrack ? { conntrack: true } : {}) };
   for (const spec of o.iface) {
     const m = /^([^=\s]{1,15})=(\S+)$/.exec(spec);
     if (!m) throw new InputError('BadIface', spec, 'NAME=ADDR/LEN (a host interface and its address)');
@@ -72,7 +73,8 @@ export function registerIptables(program: Command, io: Io, _state: { status: num
       .option('--ipsets <file>', 'ipset save output for -m set')
       .requiredOption('--hook <hook>', `netfilter hook: ${HOOKS.join(', ')}`)
       .option('--lenient', 'keep rules cnikit does not model as never-matching rules (reported) instead of failing')
-      .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, []);
+      .option('--iface <name=addr/len>', 'a host interface address for addrtype and MASQUERADE (repeatable)', collect, [])
+      .option('--conntrack', 'conntrack runs even if no loaded rule needs it (nftables, IPVS keep it on); without it nat is then never consulted');
 
   common(ipt.command('trace').description('walk one packet and print every rule it meets and the verdict (--hook may be a path: PREROUTING,FORWARD,POSTROUTING, PREROUTING,INPUT or OUTPUT,POSTROUTING, each hook seeing the interfaces Linux gives it)'))
     .requiredOption('--packet <desc>', "KEY=VALUE... (proto, src, dst required, dport too for tcp/udp), e.g. 'proto=tcp src=10.0.0.1 dst=10.0.1.2 sport=40000 dport=80 in=cali123 out=eth0 mark=0x0 state=NEW'")

@@ -9,3 +9,4 @@ export { parsePacket, parseCompletePacket, packetFromJson, parsePacketLine, type
 export { ReferenceEngine, natApplies, describe as describeRule, type RuleRef, type Verdict, type WalkResult, type PathWalk, type CounterMap } from './reference.js';
 export { IptEngine, BATCH, type EngineOptions, type EngineResult, type EvalMode } from './engine.js';
 export { compile, type Program, type CompileOptions } from './compile.js';
+export { conntrackRuns, ruleNeedsConntrack } from './conntrack.js';

@@ -13,6 +13,7 @@ import { IfaceIndex } from './iface.js';
 import { localRoutes, type IptContext } from './packet.js';
 import { SET_DIMS, type IpSets } from './ipset.js';
 import { buildChunks, type OpRec } from './classify.js';
+import { conntrackRuns } from './conntrack.js';
 
 /** A compiled program and the maps back to the loaded objects. */
 export interface Program {
@@ -124,6 +125,7 @@ export function compile(rs: Ruleset, ipsets: IpSets = new Map(), ctx: IptContext
   h(L.H_LO_IFACE, ifaces.of('lo'));
   h(L.H_SCRATCH_WORDS, chunks.scratchWords);
   h(L.H_STACK, chainCount + 1);
+  h(L.H_CONNTRACK, conntrackRuns(rs, ctx) ? 1 : 0);
   let op = opsOff;
   for (let i = 0; i < n; i++) {
     const r = rulesOff + i * L.RULE_STRIDE;

@@ -58,6 +58,14 @@ export interface IptContext {
    * Default: the check passes. Simplified: `--validmark` does not change the lookup.
    */
   rpfilter?: (p: Packet, opts: { loose: boolean }) => boolean;
+  /**
+   * Whether conntrack runs in the namespace. Default: when a loaded rule
+   * needs it (conntrack, state, NAT targets, CT without --notrack), as the
+   * kernel registers its hooks only then; set `true` when another user
+   * (nftables, IPVS, Open vSwitch) keeps it on. Without conntrack the nat
+   * chains are never consulted.
+   */
+  conntrack?: boolean;
 }
 
 /** A local-table entry (as `ip route show table local` lists): addresses of one type on one device. */

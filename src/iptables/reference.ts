@@ -10,7 +10,9 @@
  *   the nat chains when the conntrack entry has no NAT binding yet, i.e. for
  *   state NEW (or RELATED) and never for INVALID/UNTRACKED packets. Later
  *   packets of a connection get the stored binding applied, which this model
- *   does not know: they pass nat unchanged.
+ *   does not know: they pass nat unchanged. When no loaded rule needs
+ *   conntrack the kernel does not track in the namespace at all
+ *   ({@link conntrackRuns}), and nat is never consulted.
  * - A rule's counters count when all its matches match, before its target.
  *   A built-in chain's counters count the packets its policy decided.
  * - `-j CHAIN` pushes a return point, `-g CHAIN` does not; RETURN (or falling
@@ -27,6 +29,7 @@ import { checkHookPath, formatPacket, ifaceAddr, localRoutes, onHook, onPathHook
 import { applyMark } from './target.js';
 import { ipPortKey, setHas, SET_DIMS, SET_PROTO_INDEX, type IpSets } from './ipset.js';
 import { ruleText } from './save.js';
+import { conntrackRuns } from './conntrack.js';
 
 /** Which rule decided: a rule of a chain, or (`policy`) the chain's policy. */
 export interface RuleRef {
@@ -68,6 +71,8 @@ export class ReferenceEngine {
   /** Counters added by the walks so far (start at zero). */
   readonly counters: CounterMap = new Map();
   private readonly routes: LocalRoute[];
+  /** Whether conntrack runs in the namespace (else nat is never consulted). */
+  private readonly tracking: boolean;
 
   constructor(
     readonly ruleset: Ruleset,
@@ -75,6 +80,7 @@ export class ReferenceEngine {
     readonly ctx: IptContext = {},
   ) {
     this.routes = localRoutes(ctx);
+    this.tracking = conntrackRuns(ruleset, ctx);
   }
 
   /** Walks `packet` through `hook`; `steps`, when given, receives every step. */
@@ -85,6 +91,10 @@ export class ReferenceEngine {
       const table = this.ruleset.tables.get(tname);
       const chain = table?.chains.get(hook);
       if (!table || !chain) continue;
+      if (tname === 'nat' && !this.tracking) {
+        steps?.push({ kind: 'table', detail: `*nat ${hook}`, action: 'SKIPPED', data: { table: tname, chain: hook, reason: 'no loaded rule needs conntrack, so the kernel does not track packets here and nat is never consulted' } });
+        continue;
+      }
       if (tname === 'nat' && !natApplies(p.state)) {
         steps?.push({ kind: 'table', detail: `*nat ${hook}`, action: 'SKIPPED', data: { table: tname, chain: hook, reason: 'nat is consulted only for the first packet of a connection (state NEW/RELATED)' } });
         continue;
