@@ -1,7 +1,7 @@
 // flanneld's legacy vxlan modes (v0.5-v0.6, v0.4) from cluster files: misses answered from the leases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../src/index.js';
-import { buildCluster, parseCluster, type ClusterRun } from '../src/cluster/index.js';
+import { buildCluster, parseCluster, verifyCluster, type ClusterRun } from '../src/cluster/index.js';
 import { flannelDesign } from '../src/flannel/index.js';
 import { buildPingScenario, ping, pingFlavour } from '../src/ping/index.js';
 
@@ -83,6 +83,62 @@ describe('legacyMisses v0.4', () => {
     expect(p.seqs.map((s) => s.outcome)).toEqual(['lost', 'reply', 'reply']);
     expect(r.run.show('a', 'flanneld-log')).toMatch(/L2 miss: AddL2 .* -> 10\.0\.0\.12 succeeded/);
     expect(r.net.bridgeFdb('a')).toMatch(/dst 10\.0\.0\.12 self/);
+  });
+});
+
+describe('legacyMisses: leases going and entries ageing', () => {
+  it('v0.5: a dead node\'s lease expires after the TTL; the others delete its FDB entry and stop answering for its subnet', () => {
+    // Unpinned subnets: real leases with the 24 h TTL (a pinned subnet is a reservation that never expires).
+    const r = cluster(two('  legacyMisses: true\n').replace(/ subnet: [^,]+,/g, ''));
+    const macB = r.net.ns('b').iface('flannel.1').mac;
+    const podB = r.run.podAddress('b-pod-1')!;
+    expect(r.net.bridgeFdb('a')).toContain(macB);
+    r.applyNow('node-down', 'b');
+    r.advanceTo(25 * 3600_000);
+    expect(r.net.bridgeFdb('a')).not.toContain(macB);
+    const p = ping(r.net, { from: 'a-pod-1', to: podB, count: 1 });
+    expect(p.seqs[0].outcome).toBe('error');
+    expect(r.run.show('a', 'flanneld-log')).toContain(`L3 miss but route for ${podB} not found`);
+  });
+
+  it('v0.4: the answered FDB entry ages out and the next frame misses again (and dies)', () => {
+    const r = cluster(two('  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    const first = ping(r.net, { from: 'a-pod-1', to: '10.244.2.2', count: 3 });
+    expect(first.seqs.map((s) => s.outcome)).toEqual(['lost', 'reply', 'reply']);
+    r.advanceTo(r.clock.now() + 600_000);
+    expect(r.net.bridgeFdb('a')).not.toMatch(/dst 10\.0\.0\.12/);
+    const again = ping(r.net, { from: 'a-pod-1', to: '10.244.2.2', count: 3 });
+    expect(again.seqs[0].outcome).toBe('lost');
+    expect(r.run.show('a', 'flanneld-log').match(/L2 miss: AddL2/g)!.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('cluster check on legacy clusters', () => {
+  const three = (v: string) => `nodes:
+  - { name: a, pods: 2 }
+  - { name: b, pods: 1 }
+  - { name: c, pods: 1 }
+flannel:
+  netConf: { Network: 10.244.0.0/16, Backend: { Type: vxlan } }
+  legacyMisses: true
+  legacyVersion: ${v}
+`;
+  it('v0.5: every pod reaches every pod, each first packet through an answered L3 miss', () => {
+    const r = cluster(three('v0.5'));
+    const v = verifyCluster(r);
+    expect(v.violations).toEqual([]);
+    expect([v.pairs, v.delivered]).toEqual([12, 12]);
+  });
+
+  it('v0.4: each pair\'s first frame dies at the L2 miss (as Linux drops it); once answered, every pair is delivered', () => {
+    const r = cluster(three('v0.4'));
+    const cold = verifyCluster(r);
+    expect(cold.delivered).toBeLessThan(cold.pairs);
+    expect(cold.violations.every((x) => /NEIGH_FAILED at/.test(x))).toBe(true);
+    r.advanceTo(r.clock.now() + 10);
+    const warm = verifyCluster(r);
+    expect(warm.violations).toEqual([]);
+    expect(warm.delivered).toBe(warm.pairs);
   });
 });
 
