@@ -109,7 +109,7 @@ describe('legacyMisses: leases going and entries ageing', () => {
     expect(r.net.bridgeFdb('a')).not.toMatch(/dst 10\.0\.0\.12/);
     const again = ping(r.net, { from: 'a-pod-1', to: '10.244.2.2', count: 3 });
     expect(again.seqs[0].outcome).toBe('lost');
-    expect(r.run.show('a', 'flanneld-log').match(/L2 miss: AddL2/g)!.length).toBeGreaterThanOrEqual(2);
+    expect((r.run.show('a', 'flanneld-log') ?? '').match(/L2 miss: AddL2/g)!.length).toBeGreaterThanOrEqual(2);
   });
 });
 

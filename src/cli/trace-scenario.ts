@@ -2,13 +2,13 @@
  * `cnikit trace --scenario NAME [--modern] [--json] [--pcap DIR]`: a
  * built-in walk. `flannel-seed`: the seed's two-node cluster built by
  * flanneld (v0.5 with its netlink misses, or with `--modern` the current
- * vxlan backend) and the seed's walk pod1 -> pod3 (flannel/seed-walk.ts).
+ * vxlan backend) and the seed's walk pod1 -> pod3 (src/scenarios/flannel-seed-walk.ts).
  */
 import { createCore } from '../core/core.js';
 import { InputError } from '../core/errors.js';
 import type { Disposition } from '../core/trace.js';
-import { buildSeedCluster } from '../flannel/seed.js';
-import { seedWalk } from '../flannel/seed-walk.js';
+import { buildSeedCluster } from '../scenarios/flannel-seed.js';
+import { seedWalk } from '../scenarios/flannel-seed-walk.js';
 import { writeCaptures } from './pcap-dir.js';
 import { write, type Io } from './io.js';
 

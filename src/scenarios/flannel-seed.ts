@@ -5,7 +5,7 @@
  * its VtepMAC as the seed shows it, and Docker takes `--bip` and `--mtu`
  * from subnet.env (mk-docker-opts.sh), so `docker0` holds `<subnet>.1`
  * and the pods hang off it. Nodes, addresses and MACs are the ones
- * `cnikit ping`'s pairs use (ping/scenarios.ts): master 172.16.99.0/24
+ * `cnikit ping`'s pairs use (src/ping/scenarios.ts): master 172.16.99.0/24
  * with pod1 172.16.99.8, minion 172.16.57.0/24 with pod3 172.16.57.15.
  *
  * Each node is taken to have held its subnet before (subnet.env from an
@@ -17,10 +17,10 @@ import type { Core } from '../core/core.js';
 import { createNetwork, Netlink, type SimNetwork } from '../kernel/index.js';
 import { PING_NETWORK, PING_NODES, type PingNode } from '../ping/scenarios.js';
 import { MemoryStore, SimClock } from '../store/index.js';
-import { Flanneld } from './flanneld.js';
-import { DEFAULT_PREFIX } from './lease.js';
-import { seededRandInt } from './rand.js';
-import { readSubnetEnv, subnetEnvText } from './subnet-env.js';
+import { Flanneld } from '../flannel/flanneld.js';
+import { DEFAULT_PREFIX } from '../flannel/lease.js';
+import { seededRandInt } from '../flannel/rand.js';
+import { readSubnetEnv, subnetEnvText } from '../flannel/subnet-env.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 
 /** The seed's cluster as built. */

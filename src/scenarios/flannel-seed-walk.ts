@@ -1,6 +1,6 @@
 /**
  * The seed's packet walk (pod1 172.16.99.8 -> pod3 172.16.57.15 in the
- * seed's Flannel cluster, seed.ts), told in the seed's order with the
+ * seed's Flannel cluster, flannel-seed.ts), told in the seed's order with the
  * seed's printouts taken from the live state: a) the container's routes;
  * b) docker0 and the `172.16.0.0/16 dev flannel.1` route; c) flannel.1's
  * app_solicit, the L3 MISS, flanneld's lookup of the lease (key and JSON
@@ -17,9 +17,9 @@ import type { Step as TraceStep, Trace } from '../core/trace.js';
 import { Codec } from '../codec/wasm.js';
 import { resolveDecap } from '../codec/params.js';
 import type { DecodedFrame } from '../codec/frame.js';
-import type { NeighNotification } from '../kernel/network.js';
-import { DEFAULT_PREFIX } from './lease.js';
-import type { SeedCluster } from './seed.js';
+import type { NeighNotification } from '../kernel/index.js';
+import { DEFAULT_PREFIX } from '../flannel/lease.js';
+import type { SeedCluster } from './flannel-seed.js';
 
 /** What {@link seedWalk} returns: the text, and the walk for `--json`. */
 export interface SeedWalk {
