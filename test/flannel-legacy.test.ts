@@ -49,7 +49,7 @@ describe('legacyMisses v0.5 (the seed flanneld)', () => {
     expect(missLines(p)).toEqual(['a@0 miss 10.244.2.2', 'b@2 miss 10.244.1.2']);
     expect(missLines(p).map((l) => l.replace(/^a|^b/, '').replace(/[\d.]+$/, ''))).toEqual(missLines(seed).map((l) => l.replace(/^master|^minion/, '').replace(/[\d.]+$/, '')));
     expect(r.net.ipNeigh('a')).toMatch(new RegExp(`10\\.244\\.2\\.2 dev flannel\\.1 lladdr ${r.net.ns('b').iface('flannel.1').mac} REACHABLE`));
-    expect(r.run.show('a', 'flanneld-log')).toMatch(/L3 miss: AddL3 10\.244\.2\.2 -> .* succeeded \(lease 10\.244\.2\.0\/24\)/);
+    expect(r.run.show('a', 'flanneld-log')).toMatch(/L3 miss: AddL3 for 10\.244\.2\.2 succeeded/);
   });
 
   it('a stopped flanneld answers nothing: the miss goes unanswered and the packets fail with host unreachable', () => {
@@ -81,7 +81,7 @@ describe('legacyMisses v0.4', () => {
     const v04 = ping(buildPingScenario(core, pingFlavour('flannel-v04')), { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
     expect(p.seqs.map((s) => s.outcome)).toEqual(v04.seqs.map((s) => s.outcome));
     expect(p.seqs.map((s) => s.outcome)).toEqual(['lost', 'reply', 'reply']);
-    expect(r.run.show('a', 'flanneld-log')).toMatch(/L2 miss: AddL2 .* -> 10\.0\.0\.12 succeeded/);
+    expect(r.run.show('a', 'flanneld-log')).toMatch(new RegExp(`L2 miss: AddL2 for ${r.net.ns('b').iface('flannel.1').mac} succeeded`));
     expect(r.net.bridgeFdb('a')).toMatch(/dst 10\.0\.0\.12 self/);
   });
 });

@@ -28,6 +28,10 @@
  * the watched leases (`nw.rts`): it goes when the daemon stops, and the
  * kernel's misses then go unanswered.
  *
+ * flanneld's log lines are its own (`L3 miss but route for X not found`
+ * at -v=0; `L3 miss: AddL3 for X succeeded` is -v=2 and kept here so the
+ * answers can be seen; the v0.4 L2 line is worded the same way).
+ *
  * Simplified: the answer's latency is a fixed 2 ms on the clock (flanneld
  * reading its netlink socket); v0.7's `/32` address with an explicit
  * `/16` route is not a separate mode (the routes it gives are the same).
@@ -64,17 +68,14 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
 
   const handleL3Miss: NeighAgent = (miss) => {
     // handleMiss: states INCOMPLETE/STALE/DELAY with no lladdr are misses; PROBE carries one and is "not a miss".
-    if (miss.state === 'PROBE') {
-      env.log(`Ignoring not a miss: ${miss.dst} dev ${miss.dev}`);
-      return undefined;
-    }
+    if (miss.state === 'PROBE') return undefined; // "Ignoring not a miss" (logged at -v=4)
     const l = findByNetwork(miss.dst);
     if (!l) {
       env.log(`L3 miss but route for ${miss.dst} not found`);
       return undefined;
     }
     const mac = vxlanData(l)!.VtepMAC;
-    env.log(`L3 miss: AddL3 ${miss.dst} -> ${mac} succeeded (lease ${subnetText(l.subnet)})`);
+    env.log(`L3 miss: AddL3 for ${miss.dst} succeeded`);
     return { lladdr: mac, latencyMs: MISS_LATENCY_MS };
   };
   const handleL2Miss: FdbAgent = (miss) => {
@@ -83,7 +84,7 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       env.log(`L2 miss but lease for ${miss.mac} not found`);
       return undefined;
     }
-    env.log(`L2 miss: AddL2 ${miss.mac} -> ${l.attrs.PublicIP} succeeded (lease ${subnetText(l.subnet)})`);
+    env.log(`L2 miss: AddL2 for ${miss.mac} succeeded`);
     return { dst: l.attrs.PublicIP, latencyMs: MISS_LATENCY_MS };
   };
 
@@ -114,7 +115,7 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       if (!vxlanData(l)) return env.log(`error decoding subnet lease JSON: ${subnetText(l.subnet)}`);
       if (own && l.subnet.addr === own.subnet.addr) return;
       rts.set(subnetText(l.subnet), l);
-      if (!v04) tryDoor(env, 'AddL2 failed', () => env.nl.fdbReplace(env.node, { ...fdbOf(l), state: 'permanent' }));
+      if (!v04) tryDoor(env, 'Add L2 failed', () => env.nl.fdbReplace(env.node, { ...fdbOf(l), state: 'permanent' }));
     },
     addedAll(ls) {
       for (const l of ls) this.added(l);
@@ -122,7 +123,7 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       // handleInitialSubnetEvents: an FDB entry on the device that no lease explains is deleted.
       const want = new Set([...rts.values()].map((l) => `${vxlanData(l)!.VtepMAC} ${l.attrs.PublicIP}`));
       for (const e of env.net.ns(env.node).iface(dev).vxlan!.fdb.entries()) {
-        if (e.dst !== undefined && !want.has(`${e.mac} ${e.dst}`)) tryDoor(env, 'DelL2 failed', () => env.nl.fdbDel(env.node, { mac: e.mac, dev, dst: e.dst! }));
+        if (e.dst !== undefined && !want.has(`${e.mac} ${e.dst}`)) tryDoor(env, 'Delete L2 failed', () => env.nl.fdbDel(env.node, { mac: e.mac, dev, dst: e.dst! }));
       }
     },
     removed(l) {
