@@ -10,19 +10,21 @@
  * `flanneld-log`).
  *
  * `cnikit trace --cluster FILE --design D --from POD --to POD|IP [--proto]
- * [--dport] [--json] [--pcap DIR] [--at T]`: one packet's walk, hop by hop.
+ * [--dport] [--json] [--pcap DIR] [--at T]`: one packet's walk, hop by hop;
+ * `cnikit trace --scenario flannel-seed [--modern] [--json] [--pcap DIR]`:
+ * the seed's walk (trace-scenario.ts).
  *
  * Designs: `flannel` (Calico's design plugs in here when it exists).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createCore } from '../core/core.js';
 import { InputError } from '../core/errors.js';
 import { buildCluster, parseCluster, parseDuration, verifyCluster, type ClusterRun, type Design } from '../cluster/index.js';
 import { flannelDesign } from '../flannel/index.js';
-import { readInputText, write, writeOutput, type Io } from './io.js';
+import { readInputText, write, type Io } from './io.js';
 import { formatTrace } from './trace-text.js';
+import { traceScenario, TRACE_SCENARIOS } from './trace-scenario.js';
+import { writeCaptures } from './pcap-dir.js';
 
 const DESIGNS: Record<string, Design> = { flannel: flannelDesign };
 const KERNEL_VIEWS = ['ip-route', 'ip-neigh', 'bridge-fdb', 'ip-link', 'iptables-save'];
@@ -99,30 +101,43 @@ export function registerCluster(program: Command, io: Io, state: { status: numbe
     });
   program
     .command('trace')
-    .description("walk one packet through a cluster file's kernels, hop by hop")
-    .requiredOption('--cluster <file>', 'cluster file')
-    .requiredOption('--design <design>', 'flannel')
-    .requiredOption('--from <pod>', 'sending pod (or node)')
-    .requiredOption('--to <dest>', 'destination pod name or IPv4 address')
+    .description("walk one packet through a cluster file's kernels (or a built-in scenario's), hop by hop")
+    .option('--cluster <file>', 'cluster file')
+    .option('--scenario <name>', `a built-in walk instead of a cluster file: ${TRACE_SCENARIOS.join(', ')}`)
+    .option('--modern', 'with --scenario: flanneld >= v0.9 (entries per lease) instead of the legacy misses')
+    .option('--design <design>', 'flannel (with --cluster)')
+    .option('--from <pod>', 'sending pod (or node)')
+    .option('--to <dest>', 'destination pod name or IPv4 address')
     .option('--proto <proto>', 'icmp or udp', 'icmp')
     .option('--dport <port>', 'UDP destination port', '9')
     .option('--at <time>', 'simulated time after the build (Go duration)')
     .option('--json', 'print the trace as JSON (with its disposition)')
     .option('--pcap <dir>', 'write one capture per device the packet crossed into DIR (<namespace>_<device>.pcap)')
-    .action(async (o: { cluster: string; design: string; from: string; to: string; proto: string; dport: string; at?: string; json?: boolean; pcap?: string }) => {
+    .action(async (o: { cluster?: string; scenario?: string; modern?: boolean; design?: string; from?: string; to?: string; proto: string; dport: string; at?: string; json?: boolean; pcap?: string }) => {
+      if (o.scenario !== undefined) {
+        if (o.cluster !== undefined) throw new InputError('BadUsage', '--scenario', 'either --cluster FILE or --scenario NAME, not both');
+        for (const f of ['from', 'to', 'design', 'at'] as const) if (o[f] !== undefined) throw new InputError('BadUsage', `--${f}`, `no --${f} with --scenario (${o.scenario} walks its own pods)`);
+        const r = await traceScenario(io, o.scenario, { modern: o.modern ?? false, json: o.json ?? false, pcap: o.pcap });
+        if (r !== 'DELIVERED') state.status = 1;
+        return;
+      }
+      if (o.modern) throw new InputError('BadUsage', '--modern', 'only with --scenario');
+      if (o.cluster === undefined) throw new InputError('BadUsage', 'trace', '--cluster FILE (with --design, --from, --to) or --scenario NAME');
+      for (const f of ['design', 'from', 'to'] as const) if (o[f] === undefined) throw new InputError('BadUsage', `--${f}`, `--${f} with --cluster`);
+      const from = o.from!;
       if (o.proto !== 'icmp' && o.proto !== 'udp') throw new InputError('BadProto', o.proto, '--proto: icmp or udp (tcp walks are not modelled)');
       const dport = Number(o.dport);
       if (!Number.isInteger(dport) || dport < 1 || dport > 65535) throw new InputError('BadPort', o.dport, '--dport: 1..65535');
-      const r = await load(io, o.cluster, o.design, o.at);
+      const r = await load(io, o.cluster, o.design!, o.at);
       try {
-        if (!r.net.namespaces.has(o.from)) throw new InputError('UnknownPod', o.from, `--from: a pod or node of ${o.cluster}`);
-        const to = /^\d+\.\d+\.\d+\.\d+$/.test(o.to) ? o.to : r.run.podAddress(o.to);
-        if (to === undefined) throw new InputError('UnknownPod', o.to, `--to: an IPv4 address or a pod of ${o.cluster} that has an address`);
+        if (!r.net.namespaces.has(from)) throw new InputError('UnknownPod', from, `--from: a pod or node of ${o.cluster}`);
+        const to = /^\d+\.\d+\.\d+\.\d+$/.test(o.to!) ? o.to! : r.run.podAddress(o.to!);
+        if (to === undefined) throw new InputError('UnknownPod', o.to!, `--to: an IPv4 address or a pod of ${o.cluster} that has an address`);
         if (o.pcap) r.net.setCapture(true);
         r.net.clearCaptures();
-        const t = r.net.walk({ from: o.from, to, proto: o.proto, ...(o.proto === 'udp' ? { dport } : {}) });
-        await write(io.stdout, o.json ? `${JSON.stringify({ from: o.from, to, proto: o.proto, ...t }, null, 2)}\n` : formatTrace(`${o.from} -> ${o.to}${to !== o.to ? ` (${to})` : ''} ${o.proto}`, t));
-        if (o.pcap) await writeCaptures(r, o.pcap);
+        const t = r.net.walk({ from, to, proto: o.proto, ...(o.proto === 'udp' ? { dport } : {}) });
+        await write(io.stdout, o.json ? `${JSON.stringify({ from, to, proto: o.proto, ...t }, null, 2)}\n` : formatTrace(`${from} -> ${o.to}${to !== o.to ? ` (${to})` : ''} ${o.proto}`, t));
+        if (o.pcap) await writeCaptures(r.net, o.pcap);
         if (t.disposition !== 'DELIVERED') state.status = 1;
       } finally {
         r.dispose();
@@ -140,14 +155,3 @@ function view(r: ClusterRun, node: string, what: string): string {
     default: return r.run.show(node, what) ?? '';
   }
 }
-
-async function writeCaptures(r: ClusterRun, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true }).catch(() => undefined);
-  for (const [name, ns] of r.net.namespaces) {
-    for (const [dev, ifc] of ns.ifaces) {
-      if (ifc.frames.length === 0) continue;
-      await writeOutput('--pcap', join(dir, `${name}_${dev}.pcap`), r.net.pcap(name, dev));
-    }
-  }
-}
-

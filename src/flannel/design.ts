@@ -39,7 +39,8 @@ function validate(c: Cluster): void {
   const conf = clusterNetConf(c);
   const at = (p: readonly (string | number)[], input: string, expected: string) => c.source.error('OutsideNetwork', p, input, expected);
   if (conf.enableIPv6) throw c.source.error('Unsupported', [...(c.flannel?.path ?? []), 'netConf'], 'EnableIPv6', 'IPv4 only: the kernel model has no IPv6');
-  if (c.flannel?.legacyMisses) throw c.source.error('Unsupported', [...c.flannel.path, 'legacyMisses'], 'true', 'legacyMisses: false (the miss-answering flanneld of v0.4-v0.8 is not built yet)');
+  if (c.flannel?.legacyMisses && conf.backend.type !== 'vxlan') throw c.source.error('Unsupported', [...c.flannel.path, 'legacyMisses'], 'true', `legacyMisses with Backend Type vxlan (flanneld's netlink misses were the vxlan backend's), not ${conf.backend.type}`);
+  if (c.flannel?.legacyMisses && conf.backend.directRouting) throw c.source.error('Unsupported', [...c.flannel.path, 'legacyMisses'], 'true', 'legacyMisses without DirectRouting (DirectRouting came with v0.9, which dropped the misses)');
   const pinned: { s: Subnet; node: string; path: readonly (string | number)[] }[] = [];
   for (const n of c.nodes) {
     if (n.subnet === undefined) continue;
@@ -82,6 +83,7 @@ function build(c: Cluster, ctx: DesignContext): DesignRun {
     cnis.set(n.name, cni);
     const d = new Flanneld({
       node: n.name, net: ctx.net, nl: ctx.nl, store: ctx.store, clock: ctx.clock, ipMasq: c.flannel?.ipMasq ?? true,
+      legacy: c.flannel?.legacyMisses ? c.flannel.legacyVersion : undefined,
       vtepMac: randomMac(`flannel.1 ${n.name}#${ctx.seed}`), randInt: seededRandInt(ctx.seed * 7919 + i),
       onReady: () => {
         // kubelet runs the CNI ADDs; the flannel plugin reads subnet.env.

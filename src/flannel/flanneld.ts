@@ -28,6 +28,7 @@ import type { Backend, NodeEnv } from './backend.js';
 import { routeBackend } from './backend-routes.js';
 import { tunBackend } from './backend-tun.js';
 import { vxlanBackend } from './backend-vxlan.js';
+import { legacyVxlanBackend, type LegacyVersion } from './backend-vxlan-legacy.js';
 import { forwardRules, masqRules, restoreText } from './iptables.js';
 import { subnetText, type Lease } from './lease.js';
 import { SubnetManager, type LeaseKeeper } from './subnet-manager.js';
@@ -44,6 +45,8 @@ export interface FlanneldOptions {
   ipMasq?: boolean;
   /** `--iptables-forward-rules`. Default true. */
   forwardRules?: boolean;
+  /** The vxlan backend of flanneld v0.4 / v0.5-v0.6, answering netlink misses (the cluster file's `legacyMisses`). */
+  legacy?: LegacyVersion;
   /** VtepMAC for a new vxlan device. */
   vtepMac: string;
   randInt: (n: number) => number;
@@ -152,7 +155,7 @@ export class Flanneld {
       log: (l) => this.logLine(l),
     };
     const t = conf.backend.type;
-    const be = t === 'vxlan' ? vxlanBackend(env) : t === 'udp' || t === 'wireguard' ? tunBackend(env, t) : routeBackend(env, t);
+    const be = t === 'vxlan' ? (this.o.legacy ? legacyVxlanBackend(env, this.o.legacy) : vxlanBackend(env)) : t === 'udp' || t === 'wireguard' ? tunBackend(env, t) : routeBackend(env, t);
     const attrs = be.register();
     this.backend = be;
     const lease = sm.acquireLease(conf, attrs, previousSubnet(this.subnetEnv));
