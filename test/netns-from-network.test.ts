@@ -120,6 +120,9 @@ describe('cnikit netns export --cluster', () => {
     const none = await cli(['netns', 'export']);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('or --cluster FILE');
+    const missing = await cli(['netns', 'export', '--cluster', join(dir, 'no-such.yaml'), '--design', 'flannel']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/UnreadableFile: ".*no-such\.yaml": --cluster: a readable file/);
     const atAlone = await cli(['netns', 'export', 'same-l2', '--at', '1m']);
     expect(atAlone.status).toBe(2);
     expect(atAlone.stderr).toContain('only with --cluster');

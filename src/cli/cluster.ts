@@ -35,11 +35,15 @@ function design(name: string): Design {
   return d;
 }
 
-/** Reads, builds and converges cluster FILE with `designName`, at `at` (Go duration) after the build. */
-export async function load(io: Io, file: string, designName: string, at: string | undefined): Promise<ClusterRun> {
+/**
+ * Reads, builds and converges cluster FILE with `designName`, at `at` (Go
+ * duration) after the build. `flag` names where FILE came from in errors
+ * (the FILE argument, or `--cluster`).
+ */
+export async function load(io: Io, file: string, designName: string, at: string | undefined, flag = 'FILE'): Promise<ClusterRun> {
   const d = design(designName);
   const atMs = at === undefined ? 0 : parseDurationFlag(at);
-  const text = await readInputText(io, 'FILE', file);
+  const text = await readInputText(io, flag, file);
   const cluster = parseCluster(text, file === '-' ? '<stdin>' : file);
   const r = buildCluster(await createCore(), cluster, d);
   r.advanceTo(atMs);
@@ -128,7 +132,7 @@ export function registerCluster(program: Command, io: Io, state: { status: numbe
       if (o.proto !== 'icmp' && o.proto !== 'udp') throw new InputError('BadProto', o.proto, '--proto: icmp or udp (tcp walks are not modelled)');
       const dport = Number(o.dport);
       if (!Number.isInteger(dport) || dport < 1 || dport > 65535) throw new InputError('BadPort', o.dport, '--dport: 1..65535');
-      const r = await load(io, o.cluster, o.design!, o.at);
+      const r = await load(io, o.cluster, o.design!, o.at, '--cluster');
       try {
         if (!r.net.namespaces.has(from)) throw new InputError('UnknownPod', from, `--from: a pod or node of ${o.cluster}`);
         const to = /^\d+\.\d+\.\d+\.\d+$/.test(o.to!) ? o.to! : r.run.podAddress(o.to!);

@@ -35,7 +35,7 @@ export function registerNetns(program: Command, io: Io, _state: { status: number
       if (o.cluster !== undefined) {
         if (name !== undefined) throw new InputError('BadArguments', name, 'either SCENARIO or --cluster FILE, not both');
         if (o.design === undefined) throw new InputError('MissingOption', '--cluster', '--design flannel with --cluster');
-        const r = await load(io, o.cluster, o.design, o.at);
+        const r = await load(io, o.cluster, o.design, o.at, '--cluster');
         try {
           const s = scenarioFromNetwork(r.net, r.cluster.name ?? 'cluster', `${o.cluster} as ${o.design} programmed it${o.at ? ` at ${o.at}` : ''}`);
           await write(io.stdout, exportNetns(s, { prefix: o.prefix }));

@@ -62,6 +62,8 @@ export function registerPing(program: Command, io: Io, state: { status: number }
     .option('--json', 'the result as JSON (lines, per-sequence outcome, notifications)')
     .action(async (o: PingCli) => {
       const mtu = MTU_NAMES.includes(o.scenario);
+      const known = [...PING_SCENARIOS.map((f) => f.name), ...MTU_NAMES];
+      if (!mtu && !PING_SCENARIOS.some((f) => f.name === o.scenario)) throw new InputError('UnknownScenario', o.scenario, `--scenario: one of ${known.join(', ')}`);
       const flavour = mtu ? undefined : pingFlavour(o.scenario);
       if (mtu && !MTU_HOSTS.includes(o.from)) throw new InputError('UnknownPod', o.from, `--from: one of ${MTU_HOSTS.join(', ')}`);
       if (!mtu) pingPod(o.from);
