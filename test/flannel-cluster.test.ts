@@ -1,16 +1,12 @@
 // flanneld programming live kernels through the door, per backend, from cluster files.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../src/index.js';
-import { buildCluster, parseCluster, verifyCluster, type ClusterRun } from '../src/cluster/index.js';
+import { describe, expect, it } from 'vitest';
+import { buildCluster, parseCluster, verifyCluster } from '../src/cluster/index.js';
 import { flannelDesign } from '../src/flannel/index.js';
 import { readSubnetEnv } from '../src/flannel/subnet-env.js';
+import { flannelClusters } from './support/flannel-clusters.js';
 
-let core: Core;
-const runs: ClusterRun[] = [];
-beforeAll(async () => {
-  core = await createCore();
-});
-afterAll(() => runs.forEach((r) => r.dispose()));
+const h = flannelClusters();
+const { cluster } = h;
 
 const TWO_RACKS = `underlay:
   racks:
@@ -18,11 +14,6 @@ const TWO_RACKS = `underlay:
     - { name: rack2, cidr: 10.0.2.0/24 }
 `;
 
-function cluster(text: string): ClusterRun {
-  const r = buildCluster(core, parseCluster(text, 't.yaml'), flannelDesign);
-  runs.push(r);
-  return r;
-}
 
 const three = (backend: string, extra = '') => `nodes:
   - { name: a, subnet: 10.244.1.0/24, pods: 2 }
@@ -265,7 +256,7 @@ flannel: {}
   it('design checks: a pinned subnet outside the network, a pod ip outside its subnet, at the file\'s line', () => {
     const bad = (t: string) => {
       try {
-        buildCluster(core, parseCluster(t, 'p.yaml'), flannelDesign);
+        buildCluster(h.core, parseCluster(t, 'p.yaml'), flannelDesign);
       } catch (e) {
         return (e as Error).message;
       }

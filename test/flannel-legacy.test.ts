@@ -1,16 +1,11 @@
 // flanneld's legacy vxlan modes (v0.5-v0.6, v0.4) from cluster files: misses answered from the leases.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../src/index.js';
-import { buildCluster, parseCluster, verifyCluster, type ClusterRun } from '../src/cluster/index.js';
-import { flannelDesign } from '../src/flannel/index.js';
+import { describe, expect, it } from 'vitest';
+import { verifyCluster } from '../src/cluster/index.js';
 import { buildPingScenario, ping, pingFlavour } from '../src/ping/index.js';
+import { flannelClusters } from './support/flannel-clusters.js';
 
-let core: Core;
-const runs: ClusterRun[] = [];
-beforeAll(async () => {
-  core = await createCore();
-});
-afterAll(() => runs.forEach((r) => r.dispose()));
+const h = flannelClusters();
+const { cluster } = h;
 
 const two = (extra: string, backend = 'vxlan') => `nodes:
   - { name: a, subnet: 10.244.1.0/24, pods: 1 }
@@ -19,11 +14,6 @@ flannel:
   netConf: { Network: 10.244.0.0/16, Backend: { Type: ${backend} } }
 ${extra}`;
 
-function cluster(text: string): ClusterRun {
-  const r = buildCluster(core, parseCluster(text, 't.yaml'), flannelDesign);
-  runs.push(r);
-  return r;
-}
 
 const missLines = (r: ReturnType<typeof ping>) => r.notifications.filter((n) => n.msg.type === 'miss').map((n) => `${n.ns}@${n.atMs} ${n.text.replace(/ dev .*/, '')}`);
 
@@ -43,7 +33,7 @@ describe('legacyMisses v0.5 (the seed flanneld)', () => {
   it('an L3 miss is answered from the leases with a REACHABLE neighbour for the pod address; nothing lost, as cnikit ping flannel-seed', () => {
     const r = cluster(two('  legacyMisses: true\n'));
     const p = ping(r.net, { from: 'a-pod-1', to: '10.244.2.2', count: 3, monitor: true });
-    const seed = ping(buildPingScenario(core, pingFlavour('flannel-seed')), { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
+    const seed = ping(buildPingScenario(h.core, pingFlavour('flannel-seed')), { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
     expect(p.seqs.map((s) => s.outcome)).toEqual(seed.seqs.map((s) => s.outcome));
     expect(p.seqs.map((s) => s.outcome)).toEqual(['reply', 'reply', 'reply']);
     expect(missLines(p)).toEqual(['a@0 miss 10.244.2.2', 'b@2 miss 10.244.1.2']);
@@ -78,7 +68,7 @@ describe('legacyMisses v0.4', () => {
     expect(r.net.ipLink('a')).toMatch(/vxlan id 1 .*proxy l2miss/);
     expect(r.net.bridgeFdb('a')).not.toMatch(/dst 10\.0\.0\.12/);
     const p = ping(r.net, { from: 'a-pod-1', to: '10.244.2.2', count: 3, monitor: true });
-    const v04 = ping(buildPingScenario(core, pingFlavour('flannel-v04')), { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
+    const v04 = ping(buildPingScenario(h.core, pingFlavour('flannel-v04')), { from: 'pod1', to: '172.16.57.15', count: 3, monitor: true });
     expect(p.seqs.map((s) => s.outcome)).toEqual(v04.seqs.map((s) => s.outcome));
     expect(p.seqs.map((s) => s.outcome)).toEqual(['lost', 'reply', 'reply']);
     expect(r.run.show('a', 'flanneld-log')).toMatch(new RegExp(`L2 miss: AddL2 for ${r.net.ns('b').iface('flannel.1').mac} succeeded`));

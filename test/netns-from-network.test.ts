@@ -1,26 +1,20 @@
 // A network built by cnikit's flanneld read back as a scenario (scenarioFromNetwork)
 // and `cnikit netns export --cluster`: the tables the export writes, a round trip
 // through buildScenario giving the same tables, and what cannot be exported.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCore, type Core } from '../src/core/core.js';
-import { buildCluster, parseCluster, type ClusterRun } from '../src/cluster/index.js';
-import { flannelDesign } from '../src/flannel/index.js';
 import { buildScenario } from '../src/kernel/index.js';
 import { exportNetns } from '../src/netns/export.js';
 import { scenarioFromNetwork } from '../src/netns/from-network.js';
 import { cli } from './support/io.js';
+import { flannelClusters } from './support/flannel-clusters.js';
 
-let core: Core;
-const runs: ClusterRun[] = [];
+const h = flannelClusters();
+const { cluster } = h;
 const dir = mkdtempSync(join(tmpdir(), 'cnikit-fromnet-'));
-beforeAll(async () => {
-  core = await createCore();
-});
 afterAll(() => {
-  runs.forEach((r) => r.dispose());
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -33,11 +27,6 @@ flannel:
   netConf: { Network: 10.244.0.0/16, Backend: { Type: ${backend} } }
 ${extra}`;
 
-function cluster(text: string): ClusterRun {
-  const r = buildCluster(core, parseCluster(text, 't.yaml'), flannelDesign);
-  runs.push(r);
-  return r;
-}
 
 describe('scenarioFromNetwork', () => {
   it('vxlan: nodes with eth0, cni0 and flannel.1, pods on cni0; routes without the kernel\'s, permanent neighbours and FDB entries, iptables', () => {
@@ -65,7 +54,7 @@ describe('scenarioFromNetwork', () => {
   it('round trip: the scenario built again has the same tables in every namespace (vxlan with two racks, host-gw, ipip)', () => {
     for (const text of [three('vxlan').replace('name: t\n', 'name: t\nunderlay:\n  racks: [ { name: r1, cidr: 10.0.1.0/24 }, { name: r2, cidr: 10.0.2.0/24 } ]\n').replace('pods: 0 }', 'pods: 0, rack: r2 }').replace(/pods: (\d) }/g, 'pods: $1, rack: r1 }'), three('host-gw'), three('ipip')]) {
       const r = cluster(text);
-      const again = buildScenario(core, scenarioFromNetwork(r.net, 't'));
+      const again = buildScenario(h.core, scenarioFromNetwork(r.net, 't'));
       try {
         expect([...again.namespaces.keys()].sort()).toEqual([...r.net.namespaces.keys()].sort());
         for (const ns of r.net.namespaces.keys()) {
@@ -134,7 +123,7 @@ describe('iptables-restore of iptables-save -c text', () => {
     const r = cluster(three('vxlan'));
     const saved = r.net.iptablesSave('a');
     expect(saved).toMatch(/^\[0:0\] -A FLANNEL-FWD /m);
-    const again = buildScenario(core, { ...scenarioFromNetwork(r.net, 't'), nodes: scenarioFromNetwork(r.net, 't').nodes.map((n) => ({ ...n, iptables: n.iptables?.replace(/^\[0:0\] /gm, '[7:420] ') })) });
+    const again = buildScenario(h.core, { ...scenarioFromNetwork(r.net, 't'), nodes: scenarioFromNetwork(r.net, 't').nodes.map((n) => ({ ...n, iptables: n.iptables?.replace(/^\[0:0\] /gm, '[7:420] ') })) });
     try {
       expect(again.iptablesSave('a')).toBe(saved);
     } finally {

@@ -1,19 +1,8 @@
 // `cnikit ping --scenario mtu-* [--df MODE]`: ping's own messages over the MTU scenarios
 // (the kernel side is checked in test/kernel-mtu.test.ts and, live, test/netns-mtu.kernel.test.ts).
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/io.js';
 
-async function cli(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += String(d)));
-  err.on('data', (d) => (stderr += String(d)));
-  const status = await run(args, { stdin: new PassThrough(), stdout: out, stderr: err });
-  return { status, stdout, stderr };
-}
 
 const ab = ['--from', 'a', '--to', '10.244.2.2'];
 

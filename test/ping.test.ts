@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { createCore, type Core } from '../src/core/core.js';
 import { buildPingScenario, ping, pingFlavour, pingText, rttText } from '../src/ping/index.js';
 import { Netlink } from '../src/kernel/index.js';
 import { monitorLine } from '../src/kernel/network.js';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/io.js';
 
 let core: Core;
 beforeAll(async () => {
@@ -196,16 +195,6 @@ describe('ping in the Flannel pairs: misses as Linux handles them', () => {
 });
 
 describe('cnikit ping', () => {
-  async function cli(args: string[]) {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (d) => (stdout += String(d)));
-    err.on('data', (d) => (stderr += String(d)));
-    const status = await run(args, { stdin: new PassThrough(), stdout: out, stderr: err });
-    return { status, stdout, stderr };
-  }
   it('prints ping output with the monitor lines interleaved', async () => {
     const r = await cli(['ping', '--scenario', 'flannel-l2miss', '--from', 'pod1', '--to', '172.16.57.15', '-c', '3', '--monitor']);
     expect(r.status).toBe(0);
