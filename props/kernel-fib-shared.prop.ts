@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { createCore, type Core } from '../src/core/core.js';
 import { Fib, type KRoute, type KRouteMatch } from '../src/kernel/route.js';
 import { formatIPv4, maskV4 } from '../src/net/ip.js';
+import { cmd as modelCmd, codeOf } from './model.js';
 
 const NS = 3;
 const GW = 0x0aff0001; // 10.255.0.1
@@ -68,19 +69,9 @@ function modelList(m: Map<number, KRoute[]>): KRoute[] {
   return [...m.entries()].filter(([, l]) => l.length).sort((a, b) => a[0] - b[0]).flatMap(([, l]) => l);
 }
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-    return undefined;
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-}
 
 type Cmd = fc.Command<Model, Real>;
-function cmd(name: string, run: (m: Model, r: Real) => void): Cmd {
-  return { check: () => true, run, toString: () => name };
-}
+const cmd = (name: string, run: (m: Model, r: Real) => void): Cmd => modelCmd<Model, Real>(name, run);
 
 const nsArb = fc.nat(NS - 1);
 const prefixArb = fc.tuple(fc.nat(89), fc.constantFrom(16, 24, 25, 32)).map(([i, len]) => ({ prefix: ((0x0a000000 + (i << 8) + (len === 32 ? 7 : 0)) & maskV4(len)) >>> 0, len }));

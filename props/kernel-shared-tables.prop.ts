@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NeighTable, VxlanFdb } from '../src/kernel/index.js';
 import { SimClock } from '../src/store/clock.js';
+import { cmd as modelCmd, codeOf } from './model.js';
 
 const NS = 3;
 const N = 80;
@@ -23,17 +24,9 @@ interface Model {
   fdb: Map<string, string[]>[];
 }
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-    return undefined;
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-}
 
 type Cmd = fc.Command<Model, Real>;
-const cmd = (name: string, run: (m: Model, r: Real) => void): Cmd => ({ check: () => true, run, toString: () => name });
+const cmd = (name: string, run: (m: Model, r: Real) => void): Cmd => modelCmd<Model, Real>(name, run);
 const nsArb = fc.nat(NS - 1);
 const idArb = fc.nat(N + 10);
 
