@@ -36,7 +36,7 @@
  * reading its netlink socket); v0.7's `/32` address with an explicit
  * `/16` route is not a separate mode (the routes it gives are the same).
  */
-import { formatIPv4 } from '../net/ip.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import type { FdbAgent, NeighAgent } from '../kernel/index.js';
 import { hasLink, tryDoor, type Backend, type NodeEnv } from './backend.js';
 import { subnetText, vxlanData, type Lease } from './lease.js';
@@ -60,7 +60,7 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
   let own: Lease | undefined;
 
   const findByNetwork = (ip: string): Lease | undefined => {
-    const a = ipNum(ip);
+    const a = parseIPv4(ip);
     for (const l of rts.values()) if (((a ^ l.subnet.addr) >>> (32 - l.subnet.len)) === 0) return l;
     return undefined;
   };
@@ -142,9 +142,4 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       }
     },
   };
-}
-
-function ipNum(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }

@@ -23,6 +23,7 @@ import { mtuChangeLines, type MtuScenario } from '../scenarios/mtu.js';
 import { exportNetns } from './export.js';
 import { startCapture, stopCaptures } from './capture.js';
 import { layout, type Wire } from './layout.js';
+import { formatIPv4 } from '../net/ip.js';
 
 /** One ping run. */
 export interface MtuCase {
@@ -126,8 +127,7 @@ export function modelCase(net: SimNetwork, m: MtuScenario, c: MtuCase, prefix = 
 /** The source address `node`'s error to `pod` carries: the route back's preferred source. */
 function addrOf(net: SimNetwork, node: string, pod: string): string {
   const podAddr = net.ns(pod).iface('eth0').addrs[0].addr;
-  const a = [(podAddr >>> 24) & 255, (podAddr >>> 16) & 255, (podAddr >>> 8) & 255, podAddr & 255].join('.');
-  return /src (\S+)/.exec(net.ipRouteGet(node, a))?.[1] ?? '?';
+  return /src (\S+)/.exec(net.ipRouteGet(node, formatIPv4(podAddr)))?.[1] ?? '?';
 }
 
 /** ping's output lines as events (see {@link CaseResult.ping}). */

@@ -25,7 +25,7 @@
 import { ICMP_DEST_UNREACH, ICMP_ECHOREPLY, ICMP_TIME_EXCEEDED, IPV4_HLEN, ICMP_HLEN } from '../../assembly/shared/codec.js';
 import { InputError } from '../core/errors.js';
 import { monitorLine, type NeighNotification, type SimNetwork } from '../kernel/network.js';
-import { formatIPv4 } from '../net/ip.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import type { Trace } from '../core/trace.js';
 
 /** Options of one ping run (ping's flags). */
@@ -266,9 +266,11 @@ export function ping(net: SimNetwork, opts: PingOptions): PingResult {
 }
 
 function parseDst(s: string): number {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw new InputError('InvalidAddress', s, 'an IPv4 address (the --to of ping)');
-  return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  try {
+    return parseIPv4(s);
+  } catch {
+    throw new InputError('InvalidAddress', s, 'an IPv4 address (the --to of ping)');
+  }
 }
 
 /** Lines in time order, keeping the order they were made in at equal times. */
