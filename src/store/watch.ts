@@ -10,7 +10,7 @@
  * several revisions per response and may fragment large ones; we send one
  * revision per response. No progress notifications.
  */
-import { inRange, type ResolvedRange } from './keys.js';
+import { ALL_KEYS, inRange, prefixEnd, type ResolvedRange } from './keys.js';
 import { kvBytes } from './mvcc.js';
 import type { StoreEvent, WatchCallback, WatchOptions, WatchResponse, Watcher } from './types.js';
 
@@ -34,6 +34,12 @@ export interface WatchCounters {
 export class WatchHub {
   readonly counters: WatchCounters = { events: 0, responses: 0, bytes: 0, cancels: 0 };
   private watchers = new Map<number, WatcherState>();
+  // etcd's watcherGroup: single-key watchers by key and prefix watchers by
+  // prefix, so a write finds its watchers without visiting every one
+  // (etcd stabs an interval tree); any other range is checked in turn.
+  private byKey = new Map<string, Set<WatcherState>>();
+  private byPrefix = new Map<string, Set<WatcherState>>();
+  private ranges = new Set<WatcherState>();
   // A FIFO read from `head` (Array.shift is O(n): a revision fans out to every watcher).
   private queue: { w: WatcherState; resp: WatchResponse }[] = [];
   private head = 0;
@@ -60,10 +66,12 @@ export class WatchHub {
         if (w.cancelled) return;
         (w as { cancelled: boolean }).cancelled = true;
         hub.watchers.delete(id);
+        hub.unindex(w);
         hub.counters.cancels++;
       },
     };
     this.watchers.set(id, w);
+    this.index(w);
     for (const h of history) this.enqueue(w, h.rev, h.events);
     this.drain();
     return w;
@@ -71,8 +79,42 @@ export class WatchHub {
 
   /** Queues the events of a committed revision for every matching watcher, then delivers. */
   publish(rev: number, events: StoreEvent[]): void {
-    for (const w of this.watchers.values()) this.enqueue(w, rev, events);
+    // In registration order, as a scan of every watcher would queue them.
+    for (const w of this.matching(events)) this.enqueue(w, rev, events);
     this.drain();
+  }
+
+  // The watchers whose range holds a key of `events`, by id.
+  private matching(events: StoreEvent[]): WatcherState[] {
+    const found = new Set<WatcherState>(this.ranges);
+    for (const e of events) {
+      const key = e.kv.key;
+      for (const w of this.byKey.get(key) ?? []) found.add(w);
+      if (this.byPrefix.size) for (let i = 0; i <= key.length; i++) for (const w of this.byPrefix.get(key.slice(0, i)) ?? []) found.add(w);
+    }
+    const out = [...found];
+    return out.length > 1 ? out.sort((a, b) => a.id - b.id) : out;
+  }
+
+  private groupOf(w: WatcherState): Set<WatcherState> {
+    const { start, end } = w.range;
+    let map: Map<string, Set<WatcherState>> | undefined;
+    if (end === null) map = this.byKey;
+    else if (start !== '' && end !== ALL_KEYS && end === prefixEnd(start)) map = this.byPrefix;
+    if (!map) return this.ranges;
+    let g = map.get(start);
+    if (!g) map.set(start, (g = new Set()));
+    return g;
+  }
+
+  private index(w: WatcherState): void {
+    this.groupOf(w).add(w);
+  }
+
+  private unindex(w: WatcherState): void {
+    const g = this.groupOf(w);
+    g.delete(w);
+    if (g.size === 0 && g !== this.ranges) (w.range.end === null ? this.byKey : this.byPrefix).delete(w.range.start);
   }
 
   private enqueue(w: WatcherState, rev: number, events: StoreEvent[]): void {
