@@ -94,7 +94,25 @@ export function sortKeyOf(dst: string): string {
   return `6${ip.addr.map((w) => w.toString(16).padStart(8, '0')).join('')}`;
 }
 
+// Keys made so far, by device and address: a key string made once is
+// hashed once (a cluster programs the same entries into every node).
+const keys = new Map<string, Map<string, string>>();
+let keysMade = 0;
+
 /** The table's key of an entry. */
 export function keyOf(dev: string, ip: string): string {
-  return `${dev}|${ip}`;
+  let byIp = keys.get(dev);
+  if (!byIp) keys.set(dev, (byIp = new Map()));
+  let k = byIp.get(ip);
+  if (k === undefined) {
+    // Bounded: a long run over ever new addresses starts again rather than grow.
+    if (++keysMade > 1 << 18) {
+      keys.clear();
+      keysMade = 1;
+      keys.set(dev, (byIp = new Map()));
+    }
+    k = `${dev}|${ip}`;
+    byIp.set(ip, k);
+  }
+  return k;
 }

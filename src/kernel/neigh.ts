@@ -98,17 +98,17 @@ export class NeighTable {
   /** `ip neigh replace`: creates or overwrites. */
   replace(dst: string, dev: string, opts: NeighSetOptions = {}): NeighEntry {
     const ip = canonical(dst);
-    const v = this.checked(ip, dst, dev, opts);
-    const e = this.update(ip, dev, v);
+    const k = keyOf(dev, ip.text);
+    const old = this.slots.get(k);
+    const v = this.checked(dst, dev, opts, old);
+    const e = this.update(ip, dev, v, k, old);
     this.slots.maybeFreeze();
     return e;
   }
 
   // neigh_update: the new state, a notification when state or address changed, and the queue sent on a valid address.
-  private update(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }): NeighEntry {
-    const k = keyOf(dev, ip.text);
-    const old = this.slots.get(k);
-    const e = this.set(ip, dev, v);
+  private update(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }, k = keyOf(dev, ip.text), old = this.slots.get(k)): NeighEntry {
+    const e = this.set(ip, dev, v, undefined, k, old);
     const r = this.res.get(k);
     if (r && VALID.has(e.state)) {
       this.res.delete(k);
@@ -129,11 +129,11 @@ export class NeighTable {
   }
 
   // Validates one `ip neigh replace` (nud, lladdr); the entry's new fields.
-  private checked(ip: Canon, dst: string, dev: string, opts: NeighSetOptions): { lladdr?: string; state: NudState; router: boolean } {
+  private checked(dst: string, dev: string, opts: NeighSetOptions, old: NeighEntry | undefined): { lladdr?: string; state: NudState; router: boolean } {
     const nud = (opts.nud ?? 'permanent').toUpperCase() as NudState;
     if (!STATES.includes(nud)) throw new InputError('InvalidNud', opts.nud!, 'nud permanent, noarp, reachable, stale, delay, probe, incomplete or failed');
     const lladdr = opts.lladdr === undefined ? undefined : mac(opts.lladdr);
-    const ll = lladdr ?? this.slots.get(keyOf(dev, ip.text))?.lladdr;
+    const ll = lladdr ?? old?.lladdr;
     if (VALID.has(nud) && ll === undefined) throw new CnikitError('NoLladdr', `No link layer address given (${dst} dev ${dev} nud ${nud.toLowerCase()})`);
     return { lladdr: VALID.has(nud) ? ll : undefined, state: nud, router: opts.router ?? false };
   }
@@ -166,7 +166,7 @@ export class NeighTable {
       const k = keyOf(b.dev, ip.text);
       if (opts.exclusive && (seen.has(k) || this.slots.has(k))) throw new CnikitError('Exists', `RTNETLINK answers: File exists (${b.dst} dev ${b.dev}) (batch item ${i})`);
       seen.add(k);
-      return { ip, dev: b.dev, v: itemOf(i, () => this.checked(ip, b.dst, b.dev, b)) };
+      return { ip, dev: b.dev, v: itemOf(i, () => this.checked(b.dst, b.dev, b, this.slots.get(k))) };
     });
     for (const x of vals) this.set(x.ip, x.dev, x.v);
     this.slots.freeze();
@@ -396,21 +396,20 @@ export class NeighTable {
     return { kind: 'failed', entry: f, probes };
   }
 
-  private set(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }, used?: number): NeighEntry {
-    const k = keyOf(dev, ip.text);
+  private set(ip: Canon, dev: string, v: { lladdr?: string; state: NudState; router: boolean }, used?: number, k = keyOf(dev, ip.text), old = this.slots.get(k)): NeighEntry {
     const now = this.clock.now();
-    const old = this.slots.get(k);
     const t = this.timersMap?.get(k);
     if (t !== undefined) {
       this.clock.clearTimer(t);
       this.timers.delete(k);
     }
     const confirmed = v.state === 'REACHABLE' ? now : (old?.confirmed ?? now);
-    const e: NeighEntry = { dst: ip.text, dev, ...(v.lladdr ? { lladdr: v.lladdr } : {}), state: v.state, router: v.router, confirmed, used: used ?? old?.used ?? now };
+    const e: NeighEntry = v.lladdr
+      ? { dst: ip.text, dev, lladdr: v.lladdr, state: v.state, router: v.router, confirmed, used: used ?? old?.used ?? now }
+      : { dst: ip.text, dev, state: v.state, router: v.router, confirmed, used: used ?? old?.used ?? now };
     this.slots.set(k, e);
-    const p = this.paramsOf(dev);
-    if (v.state === 'REACHABLE') this.timers.set(k, this.clock.setTimer(p.baseReachableTimeMs, () => this.reachableExpired(k)));
-    else if (v.state === 'DELAY') this.timers.set(k, this.clock.setTimer(p.delayFirstProbeTimeMs, () => this.delayExpired(k, ip)));
+    if (v.state === 'REACHABLE') this.timers.set(k, this.clock.setTimer(this.paramsOf(dev).baseReachableTimeMs, () => this.reachableExpired(k)));
+    else if (v.state === 'DELAY') this.timers.set(k, this.clock.setTimer(this.paramsOf(dev).delayFirstProbeTimeMs, () => this.delayExpired(k, ip)));
     return e;
   }
 

@@ -223,6 +223,10 @@ export class SharedMap<K, V> {
   }
 
   private diffFrom(s: MapSnapshot<K, V>, limit: number): Map<K, V | null> | undefined {
+    // Against its own snapshot the difference is the delta itself (put keeps no entry equal to the snapshot's).
+    if (s === this.base) return this.delta.size <= limit ? new Map(this.delta) : undefined;
+    // Each entry present on one side only is one difference: sizes far apart cannot be close.
+    if (Math.abs(this.size - s.size) > limit) return undefined;
     const d = new Map<K, V | null>();
     for (let i = 0; i < s.keys.length; i++) {
       const k = s.keys[i];
@@ -231,8 +235,18 @@ export class SharedMap<K, V> {
       else if (!this.pool.eq(v, s.values[i])) d.set(k, v);
       if (d.size > limit) return undefined;
     }
-    for (const [k, v] of this.entries()) {
-      if (s.index.has(k)) continue;
+    // Entries that s lacks: the snapshot's visible ones, then the delta's.
+    const b = this.base;
+    if (b) {
+      for (let i = 0; i < b.keys.length; i++) {
+        const k = b.keys[i];
+        if (s.index.has(k) || this.delta.has(k)) continue;
+        d.set(k, b.values[i]);
+        if (d.size > limit) return undefined;
+      }
+    }
+    for (const [k, v] of this.delta) {
+      if (v === null || s.index.has(k)) continue;
       d.set(k, v);
       if (d.size > limit) return undefined;
     }
