@@ -9,7 +9,8 @@
 // must be accepted and the end state must be the model's. Runs for the
 // `iptables` on PATH (nf_tables or legacy, printed) and for the other backend
 // when installed. Kernel lane: root, CI=true or CNIKIT_NETNS=1; skipped with
-// the reason otherwise.
+// the reason otherwise. Table order is ignored: both backends print *filter
+// before *nat, the model writes tables in hook-priority order.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -9,7 +9,7 @@
  *   cluster -> local pods and outside -> local pods unchanged, and
  *   masquerades pods -> outside (not multicast) and outside -> remote pods,
  *   `--random-fully` (flanneld adds it when iptables supports it, >= 1.6.2,
- *   and `--ip-masq-random-fully-disable` is off).
+ *   and `--ip-masq-fully-random-disable` is off; here always).
  * - `--iptables-forward-rules` (default true; `forwardRules`), filter table:
  *   FORWARD jumps to FLANNEL-FWD, which accepts anything from or to the
  *   cluster network (Docker >= 1.13 sets FORWARD's policy to DROP).
