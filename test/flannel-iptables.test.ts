@@ -110,7 +110,7 @@ describe("flanneld's rules as flannel's e2e check_iptables reads a node", () => 
   it('FORWARD: policy ACCEPT, the FLANNEL-FWD jump appended; behind kube-proxy\'s prepended jumps in e2e\'s exact order', () => {
     const r = h.cluster(KIND);
     for (const node of ['control-plane', 'worker']) {
-      const spec = () => [...iptablesSpec(r.net.iptablesSave(node), 'filter', 'FORWARD'), ...iptablesSpec(r.net.iptablesSave(node), 'filter', 'FLANNEL-FWD')];
+      const spec = () => [...r.net.iptablesSpec(node, 'filter', 'FORWARD'), ...r.net.iptablesSpec(node, 'filter', 'FLANNEL-FWD')];
       expect(spec(), node).toEqual(['-P FORWARD ACCEPT', `-A FORWARD ${FWD} -j FLANNEL-FWD`, ...flannelFwd]);
       r.nl.iptablesRestore(node, kubeProxyText, { noflush: true });
       expect(spec(), node).toEqual([
@@ -137,7 +137,7 @@ flannel:
     const own = subnetOf(r.run.show('a', 'subnet-env'));
     const other = '-s 192.0.2.0/24 -j MASQUERADE';
     r.nl.iptablesRestore('a', `*nat\n-A POSTROUTING ${other}\nCOMMIT\n*filter\n-A FORWARD -s 192.0.2.0/24 -j ACCEPT\nCOMMIT\n`, { noflush: true });
-    expect(iptablesSpec(r.net.iptablesSave('a'), 'nat', 'POSTROUTING').slice(1)).toEqual([`-A POSTROUTING ${MASQ} -j FLANNEL-POSTRTG`, `-A POSTROUTING ${other}`]);
+    expect(r.net.iptablesSpec('a', 'nat', 'POSTROUTING').slice(1)).toEqual([`-A POSTROUTING ${MASQ} -j FLANNEL-POSTRTG`, `-A POSTROUTING ${other}`]);
     r.advanceTo(3 * 60_000);
     expect(r.run.nodeLive('a')).toBe(true);
     const save = r.net.iptablesSave('a');

@@ -29,7 +29,7 @@ import { routeBackend } from './backend-routes.js';
 import { tunBackend } from './backend-tun.js';
 import { vxlanBackend } from './backend-vxlan.js';
 import { legacyVxlanBackend, type LegacyVersion } from './backend-vxlan-legacy.js';
-import { bootstrapText, clearChainText, forwardSet, masqSet, teardownText, type RuleSet } from './iptables.js';
+import { bootstrapText, clearChainText, forwardSet, masqSet, teardownText, type ListRules, type RuleSet } from './iptables.js';
 import { subnetText, type Lease } from './lease.js';
 import { SubnetManager, type LeaseKeeper } from './subnet-manager.js';
 import { previousNetwork, previousSubnet, subnetEnvText } from './subnet-env.js';
@@ -192,17 +192,18 @@ export class Flanneld {
    * down when the network or subnet changed (a first start compares against
    * 0.0.0.0/0 and finds nothing to delete), then per set its chain cleared
    * and its rules deleted-if-present and appended, each step one command
-   * read against the node's iptables-save as it is then.
+   * read against the node's rules (`iptables -S`) as they are then.
    */
   private installRules(network: string, subnet: string): void {
     const { net, nl, node } = this.o;
+    const list: ListRules = (table, chain) => net.iptablesSpec(node, table, chain);
     const run = (text: string) => {
       // flanneld runs iptables-restore even with nothing to delete; an empty input changes nothing.
       if (text) nl.iptablesRestore(node, text, { noflush: true });
     };
     const setUp = (set: RuleSet) => {
-      run(clearChainText(net.iptablesSave(node), set));
-      run(bootstrapText(net.iptablesSave(node), set));
+      run(clearChainText(list, set));
+      run(bootstrapText(list, set));
     };
     if (this.o.ipMasq ?? true) {
       const prevNetwork = previousNetwork(this.subnetEnv) ?? '0.0.0.0/0';
@@ -210,7 +211,7 @@ export class Flanneld {
       const prevSubnet = prev ? subnetText(prev) : '0.0.0.0/0';
       if (prevNetwork !== network || prevSubnet !== subnet) {
         this.logLine(`Current network or subnet (${network}, ${subnet}) is not equal to previous one (${prevNetwork}, ${prevSubnet}), trying to recycle old iptables rules`);
-        run(teardownText(net.iptablesSave(node), masqSet(prevNetwork, prevSubnet)));
+        run(teardownText(list, masqSet(prevNetwork, prevSubnet)));
       }
       setUp(masqSet(network, subnet));
     }

@@ -26,11 +26,13 @@
  * every start: behind kube-proxy's jumps, which kube-proxy prepends.
  * The payload has no `:CHAIN` lines (`buildIPTablesRestorePayload`).
  *
- * Functions here compute those payloads from the node's `iptables-save`
- * text; the daemon (flanneld.ts) reads the text and sends each one through
- * the door.
+ * Functions here compute those payloads from the node's rules as
+ * `iptables -S` lists them (the door's read side, `SimNetwork.iptablesSpec`);
+ * the daemon (flanneld.ts) sends each one through the door.
  */
-import { chainExists, iptablesSpec } from '../iptables/spec.js';
+
+/** `iptables -t TABLE -S [CHAIN]` on the node (throws for a missing chain). */
+export type ListRules = (table: 'nat' | 'filter', chain?: string) => string[];
 
 const MASQ = '-m comment --comment "flanneld masq"';
 const FWD = '-m comment --comment "flanneld forward"';
@@ -73,32 +75,34 @@ const chainOf = (rule: string): string => rule.split(' ')[1];
 
 /**
  * `ipt.Exists` as flanneld asks it: false when the set's chain is missing
- * (for its rules and for the jump to it), else whether `save` has the rule.
- * flanneld's rules are written as iptables-save prints them, so a text
- * comparison is `iptables -C`.
+ * (for its rules and for the jump to it), else whether the rule is listed.
+ * flanneld's rules are written as iptables prints them, so a text comparison
+ * is `iptables -C`.
  */
-function exists(save: string, set: RuleSet, rule: string): boolean {
-  if (!chainExists(save, set.table, set.chain)) return false;
-  return iptablesSpec(save, set.table, chainOf(rule)).includes(rule);
+function exists(list: ListRules, set: RuleSet, rule: string): boolean {
+  return chainExists(list, set) && list(set.table, chainOf(rule)).includes(rule);
 }
+
+/** go-iptables `ChainExists`. */
+const chainExists = (list: ListRules, set: RuleSet): boolean => list(set.table).includes(`-N ${set.chain}`);
 
 const payload = (table: string, lines: string[]): string => (lines.length ? `*${table}\n${lines.join('\n')}\nCOMMIT\n` : '');
 
-/** `teardownIPTables`: `iptables-restore --noflush` input deleting the rules of `set` that exist in `save` ('' when none does). */
-export function teardownText(save: string, set: RuleSet): string {
-  return payload(set.table, set.rules.filter((r) => exists(save, set, r)).map((r) => r.replace(/^-A /, '-D ')));
+/** `teardownIPTables`: `iptables-restore --noflush` input deleting the rules of `set` present on the node ('' when none is). */
+export function teardownText(list: ListRules, set: RuleSet): string {
+  return payload(set.table, set.rules.filter((r) => exists(list, set, r)).map((r) => r.replace(/^-A /, '-D ')));
 }
 
 /** `ClearChain` of the set's chain (go-iptables: `-N`, or `-F` when it exists), as `iptables-restore --noflush` input. */
-export function clearChainText(save: string, set: RuleSet): string {
-  return payload(set.table, [`${chainExists(save, set.table, set.chain) ? '-F' : '-N'} ${set.chain}`]);
+export function clearChainText(list: ListRules, set: RuleSet): string {
+  return payload(set.table, [`${chainExists(list, set) ? '-F' : '-N'} ${set.chain}`]);
 }
 
 /**
  * `ipTablesCleanAndBuild`: `iptables-restore --noflush` input appending each
- * rule of `set`, deleted first when it exists in `save` (the ruleset after
+ * rule of `set`, deleted first when present on the node (after
  * {@link clearChainText}), so the set is in order with nothing between.
  */
-export function bootstrapText(save: string, set: RuleSet): string {
-  return payload(set.table, set.rules.flatMap((r) => (exists(save, set, r) ? [r.replace(/^-A /, '-D '), r] : [r])));
+export function bootstrapText(list: ListRules, set: RuleSet): string {
+  return payload(set.table, set.rules.flatMap((r) => (exists(list, set, r) ? [r.replace(/^-A /, '-D '), r] : [r])));
 }
