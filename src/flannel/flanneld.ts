@@ -196,14 +196,23 @@ export class Flanneld {
    */
   private installRules(network: string, subnet: string): void {
     const { net, nl, node } = this.o;
-    const list: ListRules = (table, chain) => net.iptablesSpec(node, table, chain);
+    // The node's rules as they are now, each listing read once per step.
+    const now = (): ListRules => {
+      const seen = new Map<string, string[]>();
+      return (table, chain) => {
+        const k = `${table} ${chain ?? ''}`;
+        let v = seen.get(k);
+        if (!v) seen.set(k, (v = net.iptablesSpec(node, table, chain)));
+        return v;
+      };
+    };
     const run = (text: string) => {
       // flanneld runs iptables-restore even with nothing to delete; an empty input changes nothing.
       if (text) nl.iptablesRestore(node, text, { noflush: true });
     };
     const setUp = (set: RuleSet) => {
-      run(clearChainText(list, set));
-      run(bootstrapText(list, set));
+      run(clearChainText(now(), set));
+      run(bootstrapText(now(), set));
     };
     if (this.o.ipMasq ?? true) {
       const prevNetwork = previousNetwork(this.subnetEnv) ?? '0.0.0.0/0';
@@ -211,7 +220,7 @@ export class Flanneld {
       const prevSubnet = prev ? subnetText(prev) : '0.0.0.0/0';
       if (prevNetwork !== network || prevSubnet !== subnet) {
         this.logLine(`Current network or subnet (${network}, ${subnet}) is not equal to previous one (${prevNetwork}, ${prevSubnet}), trying to recycle old iptables rules`);
-        run(teardownText(list, masqSet(prevNetwork, prevSubnet)));
+        run(teardownText(now(), masqSet(prevNetwork, prevSubnet)));
       }
       setUp(masqSet(network, subnet));
     }
