@@ -29,10 +29,10 @@ import { routeBackend } from './backend-routes.js';
 import { tunBackend } from './backend-tun.js';
 import { vxlanBackend } from './backend-vxlan.js';
 import { legacyVxlanBackend, type LegacyVersion } from './backend-vxlan-legacy.js';
-import { forwardRules, masqRules, restoreText } from './iptables.js';
+import { bootstrapText, clearChainText, forwardSet, masqSet, teardownText, type ListRules, type RuleSet } from './iptables.js';
 import { subnetText, type Lease } from './lease.js';
 import { SubnetManager, type LeaseKeeper } from './subnet-manager.js';
-import { previousSubnet, subnetEnvText } from './subnet-env.js';
+import { previousNetwork, previousSubnet, subnetEnvText } from './subnet-env.js';
 
 /** Options of one node's flanneld. */
 export interface FlanneldOptions {
@@ -72,10 +72,6 @@ export class Flanneld {
   private keeper: LeaseKeeper | undefined;
   private timer: number | undefined;
   private restarts = 0;
-  // The rules written last. flanneld derives them from the previous
-  // subnet.env (FLANNEL_NETWORK, FLANNEL_SUBNET) to delete a stale set; the
-  // set written with that file is the same thing.
-  private rules: { nat: string[]; filter: string[] } = { nat: [], filter: [] };
   /** The node is powered (a node-down stops flanneld for good until node-up). */
   private enabled = true;
 
@@ -162,7 +158,7 @@ export class Flanneld {
     this.lease = lease;
     this.mtu = be.mtu;
     be.configure(lease);
-    this.installRules(conf.network, subnetText(lease.subnet));
+    this.installRules(`${formatIPv4(conf.networkAddr)}/${conf.networkLen}`, subnetText(lease.subnet));
     this.subnetEnv = subnetEnvText({ network: conf.network, subnet: lease.subnet, mtu: be.mtu, ipMasq: this.o.ipMasq ?? true });
   }
 
@@ -190,15 +186,45 @@ export class Flanneld {
     });
   }
 
-  /** flanneld's rules, replacing the ones it installed before (a new subnet after a restart). */
+  /**
+   * main.go's `SetupAndEnsureMasqRules` then `SetupAndEnsureForwardRules`
+   * (see iptables.ts): the masq set built from the previous subnet.env torn
+   * down when the network or subnet changed (a first start compares against
+   * 0.0.0.0/0 and finds nothing to delete), then per set its chain cleared
+   * and its rules deleted-if-present and appended, each step one command
+   * read against the node's rules (`iptables -S`) as they are then.
+   */
   private installRules(network: string, subnet: string): void {
-    const nat = this.o.ipMasq ?? true ? masqRules(network, subnet) : [];
-    const filter = this.o.forwardRules ?? true ? forwardRules(network) : [];
-    if (nat.join() === this.rules.nat.join() && filter.join() === this.rules.filter.join()) return;
-    const del = (rules: string[]) => rules.map((r) => r.replace(/^-A /, '-D '));
-    const text = restoreText([...del(this.rules.nat), ...nat], [...del(this.rules.filter), ...filter]);
-    this.o.nl.iptablesRestore(this.o.node, text, { noflush: true });
-    this.rules = { nat, filter };
+    const { net, nl, node } = this.o;
+    // The node's rules as they are now, each listing read once per step.
+    const now = (): ListRules => {
+      const seen = new Map<string, string[]>();
+      return (table, chain) => {
+        const k = `${table} ${chain ?? ''}`;
+        let v = seen.get(k);
+        if (!v) seen.set(k, (v = net.iptablesSpec(node, table, chain)));
+        return v;
+      };
+    };
+    const run = (text: string) => {
+      // flanneld runs iptables-restore even with nothing to delete; an empty input changes nothing.
+      if (text) nl.iptablesRestore(node, text, { noflush: true });
+    };
+    const setUp = (set: RuleSet) => {
+      run(clearChainText(now(), set));
+      run(bootstrapText(now(), set));
+    };
+    if (this.o.ipMasq ?? true) {
+      const prevNetwork = previousNetwork(this.subnetEnv) ?? '0.0.0.0/0';
+      const prev = previousSubnet(this.subnetEnv);
+      const prevSubnet = prev ? subnetText(prev) : '0.0.0.0/0';
+      if (prevNetwork !== network || prevSubnet !== subnet) {
+        this.logLine(`Current network or subnet (${network}, ${subnet}) is not equal to previous one (${prevNetwork}, ${prevSubnet}), trying to recycle old iptables rules`);
+        run(teardownText(now(), masqSet(prevNetwork, prevSubnet)));
+      }
+      setUp(masqSet(network, subnet));
+    }
+    if (this.o.forwardRules ?? true) setUp(forwardSet(network));
   }
 
   private exit(line: string): void {

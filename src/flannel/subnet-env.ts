@@ -42,6 +42,17 @@ export function previousSubnet(text: string | undefined): Subnet | undefined {
 }
 
 /**
+ * `FLANNEL_NETWORK` of a subnet.env as `A/L` (host bits cleared, as Go's
+ * `net.ParseCIDR`), or undefined when absent or malformed: flanneld then
+ * compares against `0.0.0.0/0` (`ReadCIDRFromSubnetFile`).
+ */
+export function previousNetwork(text: string | undefined): string | undefined {
+  const m = /^FLANNEL_NETWORK=(\S+)$/m.exec(text ?? '');
+  const s = m ? previousSubnet(`FLANNEL_SUBNET=${m[1]}`) : undefined;
+  return s && `${formatIPv4(s.addr)}/${s.len}`;
+}
+
+/**
  * What the flannel CNI plugin reads (`loadFlannelSubnetEnv`): the network,
  * the subnet (host bits cleared) and the MTU; undefined when a line is
  * missing, as the plugin then fails.

@@ -28,6 +28,7 @@ export {
 export { parseRuleset, type LoadOptions as IptLoadOptions } from './parse.js';
 export { parseIpsets, saveIpsets, setHas as ipsetHas, type IpSet, type IpSets, type IpSetType } from './ipset.js';
 export { saveRuleset, ruleText as iptRuleText, type SaveOptions as IptSaveOptions } from './save.js';
+export { iptablesSpec } from './spec.js';
 export {
   parsePacket as parseIptPacket,
   packetFromJson as iptPacketFromJson,

@@ -9,6 +9,8 @@ import type { Codec } from '../codec/wasm.js';
 import type { Segment } from './segment.js';
 import { writePcap } from '../pcap/classic.js';
 import { saveRuleset } from '../iptables/save.js';
+import { iptablesSpec } from '../iptables/spec.js';
+import type { TableName } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import { Netns } from './netns.js';
@@ -261,6 +263,14 @@ export class SimNetwork implements NetView {
   iptablesSave(ns: string): string {
     const r = this.ns(ns).ipt?.ruleset;
     return r ? saveRuleset(r) : '';
+  }
+
+  /**
+   * `iptables -t TABLE -S [CHAIN]` in `ns` (src/iptables/spec.ts): throws
+   * InputError `NoSuchChain` for a chain the table does not have.
+   */
+  iptablesSpec(ns: string, table: TableName, chain?: string): string[] {
+    return iptablesSpec(this.iptablesSave(ns), table, chain);
   }
 
   /** Frees the WASM tables of every namespace. */
