@@ -132,6 +132,11 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       rts.delete(subnetText(l.subnet));
       if (!v04) tryDoor(env, 'DelL2 failed', () => env.nl.fdbDel(env.node, fdbOf(had)));
     },
+    missResponder() {
+      // nw.rts as handleMiss reads it: by subnet, in the order the leases came.
+      const leases = [...rts.values()].map((l) => ({ subnet: subnetText(l.subnet), vtepMac: vxlanData(l)!.VtepMAC, publicIp: l.attrs.PublicIP }));
+      return { dev, l2: v04, leases, latencyMs: MISS_LATENCY_MS };
+    },
     stop() {
       // The process is gone: nobody reads RTNLGRP_NEIGH any more.
       rts.clear();
