@@ -158,6 +158,18 @@ describe('cnikit netns export --cluster', () => {
     expect(r.stdout).toContain('ip -n cnk-q-b route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
   });
 
+  it('a legacyMisses cluster: the script carries the legacy devices and starts a responder per node with its flanneld\'s leases', async () => {
+    const f = join(dir, 'legacy.yaml');
+    writeFileSync(f, three('vxlan', '  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    const r = await cli(['netns', 'export', '--cluster', f, '--design', 'flannel', '--prefix', 'cnk-q-']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const run = cluster(three('vxlan', '  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    expect(r.stdout).toBe(exportNetns(scenarioFromNetwork(run.net, 't', `${f} as flannel programmed it`, { missResponders: run.run.missResponders!() }), { prefix: 'cnk-q-' }));
+    expect(r.stdout).toContain('dstport 8472 learning proxy l2miss\n');
+    expect(r.stdout.match(/^ip netns exec cnk-q-[abc] python3 -c "\$MISS_RESPONDER" flannel\.1 1 /gm)).toHaveLength(3);
+  });
+
   it('--at applies the events: a node down for longer than its lease\'s TTL is no longer routed to', async () => {
     const f = join(dir, 'ev.yaml');
     // Without pinned subnets (a pinned subnet is a reservation that never expires).
