@@ -26,7 +26,9 @@
  *
  * The lease table the misses are answered from is the daemon's memory of
  * the watched leases (`nw.rts`): it goes when the daemon stops, and the
- * kernel's misses then go unanswered.
+ * kernel's misses then go unanswered. `missResponder()` gives it (with the
+ * device and whether L2 misses are answered) to the netns export, which
+ * runs a stand-in answering from it in a real namespace.
  *
  * flanneld's log lines are its own (`L3 miss but route for X not found`
  * at -v=0; `L3 miss: AddL3 for X succeeded` is -v=2 and kept here so the
