@@ -51,7 +51,7 @@ export interface PingWindow {
 /** A whole run, real or model. */
 export interface PingRun {
   windows: PingWindow[];
-  /** `NODE miss ...` lines of `ip monitor neigh` in time order, with their time (ms from the first probe's start). */
+  /** `NODE miss ...` lines of `ip monitor neigh` up to the last window's end, in time order, with their time (ms from the first probe's start). */
   misses: { atMs: number; line: string }[];
   /** Per node with a vxlan device: `ip neigh show dev D` and `bridge fdb show dev D` (multicast entries left out) afterwards. */
   neigh: Record<string, string>;
@@ -149,7 +149,9 @@ export async function realPings(s: Scenario, probes: readonly PingProbe[], prefi
       answered: answeredOf(sp.out),
       frames: Object.fromEntries(all.map((a) => [a.key, a.frames.filter((f) => f.ms >= sp.start && f.ms < sp.end).map((f) => f.data)])),
     }));
-    const misses = nodes.flatMap((n) => monitorMisses(readFileSync(join(dir, `mon-${n}.txt`), 'utf8'), n)).sort((a, b) => a.epochMs - b.epochMs).map((m) => ({ atMs: m.epochMs - t0, line: m.line }));
+    // Misses up to the last window's end (the monitors ran a little longer, while the tables were read).
+    const last = spans.at(-1)?.end ?? t0;
+    const misses = nodes.flatMap((n) => monitorMisses(readFileSync(join(dir, `mon-${n}.txt`), 'utf8'), n)).filter((m) => m.epochMs < last).sort((a, b) => a.epochMs - b.epochMs).map((m) => ({ atMs: m.epochMs - t0, line: m.line }));
     return { windows, misses, neigh, fdb, answers };
   } finally {
     await stopCaptures(caps);
