@@ -14,6 +14,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { checkedLease } from '../kernel/miss-responder.js';
+import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import type { MissResponderSpec } from '../kernel/scenario.js';
 import { checkIfname } from './layout.js';
 
@@ -53,7 +54,7 @@ export function responderArgs(spec: MissResponderSpec, at: string): string[] {
   const out = [spec.dev, spec.l2 ? '1' : '0'];
   spec.leases.forEach((l, i) => {
     const c = checkedLease(l, `${at} missResponder lease ${i}`);
-    out.push(l.subnet, c.vtepMac, c.publicIp);
+    out.push(`${formatIPv4(c.addr)}/${c.len}`, c.vtepMac, formatIPv4(parseIPv4(c.publicIp)));
   });
   return out;
 }
