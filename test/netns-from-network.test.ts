@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { buildScenario } from '../src/kernel/index.js';
 import { exportNetns } from '../src/netns/export.js';
 import { scenarioFromNetwork } from '../src/netns/from-network.js';
+import { ping } from '../src/ping/index.js';
 import { cli } from './support/io.js';
 import { flannelClusters } from './support/flannel-clusters.js';
 
@@ -66,12 +67,81 @@ describe('scenarioFromNetwork', () => {
     }
   });
 
-  it('refuses what real namespaces cannot do without flanneld in user space, naming the device', () => {
+  it('refuses a TUN device (flanneld\'s udp backend encapsulates in user space), naming the device', () => {
     expect(() => scenarioFromNetwork(cluster(three('udp')).net, 't')).toThrow(/"a flannel0": .*TUN device needs its user-space program/);
-    // Legacy flanneld's device (l3miss, answered from the store in user space), made through the door.
-    const legacy = cluster(three('vxlan'));
-    legacy.nl.linkSet('b', 'flannel.1', { l3miss: true });
-    expect(() => scenarioFromNetwork(legacy.net, 't')).toThrow(/"b flannel\.1": .*without proxy, l2miss or l3miss/);
+  });
+
+  it('carries vxlan proxy, l2miss and l3miss (no longer refused); without a responder given, the node gets none', () => {
+    const r = cluster(three('vxlan'));
+    r.nl.linkSet('b', 'flannel.1', { l3miss: true, l2miss: true, proxy: true });
+    const s = scenarioFromNetwork(r.net, 't');
+    const b = s.nodes.find((n) => n.name === 'b')!;
+    expect(b.interfaces.find((i) => i.name === 'flannel.1')).toMatchObject({ proxy: true, l2miss: true, l3miss: true, learning: false });
+    expect(s.nodes.find((n) => n.name === 'a')!.interfaces.find((i) => i.name === 'flannel.1')).not.toHaveProperty('l3miss');
+    expect(b.missResponder).toBeUndefined();
+    expect(exportNetns(s, { prefix: 'cnk-x-' })).toContain('ip -n cnk-x-b link add flannel.1 type vxlan id 1 local 10.0.0.12 dev eth0 dstport 8472 nolearning proxy l2miss l3miss\n');
+  });
+
+  it('legacy v0.5: app_solicit 3, FDB self permanent, the one /16 route, and per node a responder answering L3 misses from its flanneld\'s leases', () => {
+    const r = cluster(three('vxlan', '  legacyMisses: true\n'));
+    const mac = (n: string) => r.net.ns(n).iface('flannel.1').mac;
+    const resp = r.run.missResponders!();
+    expect([...resp.keys()]).toEqual(['a', 'b', 'c']);
+    expect(resp.get('a')).toEqual({ dev: 'flannel.1', l2: false, latencyMs: 2, leases: [{ subnet: '10.244.2.0/24', vtepMac: mac('b'), publicIp: '10.0.0.12' }, { subnet: '10.244.3.0/24', vtepMac: mac('c'), publicIp: '10.0.0.13' }] });
+    const s = scenarioFromNetwork(r.net, 't', '', { missResponders: resp });
+    const a = s.nodes[0];
+    expect(a.sysctls).toMatchObject({ 'net.ipv4.neigh.flannel/1.app_solicit': '3' });
+    expect(a.routes).toEqual([]);
+    expect(a.interfaces[1]).toMatchObject({ kind: 'vxlan', learning: false, address: '10.244.1.0/16' });
+    expect(a.fdb).toEqual(expect.arrayContaining([`${mac('b')} dev flannel.1 dst 10.0.0.12 self permanent`]));
+    expect(a.missResponder).toEqual(resp.get('a'));
+    const script = exportNetns(s, { prefix: 'cnk-x-' });
+    expect(script).toContain('ip netns exec cnk-x-a sysctl -qw net.ipv4.neigh.flannel/1.app_solicit=3\n');
+    expect(script).toContain(`ip netns exec cnk-x-a python3 -c "$MISS_RESPONDER" flannel.1 0 10.244.2.0/24 ${mac('b')} 10.0.0.12 10.244.3.0/24 ${mac('c')} 10.0.0.13 </dev/null >/run/cnikit/cnk-x-a.miss.log 2>&1 & echo $! >/run/cnikit/cnk-x-a.miss.pid\n`);
+    // down kills each responder's process group before deleting the namespaces.
+    expect(script).toContain('if [ -e /run/cnikit/cnk-x-c.miss.pid ]; then kill -- -"$(cat /run/cnikit/cnk-x-c.miss.pid)" 2>/dev/null || true;');
+    expect(script.indexOf('kill -- -')).toBeLessThan(script.indexOf('ip netns del'));
+  });
+
+  it('legacy v0.4: learning proxy l2miss, no FDB entries, a responder answering L2 misses too; a stopped flanneld has no responder', () => {
+    const r = cluster(three('vxlan', '  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    r.run.nodeDown('c');
+    const resp = r.run.missResponders!();
+    expect([...resp.keys()]).toEqual(['a', 'b']);
+    expect(resp.get('b')!.l2).toBe(true);
+    const s = scenarioFromNetwork(r.net, 't', '', { missResponders: resp });
+    expect(s.nodes[1].interfaces[1]).toMatchObject({ learning: true, proxy: true, l2miss: true });
+    expect(s.nodes[1].fdb).toBeUndefined();
+    expect(s.nodes[2].missResponder).toBeUndefined();
+    expect(exportNetns(s, { prefix: 'cnk-x-' })).toMatch(/ip netns exec cnk-x-b python3 -c "\$MISS_RESPONDER" flannel\.1 1 10\.244\.1\.0\/24 /);
+  });
+
+  it('round trip of a legacy cluster: the same tables, and the rebuilt network answers the misses as flanneld did', () => {
+    for (const v of ['v0.5', 'v0.4']) {
+      const r = cluster(three('vxlan', `  legacyMisses: true\n  legacyVersion: ${v}\n`));
+      const again = buildScenario(h.core, scenarioFromNetwork(r.net, 't', '', { missResponders: r.run.missResponders!() }));
+      try {
+        for (const ns of r.net.namespaces.keys()) {
+          for (const show of ['ipRoute', 'ipNeigh', 'bridgeFdb', 'ipLink', 'iptablesSave'] as const) expect(again[show](ns), `${v} ${ns} ${show}`).toBe(r.net[show](ns));
+        }
+        const outcomes = (net: typeof r.net) => ping(net, { from: 'a-pod-1', to: '10.244.2.2', count: 3 }).seqs.map((x) => x.outcome);
+        const rebuilt = outcomes(again);
+        expect(rebuilt, v).toEqual(outcomes(r.net));
+        expect(rebuilt, v).toEqual(v === 'v0.4' ? ['lost', 'reply', 'reply'] : ['reply', 'reply', 'reply']);
+        expect(again.ipNeigh('a'), v).toMatch(new RegExp(`10\\.244\\.2\\.2 dev flannel\\.1 lladdr ${r.net.ns('b').iface('flannel.1').mac} REACHABLE`));
+      } finally {
+        again.dispose();
+      }
+    }
+  });
+
+  it('refuses a responder for a device or node the network does not have, and a bad lease, naming it', () => {
+    const r = cluster(three('vxlan', '  legacyMisses: true\n'));
+    const ok = r.run.missResponders!().get('a')!;
+    expect(() => scenarioFromNetwork(r.net, 't', '', { missResponders: new Map([['a', { ...ok, dev: 'flannel.9' }]]) })).toThrow(/"a missResponder": .*vxlan devices \(flannel\.1\), got flannel\.9/);
+    expect(() => scenarioFromNetwork(r.net, 't', '', { missResponders: new Map([['zz', ok]]) })).toThrow(/"zz missResponder": .*one of the network's nodes/);
+    const bad = scenarioFromNetwork(r.net, 't', '', { missResponders: new Map([['a', { ...ok, leases: [{ ...ok.leases[0], vtepMac: 'nope; rm -rf /' }] }]]) });
+    expect(() => exportNetns(bad)).toThrow(/InvalidMac/);
   });
 });
 
@@ -86,6 +156,18 @@ describe('cnikit netns export --cluster', () => {
     const run = cluster(three('vxlan'));
     expect(r.stdout).toBe(exportNetns(scenarioFromNetwork(run.net, 't', `${file} as flannel programmed it`), { prefix: 'cnk-q-' }));
     expect(r.stdout).toContain('ip -n cnk-q-b route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
+  });
+
+  it('a legacyMisses cluster: the script carries the legacy devices and starts a responder per node with its flanneld\'s leases', async () => {
+    const f = join(dir, 'legacy.yaml');
+    writeFileSync(f, three('vxlan', '  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    const r = await cli(['netns', 'export', '--cluster', f, '--design', 'flannel', '--prefix', 'cnk-q-']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const run = cluster(three('vxlan', '  legacyMisses: true\n  legacyVersion: v0.4\n'));
+    expect(r.stdout).toBe(exportNetns(scenarioFromNetwork(run.net, 't', `${f} as flannel programmed it`, { missResponders: run.run.missResponders!() }), { prefix: 'cnk-q-' }));
+    expect(r.stdout).toContain('dstport 8472 learning proxy l2miss\n');
+    expect(r.stdout.match(/^ip netns exec cnk-q-[abc] python3 -c "\$MISS_RESPONDER" flannel\.1 1 /gm)).toHaveLength(3);
   });
 
   it('--at applies the events: a node down for longer than its lease\'s TTL is no longer routed to', async () => {

@@ -37,7 +37,8 @@ export function registerNetns(program: Command, io: Io, _state: { status: number
         if (o.design === undefined) throw new InputError('MissingOption', '--cluster', '--design flannel with --cluster');
         const r = await load(io, o.cluster, o.design, o.at, '--cluster');
         try {
-          const s = scenarioFromNetwork(r.net, r.cluster.name ?? 'cluster', `${o.cluster} as ${o.design} programmed it${o.at ? ` at ${o.at}` : ''}`);
+          // Old flanneld's miss handlers, each with the lease table its daemon holds now (the script runs a stand-in per node).
+          const s = scenarioFromNetwork(r.net, r.cluster.name ?? 'cluster', `${o.cluster} as ${o.design} programmed it${o.at ? ` at ${o.at}` : ''}`, { missResponders: r.run.missResponders?.() });
           await write(io.stdout, exportNetns(s, { prefix: o.prefix }));
         } finally {
           r.dispose();

@@ -6,7 +6,7 @@
  * underlay, events on the clock, reachability and address checks, the
  * commands) is shared and knows nothing of the design.
  */
-import type { Netlink, SimNetwork } from '../kernel/index.js';
+import type { MissResponderSpec, Netlink, SimNetwork } from '../kernel/index.js';
 import type { SimClock, SyncKVStore } from '../store/index.js';
 import type { OutageStore } from './outage.js';
 import type { Cluster } from './spec.js';
@@ -42,6 +42,12 @@ export interface DesignRun {
   show(node: string, what: string): string | undefined;
   /** Design-specific consistency problems (leases against kernels), as sentences. */
   violations(): string[];
+  /**
+   * The user-space programs answering kernel misses now (old flanneld's
+   * miss handler), by node, each with the table it answers from: what the
+   * netns export runs in their place. Absent or empty when none listen.
+   */
+  missResponders?(): ReadonlyMap<string, MissResponderSpec>;
 }
 
 /** A CNI design. */

@@ -26,7 +26,9 @@
  *
  * The lease table the misses are answered from is the daemon's memory of
  * the watched leases (`nw.rts`): it goes when the daemon stops, and the
- * kernel's misses then go unanswered.
+ * kernel's misses then go unanswered. `missResponder()` gives it (with the
+ * device and whether L2 misses are answered) to the netns export, which
+ * runs a stand-in answering from it in a real namespace.
  *
  * flanneld's log lines are its own (`L3 miss but route for X not found`
  * at -v=0; `L3 miss: AddL3 for X succeeded` is -v=2 and kept here so the
@@ -131,6 +133,11 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
       if (!had) return;
       rts.delete(subnetText(l.subnet));
       if (!v04) tryDoor(env, 'DelL2 failed', () => env.nl.fdbDel(env.node, fdbOf(had)));
+    },
+    missResponder() {
+      // nw.rts as handleMiss reads it: by subnet, in the order the leases came.
+      const leases = [...rts.values()].map((l) => ({ subnet: subnetText(l.subnet), vtepMac: vxlanData(l)!.VtepMAC, publicIp: l.attrs.PublicIP }));
+      return { dev, l2: v04, leases, latencyMs: MISS_LATENCY_MS };
     },
     stop() {
       // The process is gone: nobody reads RTNLGRP_NEIGH any more.

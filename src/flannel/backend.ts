@@ -6,7 +6,7 @@
  * logged, as flanneld logs them (`Error adding route to ...`), and kept on
  * the node's log for `cluster check` to report.
  */
-import type { Netlink, SimNetwork } from '../kernel/index.js';
+import type { MissResponderSpec, Netlink, SimNetwork } from '../kernel/index.js';
 import type { BackendConfig } from './backend-conf.js';
 import type { Lease, LeaseAttrs } from './lease.js';
 import type { NetConf } from './net-conf.js';
@@ -45,6 +45,8 @@ export interface Backend {
   removed(l: Lease): void;
   /** The daemon exits: what lived in its memory stops (the udp proxy's table). Kernel state stays. */
   stop?(): void;
+  /** The miss handler it runs and the lease table it answers from now (the legacy vxlan backend), for the netns export. */
+  missResponder?(): MissResponderSpec | undefined;
 }
 
 /** Runs a door call; a refusal is logged in flanneld's words and swallowed (flanneld logs and continues). */

@@ -12,6 +12,7 @@
  */
 import { InputError } from '../core/errors.js';
 import type { Cluster, Design, DesignContext, DesignRun } from '../cluster/index.js';
+import type { MissResponderSpec } from '../kernel/index.js';
 import { parseIPv4 } from '../net/ip.js';
 import { randomMac } from '../topology/index.js';
 import { FlannelCni } from './cni.js';
@@ -130,6 +131,14 @@ function build(c: Cluster, ctx: DesignContext): DesignRun {
       return undefined;
     },
     violations: () => leaseViolations(c, ctx, daemons, cnis, prefix).concat(cniErrors),
+    missResponders() {
+      const out = new Map<string, MissResponderSpec>();
+      for (const [node, d] of daemons) {
+        const r = d.missResponder();
+        if (r) out.set(node, r);
+      }
+      return out;
+    },
   };
 }
 

@@ -21,7 +21,7 @@
  * kube subnet manager are not modelled.
  */
 import { CnikitError } from '../core/errors.js';
-import type { Netlink, SimNetwork } from '../kernel/index.js';
+import type { MissResponderSpec, Netlink, SimNetwork } from '../kernel/index.js';
 import type { SimClock, SyncKVStore, Watcher } from '../store/index.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { Backend, NodeEnv } from './backend.js';
@@ -125,6 +125,11 @@ export class Flanneld {
     this.restarts = 0;
     this.o.onReady?.();
     return true;
+  }
+
+  /** The miss handler this daemon runs now and its lease table (legacy vxlan only; none while the process is not running). */
+  missResponder(): MissResponderSpec | undefined {
+    return this.backend?.missResponder?.();
   }
 
   /** The node goes down: the daemon dies with it and is not restarted. */

@@ -3,13 +3,15 @@
  * programming door (netlink.ts), in the order the netns export runs its
  * commands: segments, then per node its host namespace, devices and
  * addresses, its pods (namespace, veth pair, address, routes, neighbours),
- * sysctls, routes, neighbours, FDB entries and iptables.
+ * sysctls, routes, neighbours, FDB entries and iptables, then its miss
+ * responder (the door's miss agents, `missResponderAgents`).
  */
 import type { Core } from '../core/core.js';
 import { CnikitError, InputError } from '../core/errors.js';
 import { Codec } from '../codec/wasm.js';
 import { SimClock } from '../store/clock.js';
 import { Netlink } from './netlink.js';
+import { missResponderAgents } from './miss-responder.js';
 import type { IfaceSpec, NodeSpec, Scenario } from './scenario.js';
 import { SimNetwork } from './network.js';
 import type { WalkPins } from './path/context.js';
@@ -64,6 +66,8 @@ function buildNode(nl: Netlink, n: NodeSpec, ports: { n: number }): void {
   at(n.name, 'neigh', () => (n.neigh ?? []).forEach((a) => nl.neighAdd(n.name, a)));
   at(n.name, 'fdb', () => (n.fdb ?? []).forEach((a) => nl.fdbAdd(n.name, a)));
   if (n.iptables) nl.iptablesRestore(n.name, n.iptables);
+  const r = n.missResponder;
+  if (r) at(n.name, 'missResponder', () => nl.setMissAgents(n.name, r.dev, missResponderAgents(r)));
 }
 
 /** Names the node (or pod) and table in an error. */
@@ -85,6 +89,6 @@ function addIface(nl: Netlink, ns: string, s: IfaceSpec, ports: { n: number }): 
     nl.linkAdd(ns, { kind: 'phys', name: s.name, segment: s.segment, mac: s.mac, mtu: s.mtu, port: long.length <= 15 ? long : `p${ports.n}` });
     ports.n++;
   } else if (s.kind === 'bridge') nl.linkAdd(ns, { kind: 'bridge', name: s.name, mac: s.mac, mtu: s.mtu });
-  else nl.linkAdd(ns, { kind: 'vxlan', name: s.name, id: s.vni, local: s.local, dev: s.dev, dstport: s.dstport, learning: s.learning, mac: s.mac, mtu: s.mtu, ...(s.df ? { df: s.df } : {}) });
+  else nl.linkAdd(ns, { kind: 'vxlan', name: s.name, id: s.vni, local: s.local, dev: s.dev, dstport: s.dstport, learning: s.learning, mac: s.mac, mtu: s.mtu, ...(s.df ? { df: s.df } : {}), ...(s.proxy ? { proxy: true } : {}), ...(s.l2miss ? { l2miss: true } : {}), ...(s.l3miss ? { l3miss: true } : {}) });
   if (s.address) nl.addrAdd(ns, s.name, s.address);
 }

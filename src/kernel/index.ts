@@ -9,7 +9,7 @@ export { DEFAULT_NEIGH_PARAMS, neighMsgText } from './neigh-types.js';
 export type { NudState, NeighParams, NeighEntry, NeighRequest, NeighAnswer, NeighAgent, ArpResolver, NeighProbe, NeighResult, NeighSetOptions, NeighMsg, NeighParked } from './neigh-types.js';
 export { BridgeFdb, VxlanFdb, DEFAULT_AGEING_MS } from './fdb.js';
 export type { FdbState, FdbEntry, BridgeFdbResult, VxlanFdbOptions, FdbAgent, VxlanFdbResult } from './fdb.js';
-export type { Scenario, SegmentSpec, NodeSpec, IfaceSpec, PodSpec, PacketSpec, Probe } from './scenario.js';
+export type { Scenario, SegmentSpec, NodeSpec, IfaceSpec, PodSpec, PacketSpec, Probe, MissLease, MissResponderSpec } from './scenario.js';
 export { routeText, type Fib, type KRoute, type KRouteType, type KRouteMatch, type KRouteOp } from './route.js';
 export type { Iface, IfKind, IfAddr, VxlanParams, TunAgent } from './iface.js';
 export type { Netns } from './netns.js';

@@ -41,6 +41,10 @@ export type IfaceSpec =
       mtu?: number;
       /** `df unset|set|inherit`: the outer DF bit. Default unset (Linux's). */
       df?: 'unset' | 'set' | 'inherit';
+      /** `proxy`, `l2miss`, `l3miss` (old flanneld's devices; see {@link MissResponderSpec}). Default false. */
+      proxy?: boolean;
+      l2miss?: boolean;
+      l3miss?: boolean;
     }
   | { kind: 'ipip'; name: string; local?: string; address?: string; mtu?: number };
 
@@ -77,7 +81,41 @@ export interface NodeSpec {
   sysctls?: Record<string, string>;
   /** `iptables-save` text loaded with `iptables-restore`. */
   iptables?: string;
+  /** A user-space program answering a vxlan device's misses from a fixed lease table (old flanneld's `handleMiss`). */
+  missResponder?: MissResponderSpec;
   pods: PodSpec[];
+}
+
+/** One lease a miss responder answers from: the node's subnet, its VTEP's MAC and its underlay address. */
+export interface MissLease {
+  /** `A.B.C.D/len`. */
+  subnet: string;
+  vtepMac: string;
+  publicIp: string;
+}
+
+/**
+ * Old flanneld's miss handler (backend/vxlan `handleMiss` of v0.4-v0.6)
+ * as a program of its own, answering from the leases it is given (it
+ * watches nothing): on RTNLGRP_NEIGH of `dev`,
+ * - an L3 miss (an address, no lladdr) for an address inside a lease's
+ *   subnet: `ip neigh replace ADDR dev DEV lladdr VtepMAC nud reachable`
+ *   (flanneld's NeighSet with NUD_REACHABLE);
+ * - with `l2`, an L2 miss (an lladdr, no address) for a lease's VtepMAC:
+ *   `bridge fdb replace MAC dev DEV dst PublicIP self dynamic` (NeighSet
+ *   of AF_BRIDGE, NTF_SELF, NUD_REACHABLE: an entry that ages);
+ * - anything else (a PROBE carries both) is not a miss and is ignored.
+ * The netns export runs it as a python3 process in the node's namespace;
+ * the model as the door's miss agents (`Netlink.setMissAgents`), answering
+ * `latencyMs` later on the clock.
+ */
+export interface MissResponderSpec {
+  dev: string;
+  /** Answer L2 misses too (flanneld v0.4). */
+  l2: boolean;
+  leases: MissLease[];
+  /** The model's answer delay, ms on the clock. Default 2 (flanneld's in the model, backend-vxlan-legacy.ts). */
+  latencyMs?: number;
 }
 
 /** One packet to send from a pod (or a node): what `ping` or a UDP socket would send. */

@@ -102,22 +102,33 @@ export function compareWithModel(observed: readonly ProbeOutcome[], model: reado
     }
     if (o.disposition !== m.disposition) out.push({ probe: o.probe, kind: 'disposition', detail: `kernel ${o.disposition}, model ${m.disposition}` });
     if (o.path.join('>') !== m.path.join('>')) out.push({ probe: o.probe, kind: 'path', detail: `kernel ${o.path.join('>')}, model ${m.path.join('>')}` });
-    const wires = [...new Set([...Object.keys(o.frames), ...Object.keys(m.frames)])].sort();
-    for (const w of wires) {
-      const keep = (fs: readonly Uint8Array[] | undefined) => (fs ?? []).filter((f) => !(opts.ignoreArp && isArp(f)));
-      const a = keep(o.frames[w]);
-      const b = keep(m.frames[w]);
-      if (a.length !== b.length) out.push({ probe: o.probe, kind: 'frame-count', wire: w, detail: `kernel ${a.length} frames, model ${b.length}` });
-      for (let i = 0; i < Math.min(a.length, b.length); i++) {
-        const x = maskRandomised(a[i]);
-        const y = maskRandomised(b[i]);
-        let at = x.findIndex((v, k) => v !== y[k]);
-        if (at < 0 && x.length !== y.length) at = Math.min(x.length, y.length);
-        if (at >= 0) out.push({ probe: o.probe, kind: 'frame', wire: w, index: i, offset: at, detail: `frame ${i} (${x.length} vs ${y.length} bytes) differs at byte ${at}` });
-      }
-    }
+    out.push(...compareFrames(o.probe, o.frames, m.frames, opts));
   }
   for (const m of model) if (!observed.some((o) => o.probe === m.probe)) out.push({ probe: m.probe, kind: 'missing', detail: 'the kernel has no result for this probe' });
+  return out;
+}
+
+/**
+ * The frame differences of one probe between the kernel's frames and the
+ * model's, wire by wire (every wire either side has): counts, then each
+ * frame byte for byte once masked ({@link maskRandomised}).
+ */
+export function compareFrames(probe: string, kernel: Readonly<Record<string, readonly Uint8Array[]>>, model: Readonly<Record<string, readonly Uint8Array[]>>, opts: CompareOptions = {}): Mismatch[] {
+  const out: Mismatch[] = [];
+  const wires = [...new Set([...Object.keys(kernel), ...Object.keys(model)])].sort();
+  for (const w of wires) {
+    const keep = (fs: readonly Uint8Array[] | undefined) => (fs ?? []).filter((f) => !(opts.ignoreArp && isArp(f)));
+    const a = keep(kernel[w]);
+    const b = keep(model[w]);
+    if (a.length !== b.length) out.push({ probe, kind: 'frame-count', wire: w, detail: `kernel ${a.length} frames, model ${b.length}` });
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const x = maskRandomised(a[i]);
+      const y = maskRandomised(b[i]);
+      let at = x.findIndex((v, k) => v !== y[k]);
+      if (at < 0 && x.length !== y.length) at = Math.min(x.length, y.length);
+      if (at >= 0) out.push({ probe, kind: 'frame', wire: w, index: i, offset: at, detail: `frame ${i} (${x.length} vs ${y.length} bytes) differs at byte ${at}` });
+    }
+  }
   return out;
 }
 

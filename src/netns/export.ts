@@ -10,10 +10,16 @@
  * bridge. IPv6 is disabled everywhere so that captures hold only the
  * probes' IPv4 and ARP frames, and TX checksum offload is turned off on
  * every veth so captured bytes are final.
+ *
+ * A node's miss responder (`NodeSpec.missResponder`) is started last, in
+ * the background in the node's namespace (miss-responder.ts); the build
+ * waits until each says it runs, and `down` (and a failed build) kills it
+ * before deleting the namespaces.
  */
 import { InputError } from '../core/errors.js';
 import { parseIPv4, parseMac } from '../net/ip.js';
 import { layout } from './layout.js';
+import { MISS_RESPONDER_PY, responderArgs } from './miss-responder.js';
 import type { IfaceSpec, NodeSpec, Scenario } from '../kernel/scenario.js';
 
 /** Options of {@link exportNetns}. */
@@ -21,6 +27,9 @@ export interface ExportOptions {
   /** Namespace name prefix. Default `cnk-`. */
   prefix?: string;
 }
+
+/** Where the script keeps each miss responder's pid and log (`<netns>.miss.pid`, `.log`). */
+export const RUN_DIR = '/run/cnikit';
 
 const WORDS = /^[A-Za-z0-9 ._:/=-]+$/;
 
@@ -67,7 +76,8 @@ function ifaceLines(ns: string, i: IfaceSpec, node: NodeSpec, segMtu: (s: string
   } else if (i.kind === 'vxlan') {
     if (!Number.isInteger(i.vni) || i.vni < 0 || i.vni > 0xffffff) throw new InputError('BadVni', at, `a VNI in 0..16777215, got ${i.vni}`);
     if (!Number.isInteger(i.dstport) || i.dstport < 1 || i.dstport > 65535) throw new InputError('BadPort', at, `a UDP port in 1..65535, got ${i.dstport}`);
-    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${i.learning ? 'learning' : 'nolearning'}${i.df && i.df !== 'unset' ? ` df ${i.df}` : ''}`);
+    const flags = `${i.learning ? 'learning' : 'nolearning'}${i.proxy ? ' proxy' : ''}${i.l2miss ? ' l2miss' : ''}${i.l3miss ? ' l3miss' : ''}`;
+    L.push(`${ipn} link add ${i.name} type vxlan id ${i.vni} local ${addr(i.local, at)} dev ${words(i.dev, at)} dstport ${i.dstport} ${flags}${i.df && i.df !== 'unset' ? ` df ${i.df}` : ''}`);
   } else {
     L.push(`${ipn} link add ${i.name} type ipip${i.local ? ` local ${addr(i.local, at)}` : ''}`);
   }
@@ -86,6 +96,9 @@ export function exportNetns(scenario: Scenario, opts: ExportOptions = {}): strin
   const segNs = (s: string) => byName.get(s)!;
   const port = (n: string, i: string) => lay.ports.get(`${n}/${i}`)!;
   const all = lay.namespaces.map((p) => p.netns);
+  // Miss responders (old flanneld's miss handler), started last; their pid and log files are named by namespace.
+  const responders = scenario.nodes.filter((n) => n.missResponder).map((n) => ({ netns: byName.get(n.name)!, args: responderArgs(n.missResponder!, n.name) }));
+  const run = (netns: string, ext: string) => `${RUN_DIR}/${netns}.miss.${ext}`;
   const L: string[] = [
     '#!/usr/bin/env bash',
     `# cnikit netns export ${scenario.name}: ${scenario.description.replace(/\n/g, ' ')}`,
@@ -93,6 +106,7 @@ export function exportNetns(scenario: Scenario, opts: ExportOptions = {}): strin
     'set -euo pipefail',
     '',
     'teardown() {',
+    ...responders.map((r) => `  if [ -e ${run(r.netns, 'pid')} ]; then kill -- -"$(cat ${run(r.netns, 'pid')})" 2>/dev/null || true; rm -f ${run(r.netns, 'pid')} ${run(r.netns, 'log')}; fi`),
     `  for ns in ${all.join(' ')}; do ip netns del "$ns" 2>/dev/null || true; done`,
     '}',
     'if [ "${1:-}" = down ]; then teardown; exit 0; fi',
@@ -133,6 +147,17 @@ export function exportNetns(scenario: Scenario, opts: ExportOptions = {}): strin
       if (/^EOF$/m.test(node.iptables)) throw new InputError('BadIptables', `${node.name} iptables`, 'iptables-save text without a line "EOF"');
       L.push(`ip netns exec ${ns} iptables-restore <<'EOF'`, node.iptables.replace(/\n$/, ''), 'EOF');
     }
+  }
+  if (responders.length) {
+    L.push('', "# miss responders: stand-ins for old flanneld's miss handler, each answering from the leases on its command line (they watch no store)");
+    L.push(`mkdir -p ${RUN_DIR}`, "MISS_RESPONDER=$(cat <<'PY'", MISS_RESPONDER_PY.replace(/\n$/, ''), 'PY', ')');
+    for (const r of responders) L.push(`ip netns exec ${r.netns} python3 -c "$MISS_RESPONDER" ${r.args.join(' ')} </dev/null >${run(r.netns, 'log')} 2>&1 & echo $! >${run(r.netns, 'pid')}`);
+    L.push(`for f in ${responders.map((r) => run(r.netns, 'log')).join(' ')}; do`);
+    L.push('  for i in $(seq 100); do grep -q ^ready "$f" && break; sleep 0.05; done');
+    L.push('  grep -q ^ready "$f" || { echo "miss responder did not start: $f: $(cat "$f")" >&2; false; }');
+    L.push('done');
+    // "ready" comes once ip monitor is started, not once it has joined RTNLGRP_NEIGH: a moment more.
+    L.push('sleep 0.2');
   }
   L.push('', 'trap - ERR', `echo "scenario ${scenario.name} built in ${all.length} namespaces"`, '');
   return L.join('\n');

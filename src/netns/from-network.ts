@@ -11,18 +11,22 @@
  * - only PERMANENT neighbours and permanent FDB entries of vxlan devices
  *   are exported: what the kernel learns (reachable or stale neighbours,
  *   a bridge's learned and local entries) it learns again by itself;
- * - sysctls are the namespace's raw ones plus `net.ipv4.ip_forward`.
+ * - sysctls are the namespace's raw ones plus `net.ipv4.ip_forward`
+ *   (old flanneld's `net.ipv4.neigh.flannel/1.app_solicit` among them);
+ * - vxlan `proxy`, `l2miss` and `l3miss` are carried; who answers the
+ *   misses is not in the network (the model's agents are closures), so
+ *   the caller passes each node's {@link MissResponderSpec} (a cluster's
+ *   `DesignRun.missResponders()`); a node without one gets none, and its
+ *   misses go unanswered, as in the model when nobody listens.
  *
- * What real namespaces cannot reproduce without a user-space program is
- * refused with a `NotSupported` error naming the device: a TUN device
- * (Flannel's udp backend encapsulates in flanneld) and vxlan `l2miss` /
- * `l3miss` / `proxy` (legacy flanneld answers the misses).
+ * A TUN device (Flannel's udp backend encapsulates in flanneld, which the
+ * export does not run) is refused with a `NotSupported` error naming it.
  */
 import { InputError } from '../core/errors.js';
 import { formatIPv4 } from '../net/ip.js';
 import type { SimNetwork } from '../kernel/network.js';
 import type { Iface } from '../kernel/iface.js';
-import type { IfaceSpec, NodeSpec, PodSpec, Scenario } from '../kernel/scenario.js';
+import type { IfaceSpec, MissResponderSpec, NodeSpec, PodSpec, Scenario } from '../kernel/scenario.js';
 
 const unsupported = (what: string, why: string) => new InputError('NotSupported', what, why);
 
@@ -64,9 +68,9 @@ function hostIface(i: Iface, at: string): IfaceSpec {
   if (i.kind === 'bridge') return { kind: 'bridge', name: i.name, mac: i.mac, mtu: i.mtu, ...(address ? { address } : {}) };
   if (i.kind === 'vxlan') {
     const v = i.vxlan!;
-    if (v.proxy || v.l3miss || v.fdb.l2miss) throw unsupported(at, 'a vxlan device without proxy, l2miss or l3miss (legacy flanneld answers misses in user space, which the export does not run)');
     if (v.local === undefined || v.dev === undefined) throw unsupported(at, 'a vxlan device with local and dev');
-    return { kind: 'vxlan', name: i.name, vni: v.vni, local: formatIPv4(v.local), dev: v.dev, dstport: v.dstport, learning: v.learning, mac: i.mac, mtu: i.mtu, df: v.df, ...(address ? { address } : {}) };
+    const misses = { ...(v.proxy ? { proxy: true } : {}), ...(v.fdb.l2miss ? { l2miss: true } : {}), ...(v.l3miss ? { l3miss: true } : {}) };
+    return { kind: 'vxlan', name: i.name, vni: v.vni, local: formatIPv4(v.local), dev: v.dev, dstport: v.dstport, learning: v.learning, mac: i.mac, mtu: i.mtu, df: v.df, ...misses, ...(address ? { address } : {}) };
   }
   if (i.kind === 'ipip') return { kind: 'ipip', name: i.name, mtu: i.mtu, ...(i.ipipLocal !== undefined ? { local: formatIPv4(i.ipipLocal) } : {}), ...(address ? { address } : {}) };
   throw unsupported(at, `a phys, bridge, vxlan or ipip device or a pod's veth, got ${i.kind}${i.kind === 'tun' ? ' (a TUN device needs its user-space program, e.g. flanneld\'s udp backend)' : ''}`);
@@ -79,12 +83,18 @@ function sysctls(net: SimNetwork, ns: string): Record<string, string> {
   return out;
 }
 
+/** Options of {@link scenarioFromNetwork}. */
+export interface FromNetworkOptions {
+  /** The miss responder of each node that has one (old flanneld's miss handler), by node name. */
+  missResponders?: ReadonlyMap<string, MissResponderSpec>;
+}
+
 /**
  * The scenario of `net`'s current state (no probes), named `name`.
  * Throws `NotSupported` (see the module comment) for what cannot be
  * exported.
  */
-export function scenarioFromNetwork(net: SimNetwork, name: string, description = ''): Scenario {
+export function scenarioFromNetwork(net: SimNetwork, name: string, description = '', opts: FromNetworkOptions = {}): Scenario {
   const segments = [...net.segments.values()].map((s) => ({ name: s.name, mtu: s.mtu }));
   const nodes: NodeSpec[] = [];
   const byNode = new Map<string, NodeSpec>();
@@ -100,10 +110,13 @@ export function scenarioFromNetwork(net: SimNetwork, name: string, description =
     const ipt = net.iptablesSave(nsName);
     const fdb = vxlanFdb(net, nsName, vxlans);
     const neigh = permanentNeigh(net, nsName);
-    const node: NodeSpec = { name: nsName, interfaces, routes: routes(net, nsName), sysctls: sysctls(net, nsName), pods: [], ...(neigh.length ? { neigh } : {}), ...(fdb.length ? { fdb } : {}), ...(ipt ? { iptables: ipt } : {}) };
+    const responder = opts.missResponders?.get(nsName);
+    if (responder && !vxlans.has(responder.dev)) throw unsupported(`${nsName} missResponder`, `a responder for one of the node's vxlan devices (${[...vxlans].join(', ') || 'none'}), got ${responder.dev}`);
+    const node: NodeSpec = { name: nsName, interfaces, routes: routes(net, nsName), sysctls: sysctls(net, nsName), pods: [], ...(neigh.length ? { neigh } : {}), ...(fdb.length ? { fdb } : {}), ...(ipt ? { iptables: ipt } : {}), ...(responder ? { missResponder: responder } : {}) };
     nodes.push(node);
     byNode.set(nsName, node);
   }
+  for (const n of opts.missResponders?.keys() ?? []) if (!byNode.has(n)) throw unsupported(`${n} missResponder`, `a responder of one of the network's nodes (${[...byNode.keys()].join(', ')})`);
   for (const [nsName, ns] of net.namespaces) {
     if (ns.node === nsName) continue;
     const at = `pod ${nsName}`;

@@ -11,5 +11,6 @@
  */
 export { exportNetns, type ExportOptions } from './export.js';
 export { observe, type Observation, type ProbeFacts, type TimedFrame } from './observe.js';
-export { compareWithModel, maskRandomised, outcomeFromTrace, type ProbeOutcome, type Mismatch, type CompareOptions } from './compare.js';
-export { scenarioFromNetwork } from './from-network.js';
+export { compareWithModel, compareFrames, maskRandomised, outcomeFromTrace, type ProbeOutcome, type Mismatch, type CompareOptions } from './compare.js';
+export { scenarioFromNetwork, type FromNetworkOptions } from './from-network.js';
+export { MISS_RESPONDER_PY, responderArgs } from './miss-responder.js';

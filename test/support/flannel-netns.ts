@@ -1,10 +1,10 @@
 /**
  * The Flannel pairs of `cnikit ping` (src/ping/scenarios.ts) built in real
  * network namespaces, with the same addresses and MACs, flannel.1 as each
- * flanneld version built it, and old flanneld's miss handling as a small
- * python3 responder per node reading `ip monitor neigh` and answering with
- * `ip neigh replace ... nud reachable` / `bridge fdb replace ... self
- * dynamic` (NeighSet with NUD_REACHABLE) from the static lease table. Runs
+ * flanneld version built it, and old flanneld's miss handling as the
+ * netns export's python3 responder per node (src/netns/miss-responder.ts:
+ * `ip monitor neigh` answered with `ip neigh replace ... nud reachable` /
+ * `bridge fdb replace ... self dynamic`) from the static lease table. Runs
  * iputils ping from pod1, captures `ip -ts monitor neigh` in each node and
  * the underlay on master's eth0 (tcpdump), and returns what it saw.
  * IPv6 is off in every namespace (no ND/MLD on the wires).
@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLANNEL_MTU, PING_NETWORK, PING_NODES, type PingFlavour } from '../../src/ping/index.js';
+import { MISS_RESPONDER_PY, responderArgs } from '../../src/netns/miss-responder.js';
 
 /** What one real run saw. */
 export interface RealPing {
@@ -31,25 +32,6 @@ export interface RealPing {
   readonly endS: number;
 }
 
-const RESPONDER = String.raw`
-import ipaddress, subprocess, sys, json
-leases = json.loads(sys.argv[1]); l3 = sys.argv[2] == '1'; l2 = sys.argv[3] == '1'
-mon = subprocess.Popen(['ip', 'monitor', 'neigh'], stdout=subprocess.PIPE, text=True, bufsize=1)
-print('ready', flush=True)
-for line in mon.stdout:
-    w = line.split()
-    if not w or w[0] != 'miss' or 'flannel.1' not in w: continue
-    if l3 and w[1] != 'dev' and 'lladdr' not in w:
-        ip = ipaddress.ip_address(w[1])
-        for l in leases:
-            if ip in ipaddress.ip_network(l['subnet']):
-                subprocess.run(['ip', 'neigh', 'replace', w[1], 'dev', 'flannel.1', 'lladdr', l['vtepMac'], 'nud', 'reachable'])
-    elif l2 and w[1] == 'dev' and 'lladdr' in w:
-        mac = w[w.index('lladdr') + 1]
-        for l in leases:
-            if l['vtepMac'] == mac:
-                subprocess.run(['bridge', 'fdb', 'replace', mac, 'dev', 'flannel.1', 'dst', l['publicIp'], 'self', 'dynamic'])
-`;
 
 /** The bash lines that build `f` with namespace prefix `p`. */
 export function buildScript(f: PingFlavour, p: string): string {
@@ -96,15 +78,16 @@ export function realPing(f: PingFlavour, opts: { prefix: string; count: number; 
   const dir = mkdtempSync(join(tmpdir(), 'cnk-ping-'));
   const names = PING_NODES.flatMap((n) => [n.name, n.pod.name]);
   const down = names.map((n) => `ip netns del ${p}${n} 2>/dev/null || true`).join('\n');
-  writeFileSync(join(dir, 'responder.py'), RESPONDER);
+  writeFileSync(join(dir, 'responder.py'), MISS_RESPONDER_PY);
   const answer = !opts.noAgent && (f.answersL3 || f.answersL2);
   const bg: string[] = [];
   for (const n of PING_NODES) {
     const N = `${p}${n.name}`;
     bg.push(`ip netns exec ${N} ip -ts monitor neigh > ${dir}/mon-${n.name}.txt 2>&1 & echo $! >> ${dir}/pids`);
     if (answer) {
-      const leases = JSON.stringify(PING_NODES.filter((o) => o !== n).map((o) => ({ subnet: o.subnet, vtepMac: o.vtepMac, publicIp: o.publicIp })));
-      bg.push(`ip netns exec ${N} python3 ${dir}/responder.py '${leases}' ${f.answersL3 ? 1 : 0} ${f.answersL2 ? 1 : 0} > ${dir}/resp-${n.name}.txt 2>&1 & echo $! >> ${dir}/pids`);
+      // Every answering flavour answers L3 misses (answersL3); L2 as it says.
+      const args = responderArgs({ dev: 'flannel.1', l2: f.answersL2, leases: PING_NODES.filter((o) => o !== n).map((o) => ({ subnet: o.subnet, vtepMac: o.vtepMac, publicIp: o.publicIp })) }, n.name);
+      bg.push(`ip netns exec ${N} python3 ${dir}/responder.py ${args.join(' ')} > ${dir}/resp-${n.name}.txt 2>&1 & echo $! >> ${dir}/pids`);
     }
   }
   const [a] = PING_NODES;
@@ -129,7 +112,8 @@ for n in ${PING_NODES.map((n) => n.name).join(' ')}; do
   ip -n ${p}$n neigh show dev flannel.1 > ${dir}/neigh-$n.txt
   ip netns exec ${p}$n bridge fdb show dev flannel.1 > ${dir}/fdb-$n.txt
 done
-kill $(cat ${dir}/pids) 2>/dev/null || true
+# A responder leads its own process group (with its ip monitor): kill the group, else the process.
+for p in $(cat ${dir}/pids); do kill -- -$p 2>/dev/null || kill $p 2>/dev/null || true; done
 sleep 0.2
 `;
   try {

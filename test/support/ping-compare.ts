@@ -11,6 +11,7 @@
 import type { PingResult } from '../../src/ping/index.js';
 import type { SimNetwork } from '../../src/kernel/network.js';
 import { readCapture } from '../../src/pcap/index.js';
+import { monitorMisses, unicastFdb } from '../../src/netns/ping-run.js';
 import type { RealPing } from './flannel-netns.js';
 
 /**
@@ -68,8 +69,6 @@ export function frameSummary(f: Uint8Array): string {
   return `${src} > ${dst}: proto ${proto}`;
 }
 
-const GROUP = /^(33:33|01:00:5e|ff:ff)/;
-
 /** The facts of a real run. */
 export function realFacts(r: RealPing): PingFacts {
   const answered: string[] = [];
@@ -78,22 +77,13 @@ export function realFacts(r: RealPing): PingFacts {
     if (!m) continue;
     answered.push(`${m[1]} ${l.includes(' bytes from ') ? 'reply' : 'error'}`);
   }
-  const all: { t: number; s: string }[] = [];
-  for (const [node, lines] of Object.entries(r.monitor)) {
-    for (const l of lines) {
-      const m = /^\[(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+\.\d+)\] (miss .*?)\s*$/.exec(l);
-      if (!m) continue;
-      // ip -ts prints local time; the difference from ping's start is what counts.
-      const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), 0);
-      const t = (d.getTime() / 1000 + Number(m[6]) - r.startS) * 1000;
-      all.push({ t, s: `${node} ${m[7]}` });
-    }
-  }
+  // ip -ts prints local time; the difference from ping's start is what counts.
+  const all = Object.entries(r.monitor).flatMap(([node, lines]) => monitorMisses(lines.join('\n'), node).map((m) => ({ t: m.epochMs - r.startS * 1000, s: m.line })));
   all.sort((a, b) => a.t - b.t);
   const cap = readCapture(r.pcap);
   const frames = cap.packets.filter((p) => p.tsSec + p.tsNsec / 1e9 <= r.endS).map((p) => frameSummary(p.data));
   if (process.env.CNIKIT_PING_DEBUG) for (const p of cap.packets) console.log(((p.tsSec + p.tsNsec / 1e9 - r.startS) * 1000).toFixed(1), frameSummary(p.data));
-  const fdb = Object.fromEntries(Object.entries(r.fdb).map(([k, v]) => [k, v.split('\n').filter((l) => l && !GROUP.test(l)).map((l) => `${l}\n`).join('')]));
+  const fdb = Object.fromEntries(Object.entries(r.fdb).map(([k, v]) => [k, unicastFdb(v)]));
   return { answered, misses: all.map((x) => x.s), missTimes: all.map((x) => x.t), neigh: r.neigh, fdb, frames };
 }
 
