@@ -48,19 +48,19 @@ export function vxlanBackend(env: NodeEnv): Backend {
       if (l.attrs.BackendType !== 'vxlan') return env.log(`Ignoring non-vxlan v4Subnet(${subnetText(l.subnet)}): type=${l.attrs.BackendType ?? ''}`);
       const sp = vxlanSpecs(l, dev);
       if (!sp) return env.log(`error decoding subnet lease JSON: ${subnetText(l.subnet)}`);
-      const sn = subnetText(l.subnet);
       if (env.cfg.directRouting && directlyReachable(env, l.attrs.PublicIP)) {
+        const sn = subnetText(l.subnet);
         direct.add(sn);
         tryDoor(env, `Error adding route to ${sn}`, () => env.nl.routeReplace(env.node, { dst: sn, via: l.attrs.PublicIP, dev: env.extIface }));
         return;
       }
-      direct.delete(sn);
+      if (direct.size) direct.delete(subnetText(l.subnet));
       if (!tryDoor(env, 'AddARP failed', () => env.nl.neighReplace(env.node, sp.neigh))) return;
       if (!tryDoor(env, 'AddFDB failed', () => env.nl.fdbReplace(env.node, sp.fdb))) {
         tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, sp.neighDel));
         return;
       }
-      if (!tryDoor(env, `failed to add vxlanRoute (${sn} -> ${sp.route.via})`, () => env.nl.routeReplace(env.node, sp.route))) {
+      if (!tryDoor(env, () => `failed to add vxlanRoute (${subnetText(l.subnet)} -> ${sp.route.via})`, () => env.nl.routeReplace(env.node, sp.route))) {
         tryDoor(env, 'DelARP failed', () => env.nl.neighDel(env.node, sp.neighDel));
         tryDoor(env, 'DelFDB failed', () => env.nl.fdbDel(env.node, sp.fdbDel));
       }

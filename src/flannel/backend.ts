@@ -50,12 +50,12 @@ export interface Backend {
 }
 
 /** Runs a door call; a refusal is logged in flanneld's words and swallowed (flanneld logs and continues). */
-export function tryDoor(env: NodeEnv, what: string, f: () => void): boolean {
+export function tryDoor(env: NodeEnv, what: string | (() => string), f: () => void): boolean {
   try {
     f();
     return true;
   } catch (e) {
-    env.log(`${what}: ${(e as Error).message}`);
+    env.log(`${typeof what === 'string' ? what : what()}: ${(e as Error).message}`);
     return false;
   }
 }

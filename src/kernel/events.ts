@@ -47,10 +47,11 @@ export class NlEvents {
 
   private held?: NlEvent[];
 
-  /** Records one change. */
-  emit(kind: NlKind, op: NlOp, ns: string, what: string, count = 1): void {
+  /** Records one change; `what` may be a function, called only when someone listens. */
+  emit(kind: NlKind, op: NlOp, ns: string, what: string | (() => string), count = 1): void {
     this.counters[kind] += count;
-    const e = { kind, op, ns, what, count };
+    if (!this.listener) return;
+    const e = { kind, op, ns, what: typeof what === 'string' ? what : what(), count };
     if (this.held) this.held.push(e);
     else this.listener?.(e);
   }

@@ -191,7 +191,7 @@ export class Netlink {
     const n = this.netns(ns);
     const k = checkRoute(n, r);
     n.fib.add(k);
-    this.events.emit('route', 'add', ns, routeKey(k));
+    this.events.emit('route', 'add', ns, () => routeKey(k));
   }
 
   /** `ip route replace ARGS`: the route of the same prefix and metric, or a new one. */
@@ -199,7 +199,7 @@ export class Netlink {
     const n = this.netns(ns);
     const k = checkRoute(n, r);
     n.fib.replace(k);
-    this.events.emit('route', 'replace', ns, routeKey(k));
+    this.events.emit('route', 'replace', ns, () => routeKey(k));
   }
 
   /** `ip route append ARGS`: one more route on the prefix (lookups use the first). */
@@ -207,7 +207,7 @@ export class Netlink {
     const n = this.netns(ns);
     const k = checkRoute(n, r);
     n.fib.append(k);
-    this.events.emit('route', 'append', ns, routeKey(k));
+    this.events.emit('route', 'append', ns, () => routeKey(k));
   }
 
   /** `ip route del PREFIX [type] [via A] [dev D] [table T]`: the first route matching; ESRCH when none. */
@@ -216,7 +216,7 @@ export class Netlink {
     const m = routeMatchOf(r);
     if (m.dev !== undefined) devOf(n, m.dev);
     n.fib.del(m);
-    this.events.emit('route', 'del', ns, routeKey(m));
+    this.events.emit('route', 'del', ns, () => routeKey(m));
   }
 
   /** Adds many routes at once (all `add`); one failing route (named by its index) loads none. */
