@@ -120,8 +120,10 @@ export class NeighTable {
       this.res.delete(k);
       for (const q of r.queue) q.fail('failed');
     }
-    if (!old || old.state !== e.state || old.lladdr !== e.lladdr || old.router !== e.router) this.notify('new', this.slots.get(k) ?? e);
-    return this.slots.get(k) ?? e;
+    // The queued packets sent on above may have used the entry since.
+    const cur = r ? (this.slots.get(k) ?? e) : e;
+    if (!old || old.state !== e.state || old.lladdr !== e.lladdr || old.router !== e.router) this.notify('new', cur);
+    return cur;
   }
 
   private notify(type: NeighMsg['type'], e: NeighEntry): void {
