@@ -100,7 +100,10 @@ export function parseAttrs(value: string, key: string): LeaseAttrs {
 
 // One decoding per stored version: every node lists and watches the same
 // versions, so their subnet and attributes (immutable) are shared by all.
-const decoded = new WeakMap<KeyValue, { subnet: Subnet; attrs: LeaseAttrs } | null>();
+// The last Lease made of a version is handed out again for the same expiry:
+// one join reaches every node at the same simulated time, and a Lease is
+// never changed once made.
+const decoded = new WeakMap<KeyValue, { subnet: Subnet; attrs: LeaseAttrs; last?: Lease } | null>();
 
 /** A store entry as a lease (`kvToIPLease`), or undefined for a key that is not a subnet or holds bad JSON. */
 export function leaseOf(kv: KeyValue, expiresAt: number | undefined): Lease | undefined {
@@ -117,7 +120,9 @@ export function leaseOf(kv: KeyValue, expiresAt: number | undefined): Lease | un
     }
     decoded.set(kv, d);
   }
-  return d ? { subnet: d.subnet, attrs: d.attrs, expiresAt, etcdLease: kv.lease } : undefined;
+  if (!d) return undefined;
+  if (d.last && d.last.expiresAt === expiresAt) return d.last;
+  return (d.last = { subnet: d.subnet, attrs: d.attrs, expiresAt, etcdLease: kv.lease });
 }
 
 /** Whether two subnets share an address (`IP4Net.Overlaps`). */
