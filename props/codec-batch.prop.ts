@@ -70,6 +70,53 @@ function place(lens: number[], l: { kind: string; gap: number; seeds: number[] }
   return { src, dst };
 }
 
+/** The frame table for frames of `lens` bytes at region offsets `src`, outputs at `dst`, statuses unset. */
+function frameTable(lens: number[], src: number[], dst: number[]): Uint8Array {
+  const entries = new Uint8Array(lens.length * C.FE_BYTES);
+  const dv = new DataView(entries.buffer);
+  lens.forEach((n, i) => {
+    dv.setUint32(i * C.FE_BYTES + C.FE_PTR * 4, region + src[i], true);
+    dv.setInt32(i * C.FE_BYTES + C.FE_LEN * 4, n, true);
+    dv.setUint32(i * C.FE_BYTES + C.FE_DST * 4, region + dst[i], true);
+    dv.setInt32(i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
+  });
+  return entries;
+}
+
+/**
+ * Encapsulates the table's entries as one batch and as one call per entry
+ * (`encap(first, count)`), each from the same region image and table
+ * (`prepare` sets anything else first), and expects the same memory,
+ * statuses, count and next IPv4 ID.
+ */
+function expectBatchAsSingles(image: Uint8Array, entries: Uint8Array, r: ReturnType<typeof resolveEncap>, prepare: () => void, encap: (first: number, count: number) => number): void {
+  const core = codec.core;
+  const n = entries.length / C.FE_BYTES;
+  const run = (perEntry: boolean) => {
+    core.u8.set(image, region);
+    core.u8.set(entries, table);
+    prepare();
+    writeEncapConfig(core, cfg, r);
+    expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
+    let ok = 0;
+    if (perEntry) for (let i = 0; i < n; i++) ok += encap(i, 1);
+    else ok = encap(0, n);
+    const u8 = core.u8;
+    return {
+      ok,
+      id: new DataView(u8.buffer).getUint32(cfg + C.ENC_ID, true),
+      memory: Buffer.from(u8.slice(region, region + REGION)).toString('hex'),
+      statuses: Array.from(new Int32Array(u8.slice(table, table + entries.length).buffer)).filter((_, k) => k % 4 === C.FE_STATUS),
+    };
+  };
+  const batch = run(false);
+  const single = run(true);
+  expect(batch.statuses).toEqual(single.statuses);
+  expect(batch.ok).toBe(single.ok);
+  expect(batch.id).toBe(single.id);
+  expect(batch.memory === single.memory, 'memory differs').toBe(true);
+}
+
 describe('codecEncapBatch properties', () => {
   // Why this test? The batch encapsulates eight VXLAN frames at a time
   // (assembly/codec/vxlan-batch.ts) where all eight qualify, and frame by frame
@@ -82,43 +129,14 @@ describe('codecEncapBatch properties', () => {
       fc.property(
         modes.chain((m) => fc.tuple(params(m, true), fc.array(frame, { maxLength: MAX_FRAMES }), layout, fc.boolean())),
         ([p, frames, l, copy]) => {
-          const core = codec.core;
           const r = resolveEncap(p);
           const lens = frames.map((f) => f.length);
           const { src, dst } = place(lens, l);
           if (src.some((s, i) => s + lens[i] > REGION) || dst.some((d, i) => d + lens[i] + 50 > REGION)) return; // packed past the end
           const image = new Uint8Array(REGION);
           frames.forEach((f, i) => image.set(f, src[i]));
-          const entries = new Uint8Array(frames.length * C.FE_BYTES);
-          const dv = new DataView(entries.buffer);
-          frames.forEach((f, i) => {
-            dv.setUint32(i * C.FE_BYTES + C.FE_PTR * 4, region + src[i], true);
-            dv.setInt32(i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
-            dv.setUint32(i * C.FE_BYTES + C.FE_DST * 4, region + dst[i], true);
-            dv.setInt32(i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
-          });
-          const run = (perEntry: boolean) => {
-            core.u8.set(image, region);
-            core.u8.set(entries, table);
-            writeEncapConfig(core, cfg, r);
-            expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
-            let ok = 0;
-            if (perEntry) for (let i = 0; i < frames.length; i++) ok += codec.wasm.codecEncapBatch(cfg, table + i * C.FE_BYTES, 1, copy ? 1 : 0);
-            else ok = codec.wasm.codecEncapBatch(cfg, table, frames.length, copy ? 1 : 0);
-            const u8 = core.u8;
-            return {
-              ok,
-              id: new DataView(u8.buffer).getUint32(cfg + C.ENC_ID, true),
-              memory: Buffer.from(u8.slice(region, region + REGION)).toString('hex'),
-              statuses: Array.from(new Int32Array(u8.slice(table, table + entries.length).buffer)).filter((_, k) => k % 4 === C.FE_STATUS),
-            };
-          };
-          const batch = run(false);
-          const single = run(true);
-          expect(batch.statuses).toEqual(single.statuses);
-          expect(batch.ok).toBe(single.ok);
-          expect(batch.id).toBe(single.id);
-          expect(batch.memory === single.memory, 'memory differs').toBe(true);
+          const entries = frameTable(lens, src, dst);
+          expectBatchAsSingles(image, entries, r, () => {}, (at, n) => codec.wasm.codecEncapBatch(cfg, table + at * C.FE_BYTES, n, copy ? 1 : 0));
         },
       ),
       { numRuns: 300 },
@@ -153,37 +171,9 @@ describe("codecEncapBatchHashed properties (the caller's flow hashes)", () => {
           const at = w.kind === 'column' ? -1 : Math.min(Math.max(0, (near ?? w.any) + w.d), REGION - 4 * MAX_FRAMES) & ~3;
           const hp = at < 0 ? column : region + at;
           if (at >= 0) new Uint32Array(image.buffer, at, MAX_FRAMES).set(hashes);
-          const entries = new Uint8Array(frames.length * C.FE_BYTES);
-          const dv = new DataView(entries.buffer);
-          frames.forEach((f, i) => {
-            dv.setUint32(i * C.FE_BYTES + C.FE_PTR * 4, region + src[i], true);
-            dv.setInt32(i * C.FE_BYTES + C.FE_LEN * 4, f.length, true);
-            dv.setUint32(i * C.FE_BYTES + C.FE_DST * 4, region + dst[i], true);
-            dv.setInt32(i * C.FE_BYTES + C.FE_STATUS * 4, -1, true);
-          });
-          const run = (perEntry: boolean) => {
-            core.u8.set(image, region);
-            core.u8.set(entries, table);
-            if (at < 0) core.u32.set(hashes, column >> 2);
-            writeEncapConfig(core, cfg, r);
-            expect(codec.wasm.codecEncapPrepare(cfg)).toBe(C.ST_OK);
-            let ok = 0;
-            if (perEntry) for (let i = 0; i < frames.length; i++) ok += codec.wasm.codecEncapBatchHashed(cfg, table + i * C.FE_BYTES, 1, copy ? 1 : 0, hp + 4 * i);
-            else ok = codec.wasm.codecEncapBatchHashed(cfg, table, frames.length, copy ? 1 : 0, hp);
-            const u8 = core.u8;
-            return {
-              ok,
-              id: new DataView(u8.buffer).getUint32(cfg + C.ENC_ID, true),
-              memory: Buffer.from(u8.slice(region, region + REGION)).toString('hex'),
-              statuses: Array.from(new Int32Array(u8.slice(table, table + entries.length).buffer)).filter((_, k) => k % 4 === C.FE_STATUS),
-            };
-          };
-          const batch = run(false);
-          const single = run(true);
-          expect(batch.statuses).toEqual(single.statuses);
-          expect(batch.ok).toBe(single.ok);
-          expect(batch.id).toBe(single.id);
-          expect(batch.memory === single.memory, 'memory differs').toBe(true);
+          const entries = frameTable(lens, src, dst);
+          const prepare = () => void (at < 0 && core.u32.set(hashes, column >> 2));
+          expectBatchAsSingles(image, entries, r, prepare, (i, n) => codec.wasm.codecEncapBatchHashed(cfg, table + i * C.FE_BYTES, n, copy ? 1 : 0, hp + 4 * i));
         },
       ),
       { numRuns: 300 },
