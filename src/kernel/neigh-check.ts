@@ -5,6 +5,7 @@
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import { formatIPv4, formatIPv6, formatMac, parseIP, parseMac } from '../net/ip.js';
+import { eachItem } from './batch-item.js';
 import { STATES, VALID, type NeighLoadEntry, type NudState } from './neigh-types.js';
 
 /** An address in canonical text (as `ip neigh` prints it). */
@@ -32,29 +33,8 @@ const checkedLoads = new WeakMap<NeighLoadEntry, CheckedLoad>();
 /** Every entry of a batch checked, an error naming its item. */
 export function batchChecked(batch: readonly NeighLoadEntry[]): CheckedLoad[] {
   const out: CheckedLoad[] = new Array(batch.length);
-  let i = 0;
-  try {
-    for (; i < batch.length; i++) out[i] = checkedLoad(batch[i]);
-  } catch (e) {
-    throw named(e, i);
-  }
+  eachItem(batch, (b, i) => void (out[i] = checkedLoad(b)));
   return out;
-}
-
-/** Runs `f` for batch item `i`, naming the item in its error. */
-export function itemOf<T>(i: number, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw named(e, i);
-  }
-}
-
-/** The error with `(batch item i)` appended, as the door names a failing item. */
-export function named(e: unknown, i: number): unknown {
-  if (e instanceof InputError) return new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-  if (e instanceof CnikitError) return new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-  return e;
 }
 
 // Validates a load entry for an empty table (so a missing lladdr is an error, no old entry gives one).

@@ -31,7 +31,8 @@ import type { SimClock, TimerId } from '../store/clock.js';
 import { DEFAULT_NEIGH_PARAMS, STATES, VALID } from './neigh-types.js';
 import type { ArpResolver, NeighAgent, NeighEntry, NeighLoadEntry, NeighMsg, NeighParams, NeighParked, NeighProbe, NeighResult, NeighSetOptions, NudState } from './neigh-types.js';
 import { SharedMap, SharedPool } from './shared-map.js';
-import { batchChecked, canonical, itemOf, keyOf, mac, sortKeyOf, type Canon } from './neigh-check.js';
+import { itemOf } from './batch-item.js';
+import { batchChecked, canonical, keyOf, mac, sortKeyOf, type Canon } from './neigh-check.js';
 
 /**
  * Neighbour entries shared between namespaces (shared-map.ts): only

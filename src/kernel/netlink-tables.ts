@@ -5,6 +5,7 @@
  */
 import { CnikitError, InputError } from '../core/errors.js';
 import { formatIPv4 } from '../net/ip.js';
+import { eachItem, renumbered } from './batch-item.js';
 import type { Iface, Netns } from './netns.js';
 import { fdbOf, macText, neighOf, routeOf } from './netlink-parse.js';
 import type { FdbSpec, NeighSpec, RouteSpec } from './netlink-spec.js';
@@ -33,42 +34,11 @@ export function checkRoute(n: Netns, r: string | RouteSpec): KRoute {
   return k;
 }
 
-/** Runs `f` for batch item `i`, naming the item in an error. */
-export function at<T>(i: number, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw named(e, i);
-  }
-}
-
-/** Runs `f` on every batch item in order, naming the failing item (one try for the whole batch: loads of 5,000 items). */
-function atEach<T>(batch: readonly T[], f: (x: T, i: number) => void): void {
-  let i = 0;
-  try {
-    for (; i < batch.length; i++) f(batch[i], i);
-  } catch (e) {
-    throw named(e, i);
-  }
-}
-
-function named(e: unknown, i: number): unknown {
-  if (e instanceof InputError) return new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-  if (e instanceof CnikitError) return new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-  return e;
-}
-
-/** An error naming `(batch item j)` of a sub-list, renamed to the caller's index `at[j]`. */
-function renumber(e: unknown, at: readonly number[]): unknown {
-  if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${at[Number(j)]})`);
-  return e;
-}
-
 /** Loads routes of both tables; a failing one (named by its index in `batch`) loads none. */
 export function loadRoutes(n: Netns, batch: readonly (string | RouteSpec)[]): void {
   const byTable = { main: [] as KRoute[], local: [] as KRoute[] };
   const index = { main: [] as number[], local: [] as number[] };
-  atEach(batch, (r, i) => {
+  eachItem(batch, (r, i) => {
     const k = checkRoute(n, r);
     byTable[k.table].push(k);
     index[k.table].push(i);
@@ -78,8 +48,7 @@ export function loadRoutes(n: Netns, batch: readonly (string | RouteSpec)[]): vo
     try {
       n.fib.load(t, byTable[t]);
     } catch (e) {
-      if (e instanceof Error) e.message = e.message.replace(/\(batch item (\d+)\)/, (_, j) => `(batch item ${index[t][Number(j)]})`);
-      throw e;
+      throw renumbered(e, index[t]);
     }
   };
   load('local');
@@ -99,7 +68,7 @@ export function loadRoutes(n: Netns, batch: readonly (string | RouteSpec)[]): vo
  */
 export function checkNeighLoad(n: Netns, batch: readonly (string | NeighSpec)[]): NeighSpec[] {
   const out: NeighSpec[] = new Array(batch.length);
-  atEach(batch, (a, i) => {
+  eachItem(batch, (a, i) => {
     const s = neighOf(a);
     devOf(n, s.dev);
     out[i] = s;
@@ -132,7 +101,7 @@ export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): ()
   let last: Iface | undefined;
   let lastList: { mac: string; dst: string; state?: string }[] = [];
   let lastAt: number[] = [];
-  atEach(batch, (a, x) => {
+  eachItem(batch, (a, x) => {
     const { s, i } = fdbTarget(n, a);
     if (i.vxlan) {
       if (i !== last) {
@@ -151,7 +120,7 @@ export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): ()
     try {
       b.bridgeFdb!.checkLoad(list);
     } catch (e) {
-      throw renumber(e, brAt.get(b)!);
+      throw renumbered(e, brAt.get(b)!);
     }
   }
   // One VXLAN FDB (the usual batch) checks as it loads, all or nothing; several are all checked first.
@@ -160,7 +129,7 @@ export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): ()
       try {
         i.vxlan!.fdb.checkLoad(list, { exclusive: true });
       } catch (e) {
-        throw renumber(e, vxAt.get(i)!);
+        throw renumbered(e, vxAt.get(i)!);
       }
     }
   }
@@ -169,7 +138,7 @@ export function checkFdbLoad(n: Netns, batch: readonly (string | FdbSpec)[]): ()
       try {
         i.vxlan!.fdb.load(list, { exclusive: true });
       } catch (e) {
-        throw renumber(e, vxAt.get(i)!);
+        throw renumbered(e, vxAt.get(i)!);
       }
     }
     for (const [b, list] of br) b.bridgeFdb!.load(list);

@@ -13,6 +13,7 @@
 import { CnikitError, InputError } from '../core/errors.js';
 import type { Core } from '../core/core.js';
 import { formatIPv4, maskV4 } from '../net/ip.js';
+import { namedItem } from './batch-item.js';
 import { entryRoutes, fibKey, routeEq, type FibEntry } from './fib-snapshot.js';
 import { FIB_SMALL, FibTable } from './fib-table.js';
 import { routeText } from './route-text.js';
@@ -225,9 +226,7 @@ export class Fib {
       }
     } catch (e) {
       for (let j = undo.length - 1; j >= 0; j--) this.restore(t, undo[j][0], undo[j][1]);
-      if (e instanceof InputError) throw new InputError(e.code, e.input, `${e.expected} (batch item ${i})`, e.position);
-      if (e instanceof CnikitError) throw new CnikitError(e.code, `${e.message.slice(e.code.length + 2)} (batch item ${i})`);
-      throw e;
+      throw namedItem(e, i);
     }
     t.freeze();
   }
