@@ -40,7 +40,7 @@
  */
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
 import type { FdbAgent, NeighAgent } from '../kernel/index.js';
-import { hasLink, tryDoor, type Backend, type NodeEnv } from './backend.js';
+import { tryDoor, vxlanDevice, type Backend, type NodeEnv } from './backend.js';
 import { subnetText, vxlanData, type Lease } from './lease.js';
 
 /** The flanneld versions with netlink misses. */
@@ -95,16 +95,10 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
   return {
     mtu,
     register() {
-      if (!hasLink(env, dev)) {
-        env.nl.linkAdd(env.node, {
-          kind: 'vxlan', name: dev, id: env.cfg.vni, local: env.extAddr, dev: env.extIface,
-          dstport: env.cfg.port || 8472, learning: v04, proxy: v04, l2miss: v04, mac: env.vtepMac, mtu,
-        });
-      }
+      const attrs = vxlanDevice(env, dev, mtu, { learning: v04, proxy: v04, l2miss: v04 });
       env.nl.sysctl(env.node, `net.ipv4.neigh.${dev.replace('.', '/')}.app_solicit`, String(LEGACY_APP_SOLICIT));
       env.nl.setMissAgents(env.node, dev, v04 ? { neigh: handleL3Miss, fdb: handleL2Miss } : { neigh: handleL3Miss });
-      const mac = env.net.ns(env.node).iface(dev).mac;
-      return { PublicIP: env.extAddr, BackendType: 'vxlan', BackendData: { VNI: env.cfg.vni, VtepMAC: mac } };
+      return attrs;
     },
     configure(l) {
       own = l;

@@ -18,7 +18,7 @@
  * is accepted but not modelled.
  */
 import { formatIPv4 } from '../net/ip.js';
-import { directlyReachable, hasLink, tryDoor, type Backend, type NodeEnv } from './backend.js';
+import { directlyReachable, tryDoor, vxlanDevice, type Backend, type NodeEnv } from './backend.js';
 import { subnetText, type Lease } from './lease.js';
 import { vxlanSpecs } from './vxlan-specs.js';
 
@@ -30,14 +30,7 @@ export function vxlanBackend(env: NodeEnv): Backend {
   return {
     mtu,
     register() {
-      if (!hasLink(env, dev)) {
-        env.nl.linkAdd(env.node, {
-          kind: 'vxlan', name: dev, id: env.cfg.vni, local: env.extAddr, dev: env.extIface,
-          dstport: env.cfg.port || 8472, learning: env.cfg.learning, mac: env.vtepMac, mtu,
-        });
-      }
-      const mac = env.net.ns(env.node).iface(dev).mac;
-      return { PublicIP: env.extAddr, BackendType: 'vxlan', BackendData: { VNI: env.cfg.vni, VtepMAC: mac } };
+      return vxlanDevice(env, dev, mtu, { learning: env.cfg.learning });
     },
     configure(own) {
       const a = `${formatIPv4(own.subnet.addr)}/32`;

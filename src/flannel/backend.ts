@@ -74,3 +74,19 @@ export function directlyReachable(env: NodeEnv, ip: string): boolean {
 export function hasLink(env: NodeEnv, dev: string): boolean {
   return env.net.ns(env.node).ifaces.has(dev);
 }
+
+/**
+ * Every vxlan flanneld's `flannel.<VNI>` (an existing one is reused, as a
+ * restart keeps it) and the lease attributes advertising it. `flags` are
+ * the version's learning/proxy/l2miss settings.
+ */
+export function vxlanDevice(env: NodeEnv, dev: string, mtu: number, flags: { learning: boolean; proxy?: boolean; l2miss?: boolean }): LeaseAttrs {
+  if (!hasLink(env, dev)) {
+    env.nl.linkAdd(env.node, {
+      kind: 'vxlan', name: dev, id: env.cfg.vni, local: env.extAddr, dev: env.extIface,
+      dstport: env.cfg.port || 8472, ...flags, mac: env.vtepMac, mtu,
+    });
+  }
+  const mac = env.net.ns(env.node).iface(dev).mac;
+  return { PublicIP: env.extAddr, BackendType: 'vxlan', BackendData: { VNI: env.cfg.vni, VtepMAC: mac } };
+}
