@@ -126,6 +126,15 @@ function others<T>(all: readonly T[], i: number): T[] {
   return out;
 }
 
+/** A new network with the plan's segments, and the clock and peak meter of one case. */
+async function fresh(racks: readonly { segment: string }[]) {
+  const core = await createCore();
+  const net = createNetwork(core);
+  const nl = Netlink.of(net);
+  for (const r of racks) nl.segmentAdd(r.segment);
+  return { core, net, nl, peak: new Peak(), clock: new Clock() };
+}
+
 /**
  * Programs a Calico-shaped cluster of `n` nodes through the door; returns
  * its figures. Pods come first (CNI ADD: namespace, veth pair, address,
@@ -135,12 +144,7 @@ function others<T>(all: readonly T[], i: number): T[] {
 export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
   // Every address, MAC and name from the topology generator (not timed).
   const plan = planCalico({ nodes: n, podsPerNode: pods, pool: CALICO_POOL, defaultRoute: false });
-  const core = await createCore();
-  const net = createNetwork(core);
-  const nl = Netlink.of(net);
-  for (const r of plan.racks) nl.segmentAdd(r.segment);
-  const peak = new Peak();
-  const clock = new Clock();
+  const { core, net, nl, peak, clock } = await fresh(plan.racks);
   const podRoutes: RouteSpec[] = [{ dst: '169.254.1.1', dev: 'eth0', scope: 'link' }, { dst: 'default', via: '169.254.1.1', dev: 'eth0' }];
   const hosts = phase(core, n, clock, peak, (i) => {
     const node = plan.nodes[i];
@@ -177,12 +181,7 @@ export async function programCalico(n: number, pods = PODS_PER_NODE, inspect?: (
 export async function programFlannel(n: number, inspect?: (net: SimNetwork) => void): Promise<ScaleFigures> {
   // Every address, MAC and name from the topology generator (not timed).
   const plan = planFlannel({ nodes: n, podsPerNode: 0, network: FLANNEL_NETWORK, defaultRoute: false });
-  const core = await createCore();
-  const net = createNetwork(core);
-  const nl = Netlink.of(net);
-  for (const r of plan.racks) nl.segmentAdd(r.segment);
-  const peak = new Peak();
-  const clock = new Clock();
+  const { core, net, nl, peak, clock } = await fresh(plan.racks);
   // flannel.1's address: the lease's network address, as a /32.
   const vtepIp = (j: number) => plan.nodes[j].podCidr.split('/')[0];
   const hosts = phase(core, n, clock, peak, (i) => {
