@@ -17,9 +17,9 @@
 import type { Core } from '../core/core.js';
 import { InputError } from '../core/errors.js';
 import { createNetwork } from '../kernel/build.js';
+import { missResponderAgents } from '../kernel/miss-responder.js';
 import { Netlink } from '../kernel/netlink.js';
 import type { SimNetwork } from '../kernel/network.js';
-import { parseIPv4 } from '../net/ip.js';
 import { SimClock } from '../store/clock.js';
 
 /** One node of the pair: its lease and what it is made of. */
@@ -114,14 +114,6 @@ export function pingFlavour(name: string): PingFlavour {
   return f;
 }
 
-/** Whether `ip` is inside `cidr`. */
-function inside(ip: string, cidr: string): boolean {
-  const [a, l] = cidr.split('/');
-  const len = Number(l);
-  const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-  return ((parseIPv4(ip) & mask) >>> 0) === ((parseIPv4(a) & mask) >>> 0);
-}
-
 /** `<subnet>.0` of a lease. */
 function subnetIp(n: PingNode): string {
   return n.subnet.split('/')[0];
@@ -169,29 +161,14 @@ export function buildPingScenario(core: Core, flavour: PingFlavour, opts: PingSc
  * whose subnet holds the address (`NeighSet`, NUD_REACHABLE); an L2 miss
  * (an lladdr, no address) with the PublicIP of the lease with that VtepMAC
  * (an FDB entry, NUD_REACHABLE). A PROBE notification carries both and is
- * "not a miss": ignored. Its own lease is never an answer.
+ * "not a miss": ignored. Its own lease is never an answer. The agents are
+ * a scenario's miss responder (src/kernel/miss-responder.ts), the one the
+ * netns export runs in real namespaces too.
  */
 function installResponder(nl: Netlink, ns: string, f: PingFlavour, latencyMs: number): void {
-  const others = PING_NODES.filter((n) => n.name !== ns);
-  nl.setMissAgents(ns, 'flannel.1', {
-    ...(f.answersL3
-      ? {
-          neigh: (q) => {
-            if (q.state !== 'INCOMPLETE') return undefined;
-            const l = others.find((n) => inside(q.dst, n.subnet));
-            return l ? { lladdr: l.vtepMac, latencyMs } : undefined;
-          },
-        }
-      : {}),
-    ...(f.answersL2
-      ? {
-          fdb: (q) => {
-            const l = others.find((n) => n.vtepMac === q.mac);
-            return l ? { dst: l.publicIp, latencyMs } : undefined;
-          },
-        }
-      : {}),
-  });
+  const leases = PING_NODES.filter((n) => n.name !== ns).map((n) => ({ subnet: n.subnet, vtepMac: n.vtepMac, publicIp: n.publicIp }));
+  const a = missResponderAgents({ dev: 'flannel.1', l2: true, leases, latencyMs });
+  nl.setMissAgents(ns, 'flannel.1', { ...(f.answersL3 ? { neigh: a.neigh } : {}), ...(f.answersL2 ? { fdb: a.fdb } : {}) });
 }
 
 /** The node a pod lives on, and the pod. */
