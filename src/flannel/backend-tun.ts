@@ -20,7 +20,7 @@
  * the 80 bytes of overhead appear only in the MTU. Keys are derived from
  * the node name, not generated.
  */
-import { formatIPv4 } from '../net/ip.js';
+import { formatIPv4, maskV4 } from '../net/ip.js';
 import { hasLink, tryDoor, type Backend, type NodeEnv } from './backend.js';
 import type { Lease } from './lease.js';
 
@@ -52,7 +52,7 @@ export function tunBackend(env: NodeEnv, kind: 'udp' | 'wireguard'): Backend {
     },
     added(l) {
       if (kind === 'wireguard' && l.attrs.BackendType !== 'wireguard') return env.log(`Ignoring non-wireguard subnet: type=${l.attrs.BackendType ?? ''}`);
-      peers.set(key(l), { addr: l.subnet.addr, mask: l.subnet.len === 0 ? 0 : (~0 << (32 - l.subnet.len)) >>> 0, remote: l.attrs.PublicIP });
+      peers.set(key(l), { addr: l.subnet.addr, mask: maskV4(l.subnet.len), remote: l.attrs.PublicIP });
     },
     removed(l) {
       peers.delete(key(l));

@@ -38,7 +38,7 @@
  * reading its netlink socket); v0.7's `/32` address with an explicit
  * `/16` route is not a separate mode (the routes it gives are the same).
  */
-import { formatIPv4, parseIPv4 } from '../net/ip.js';
+import { containsV4, formatIPv4, parseIPv4 } from '../net/ip.js';
 import type { FdbAgent, NeighAgent } from '../kernel/index.js';
 import { tryDoor, vxlanDevice, type Backend, type NodeEnv } from './backend.js';
 import { subnetText, vxlanData, type Lease } from './lease.js';
@@ -63,7 +63,7 @@ export function legacyVxlanBackend(env: NodeEnv, version: LegacyVersion): Backen
 
   const findByNetwork = (ip: string): Lease | undefined => {
     const a = parseIPv4(ip);
-    for (const l of rts.values()) if (((a ^ l.subnet.addr) >>> (32 - l.subnet.len)) === 0) return l;
+    for (const l of rts.values()) if (containsV4(l.subnet.addr, l.subnet.len, a)) return l;
     return undefined;
   };
   const findByVtepMAC = (mac: string): Lease | undefined => [...rts.values()].find((l) => vxlanData(l)?.VtepMAC === mac);
