@@ -94,6 +94,12 @@ COMMIT
     expect(() => iptablesSpec(SAVE, 'nat', 'NOPE')).toThrowError(InputError);
     expect(() => iptablesSpec(SAVE, 'filter', 'FOO')).toThrowError(/NoSuchChain: "FOO": a chain of table filter \(iptables: No chain\/target\/match by that name\.\)/);
   });
+
+  it('a malformed dump is an error naming its line and what was expected; a construct cnikit does not model is listed as written', () => {
+    expect(() => iptablesSpec('*nat\n-A FOO -j RETURN\nCOMMIT\n', 'nat')).toThrowError(/NoSuchChain: "FOO".*iptables-save:2/s);
+    expect(() => iptablesSpec('*nat\n:POSTROUTING ACCEPT [0:0]\n', 'nat')).toThrowError(/MissingCommit.*COMMIT at the end of table nat/);
+    expect(iptablesSpec('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m frobnicate --x 1 -j DROP\nCOMMIT\n', 'filter', 'INPUT')).toEqual(['-P INPUT ACCEPT', '-A INPUT -m frobnicate --x 1 -j DROP']);
+  });
 });
 
 describe("flanneld's rules as flannel's e2e check_iptables reads a node", () => {

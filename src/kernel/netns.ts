@@ -75,6 +75,11 @@ export class Netns {
     return i;
   }
 
+  /** The loaded iptables rules as loaded (no engine compiled for reading them). */
+  get ruleset(): Ruleset | undefined {
+    return this.rules;
+  }
+
   /**
    * Loaded iptables rules and their WASM engine, compiled against the
    * current devices and addresses (the compiled matcher snapshots them):

@@ -9,7 +9,7 @@ import type { Codec } from '../codec/wasm.js';
 import type { Segment } from './segment.js';
 import { writePcap } from '../pcap/classic.js';
 import { saveRuleset } from '../iptables/save.js';
-import { iptablesSpec } from '../iptables/spec.js';
+import { rulesetSpec } from '../iptables/spec.js';
 import type { TableName } from '../iptables/model.js';
 import type { SimClock } from '../store/clock.js';
 import { formatIPv4, parseIPv4 } from '../net/ip.js';
@@ -270,7 +270,7 @@ export class SimNetwork implements NetView {
    * InputError `NoSuchChain` for a chain the table does not have.
    */
   iptablesSpec(ns: string, table: TableName, chain?: string): string[] {
-    return iptablesSpec(this.iptablesSave(ns), table, chain);
+    return rulesetSpec(this.ns(ns).ruleset ?? { tables: new Map(), warnings: [], file: ns }, table, chain);
   }
 
   /** Frees the WASM tables of every namespace. */
