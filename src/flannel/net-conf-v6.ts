@@ -8,7 +8,7 @@
  * start with IPv6 enabled (see flanneld.ts); the config is still checked.
  */
 import { InputError } from '../core/errors.js';
-import { formatIPv6, parseCidr, parseIPv6 } from '../net/ip.js';
+import { formatIPv6, parseCidr, parseIPv6, type Cidr } from '../net/ip.js';
 
 /** The checked IPv6 settings. */
 export interface IPv6Conf {
@@ -21,21 +21,28 @@ export interface IPv6Conf {
 const big = (a: readonly number[]): bigint => a.reduce((acc, w) => (acc << 32n) | BigInt(w >>> 0), 0n);
 const text = (b: bigint): string => formatIPv6([0, 1, 2, 3].map((i) => Number((b >> BigInt(96 - 32 * i)) & 0xffffffffn)) as [number, number, number, number]);
 
-function refuse(input: string, message: string, source: string): never {
+/** flanneld's refusal of a net-conf field, naming the field and the config's source. */
+export function refuse(input: string, message: string, source: string): never {
   throw new InputError('BadNetConf', input, `${message} (${source})`);
 }
 
-/** Checks the IPv6 fields and fills their defaults. */
-export function checkIPv6(network: unknown, subnetLen: number, min: unknown, max: unknown, source: string): IPv6Conf {
-  if (network === undefined || network === '') refuse('IPv6Network', 'please define a correct IPv6Network parameter in the flannel config', source);
-  let net;
+/** A `Network` / `IPv6Network` field as a prefix of `family` (`example` shows one), or flanneld's refusal. */
+export function networkField<F extends 4 | 6>(field: string, value: unknown, family: F, example: string, source: string): { text: string; net: Extract<Cidr, { family: F }> } {
+  if (value === undefined || value === '') refuse(field, `please define a correct ${field} parameter in the flannel config`, source);
+  let net: Cidr;
   try {
-    if (typeof network !== 'string') throw new Error();
-    net = parseCidr(network, 6);
+    if (typeof value !== 'string') throw new Error();
+    net = parseCidr(value, family);
   } catch {
-    throw new InputError('BadNetConf', `IPv6Network: ${JSON.stringify(network)}`, `an IPv6 prefix such as fc00::/48 in ${source}`);
+    throw new InputError('BadNetConf', `${field}: ${JSON.stringify(value)}`, `an IPv${family} prefix such as ${example} in ${source}`);
   }
-  if (net.family !== 6) refuse(`IPv6Network: ${network}`, 'an IPv6 prefix', source);
+  if (net.family !== family) refuse(`${field}: ${value}`, `an IPv${family} prefix`, source);
+  return { text: value as string, net: net as Extract<Cidr, { family: F }> };
+}
+
+/** Checks the IPv6 fields and fills their defaults. */
+export function checkIPv6(networkIn: unknown, subnetLen: number, min: unknown, max: unknown, source: string): IPv6Conf {
+  const { text: network, net } = networkField('IPv6Network', networkIn, 6, 'fc00::/48', source);
   let len = subnetLen;
   if (len > 0) {
     if (len > 126) refuse(`IPv6SubnetLen: ${len}`, 'SubnetLen must be less than /127', source);

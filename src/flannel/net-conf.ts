@@ -20,9 +20,9 @@
  * mistake. Messages keep flanneld's text as the `expected` part.
  */
 import { InputError } from '../core/errors.js';
-import { formatIPv4, maskV4, parseCidr, parseIPv4 } from '../net/ip.js';
+import { formatIPv4, maskV4, parseIPv4 } from '../net/ip.js';
 import { parseBackend, type BackendConfig } from './backend-conf.js';
-import { checkIPv6, type IPv6Conf } from './net-conf-v6.js';
+import { checkIPv6, networkField, refuse, type IPv6Conf } from './net-conf-v6.js';
 
 /** The checked config, with every default filled in. Addresses are numbers (unsigned 32-bit). */
 export interface NetConf {
@@ -87,10 +87,6 @@ function ip4(raw: Raw, f: Field, source: string): number {
 }
 
 /** flanneld's message as the expected part, the field and its value as the input. */
-function refuse(input: string, message: string, source: string): never {
-  throw new InputError('BadNetConf', input, `${message} (${source})`);
-}
-
 /**
  * Parses and checks a net-conf.json (text or an already decoded object, as
  * the cluster file gives it). Throws `InputError` `BadNetConf` with
@@ -119,16 +115,7 @@ export function parseNetConf(input: string | object, source = 'net-conf.json'): 
 }
 
 function checkIPv4(raw: Raw, conf: NetConf, source: string): void {
-  const text = raw.Network;
-  if (text === undefined || text === '') refuse('Network', 'please define a correct Network parameter in the flannel config', source);
-  let net;
-  try {
-    if (typeof text !== 'string') throw new Error();
-    net = parseCidr(text, 4);
-  } catch {
-    throw new InputError('BadNetConf', `Network: ${JSON.stringify(text)}`, `an IPv4 prefix such as 10.244.0.0/16 in ${source}`);
-  }
-  if (net.family !== 4) refuse(`Network: ${text}`, 'an IPv4 prefix', source);
+  const { text, net } = networkField('Network', raw.Network, 4, '10.244.0.0/16', source);
   // ip.IP4Net keeps the address as given; flanneld masks nothing here, and
   // Contains() masks. parseCidr refuses host bits, as `ip route` does.
   let len = uint(raw, 'SubnetLen', source);
